@@ -1,0 +1,140 @@
+"""The application factory: extensions, blueprints, error handlers, CLI, i18n."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, ProductionConfig, config_for
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    config_class = config_for(config_name)
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _apply_embedded_defaults(app, config_class)
+    config_class.validate(app.config)
+
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    if not app.debug and not app.testing:
+        logging.getLogger("beeldrecht").setLevel(logging.INFO)
+    return app
+
+
+def _apply_embedded_defaults(app: Flask, config_class: type[Config]) -> None:
+    """Development and tests need no setup: SQLite and a generated key in the instance folder.
+
+    Production gets neither: it must be configured, and ``ProductionConfig.validate`` says so.
+    """
+    if config_class is ProductionConfig:
+        return
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        database = Path(app.instance_path) / "beeldrecht.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if not app.config.get("SECRET_KEY"):
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            os.chmod(key_file, 0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, talisman
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    bootstrap.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["HSTS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        content_security_policy={
+            "default-src": "'self'",
+            "img-src": "'self' data:",
+            "object-src": "'none'",
+            "base-uri": "'none'",
+            "frame-ancestors": "'none'",
+            "form-action": "'self'",
+        },
+    )
+    login_manager.init_app(app)
+    from app.accounts import sessions
+
+    sessions.init_login_manager(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.audit.views import bp as audit_bp
+    from app.core.views import bp as core_bp
+    from app.school.routes import bp as school_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(school_bp)
+    app.register_blueprint(audit_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app import access
+    from app.accounts import sessions
+
+    app.before_request(sessions.enforce_session_lifetime)
+    app.before_request(access.enforce_route_rules)
+    app.after_request(sessions.no_store_for_signed_in)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.core.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.accounts.cli import users_cli
+    from app.audit.cli import audit_cli
+    from app.core.demo import demo_cli
+    from app.school.cli import people_cli
+
+    for group in (users_cli, audit_cli, demo_cli, people_cli):
+        app.cli.add_command(group)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.core import templating
+    from app.i18n import register_template_helpers as register_i18n
+
+    register_i18n(app)
+    templating.register(app)
+
+
+__all__ = ["Config", "create_app"]

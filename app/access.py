@@ -1,0 +1,160 @@
+"""Who may see and change what: the one authorization module.
+
+Two layers, used everywhere:
+
+* **Route rules.** Every view declares who may call it with :func:`allow`. A
+  ``before_request`` hook enforces the rule and denies any endpoint that has none, so a
+  forgotten decorator fails closed (and a test walks ``app.url_map`` to catch it early).
+  A signed-in user without the role gets 404, exactly as for a page that does not exist.
+* **Object rules.** Queries for people and groups start from :func:`visible_persons` and
+  :func:`visible_groups`, which narrow to what the user may see: a parent their own family,
+  a teacher their own groups. :func:`get_visible_or_404` answers 404 for an object outside
+  that scope, exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from app.accounts.models import Role, User
+from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ANONYMOUS = "anonymous"  # anyone, signed in or not
+SIGNED_IN = "signed_in"  # any signed-in account, whatever its roles
+STAFF_ROLES = (Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN)
+# Endpoints outside our blueprints that are public by nature.
+PUBLIC_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+def allow(*who: str | Role) -> Callable[[F], F]:
+    """Declare who may call a view: ``ANONYMOUS``, ``SIGNED_IN`` or one or more roles."""
+    if not who:
+        raise ValueError("allow() needs at least one role")
+
+    def mark(view: F) -> F:
+        view.__access__ = frozenset(who)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def rule_for(app: Flask, endpoint: str) -> frozenset[str | Role] | None:
+    if endpoint in PUBLIC_ENDPOINTS:
+        return frozenset({ANONYMOUS})
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "__access__", None)
+
+
+def enforce_route_rules() -> Any:
+    """``before_request``: deny by default, 404 for a role that does not fit."""
+    if request.endpoint is None:  # no route matched: Flask answers 404/405 itself
+        return None
+    rule = rule_for(current_app._get_current_object(), request.endpoint)  # type: ignore[attr-defined]
+    if rule is None:
+        current_app.logger.error("endpoint %s has no access rule; denied", request.endpoint)
+        abort(403)
+    if ANONYMOUS in rule:
+        return None
+    if not current_user.is_authenticated:
+        if request.blueprint == "api":
+            abort(401)
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    if SIGNED_IN in rule or current_user.has_role(*(r for r in rule if isinstance(r, Role))):
+        return None
+    from app.audit.log import record
+
+    from app.extensions import db
+
+    record("access.refused", endpoint=request.endpoint)
+    db.session.commit()
+    abort(404)
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(*roles))
+
+
+def is_school_wide(user: User) -> bool:
+    """Communications staff and administrators see every group and person."""
+    return user.has_role(Role.COMMUNICATIONS, Role.ADMIN)
+
+
+def can_manage_school(user: User) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+def own_children_ids(user: User) -> Select[tuple[int]]:
+    return select(Guardianship.pupil_id).where(Guardianship.guardian_id == user.person_id)
+
+
+def taught_group_ids(user: User) -> Select[tuple[int]]:
+    return select(group_teacher.c.group_id).where(group_teacher.c.person_id == user.person_id)
+
+
+def visible_groups(user: User) -> Select[tuple[Group]]:
+    """Groups the user may see: all for communications and admins, own groups for a teacher."""
+    query = select(Group)
+    if is_school_wide(user):
+        return query
+    if user.has_role(Role.TEACHER) and user.person_id is not None:
+        return query.where(Group.id.in_(taught_group_ids(user)))
+    return query.where(False)
+
+
+def visible_persons(user: User) -> Select[tuple[Person]]:
+    """Persons the user may see.
+
+    * communications, admin: everyone;
+    * teacher: the pupils of their groups, those pupils' guardians, staff and volunteers;
+    * parent: themself and the children they are guardian of;
+    * anyone with a person record: themself.
+    """
+    query = select(Person)
+    if is_school_wide(user):
+        return query
+    if user.person_id is None:
+        return query.where(False)
+    scopes = [Person.id == user.person_id]
+    if user.has_role(Role.PARENT):
+        scopes.append(Person.id.in_(own_children_ids(user)))
+    if user.has_role(Role.TEACHER):
+        taught_pupils = select(group_pupil.c.person_id).where(
+            group_pupil.c.group_id.in_(taught_group_ids(user))
+        )
+        scopes.append(Person.id.in_(taught_pupils))
+        scopes.append(
+            Person.id.in_(select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(taught_pupils)))
+        )
+        scopes.append(Person.kind.in_([PersonKind.STAFF, PersonKind.VOLUNTEER]))
+    return query.where(or_(*scopes))
+
+
+def get_visible_or_404(query: Select[Any], model: Any, object_id: int) -> Any:
+    """The object with this id if it lies inside ``query``'s scope, else 404."""
+    from app.extensions import db
+
+    found = db.session.scalar(query.where(model.id == object_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+def person_or_404(user: User, person_id: int) -> Person:
+    return get_visible_or_404(visible_persons(user), Person, person_id)  # type: ignore[no-any-return]
+
+
+def group_or_404(user: User, group_id: int) -> Group:
+    return get_visible_or_404(visible_groups(user), Group, group_id)  # type: ignore[no-any-return]
+
+
+def admin_only_or_404(user: User) -> None:
+    """Object-level guard inside admin operations, in case a route rule was forgotten."""
+    if not can_manage_school(user):
+        abort(404)

@@ -1,0 +1,44 @@
+"""``flask users ...``: invitations from the command line."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from app.accounts import operations
+from app.accounts.models import Role
+from app.extensions import db
+from app.school.models import Person
+
+users_cli = AppGroup("users", help="Accounts: invitations.")
+
+
+@users_cli.command("invite")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    default=["parent"],
+    show_default=True,
+    help="Role to give; repeat for several.",
+)
+@click.option("--person-id", type=int, help="Link the account to this person record.")
+@click.option("--locale", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+def invite_command(email: str, roles: tuple[str, ...], person_id: int | None, locale: str) -> None:
+    """Invite EMAIL: create the account, mail the one-time link and print it."""
+    person = None
+    if person_id is not None:
+        person = db.session.get(Person, person_id)
+        if person is None:
+            raise click.ClickException(f"There is no person with id {person_id}.")
+    try:
+        invitation = operations.invite(email, {Role(r) for r in roles}, person=person, locale=locale)
+    except operations.AccountError as problem:
+        db.session.rollback()
+        raise click.ClickException(str(problem)) from None
+    db.session.commit()
+    state = "created" if invitation.created else "existing account"
+    click.echo(f"Invitation for {invitation.user.email} ({state}); the link works once:")
+    click.echo(invitation.link)

@@ -1,0 +1,107 @@
+"""Forms of sign-in, invitations, password reset and account administration."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.accounts.models import Role
+
+ROLE_LABELS = {
+    Role.PARENT: _l("Parent or guardian"),
+    Role.TEACHER: _l("Teacher"),
+    Role.COMMUNICATIONS: _l("Communications"),
+    Role.ADMIN: _l("Administrator"),
+}
+LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Sign in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=64)],
+        description=_l("At least 8 characters. A short sentence is easy to remember and hard to guess."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+    )
+    submit = SubmitField(_l("Save password"))
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=list(LANGUAGE_LABELS.items()))
+    next = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+
+class SignOutForm(FlaskForm):
+    submit = SubmitField(_l("Sign out"))
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return [(role.value, str(label)) for role, label in ROLE_LABELS.items()]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    roles = MultiCheckboxField(_l("Roles"), validators=[InputRequired(_l("Choose at least one role."))])
+    person_id = IntegerField(
+        _l("Person number"),
+        validators=[Optional()],
+        description=_l("The person in the school's records this account belongs to (a guardian or staff member)."),
+    )
+    locale = SelectField(_l("Language of the invitation"), choices=list(LANGUAGE_LABELS.items()))
+    submit = SubmitField(_l("Send invitation"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles.choices = _role_choices()
+
+
+class UserEditForm(FlaskForm):
+    roles = MultiCheckboxField(_l("Roles"), validators=[InputRequired(_l("Choose at least one role."))])
+    active = BooleanField(_l("Account enabled"))
+    person_id = IntegerField(_l("Person number"), validators=[Optional()])
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles.choices = _role_choices()
+
+
+class ResendInvitationForm(FlaskForm):
+    submit = SubmitField(_l("Send a new invitation"))

@@ -1,0 +1,205 @@
+"""State changes of accounts. Each checks what it must, writes, and audits in the same
+transaction; views, the CLI and (later) the API call these and commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, select
+
+from app.accounts import passwords
+from app.accounts.models import Role, TokenPurpose, User
+from app.accounts.tokens import TokenError, issue_token, resolve_token
+from app.audit.log import record
+from app.extensions import db
+from app.notifications import send_invitation, send_password_reset
+from app.school.models import Person
+from app.timestamps import utcnow
+
+
+class AccountError(Exception):
+    """A request that cannot be carried out; the message is shown to the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user when the email and password match an active account, else None.
+
+    Unknown emails and wrong passwords take the same path and similar time. Both outcomes
+    are audited; a failed attempt names the account only when one exists, never the email.
+    """
+    user = find_user_by_email(email)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not (ok and user is not None and user.active):
+        record("auth.sign_in_failed", target=user if user else None, target_type="user_account")
+        return None
+    assert user.password_hash is not None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_sign_in_at = utcnow()
+    record("auth.sign_in", target=user, actor_id=user.id)
+    return user
+
+
+def sign_out(user: User) -> None:
+    """Sign-out ends every session of the account, not only this browser's."""
+    user.session_version += 1
+    record("auth.sign_out", target=user, actor_id=user.id)
+
+
+def _check_password(password: str, user: User) -> None:
+    problem = passwords.password_problem(password, email=user.email)
+    if problem:
+        raise AccountError(problem)
+
+
+def set_password(user: User, password: str) -> None:
+    _check_password(password, user)
+    user.password_hash = passwords.hash_password(password)
+    user.session_version += 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    from flask_babel import gettext as _
+
+    if not passwords.verify_password(user.password_hash, current):
+        raise AccountError(_("Your current password is not correct."))
+    set_password(user, new)
+    record("account.password_changed", target=user, actor_id=user.id)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    link: str
+    created: bool
+
+
+def invite(
+    email: str,
+    roles: set[Role],
+    *,
+    person: Person | None = None,
+    invited_by: User | None = None,
+    locale: str | None = None,
+) -> Invitation:
+    """Create (or reuse) the account for ``email`` with ``roles`` and mail a one-time link.
+
+    An existing account keeps its password until the link is used; its roles are extended.
+    """
+    from flask_babel import gettext as _
+
+    email = normalise_email(email)
+    if not roles:
+        raise AccountError(_("Choose at least one role."))
+    user = find_user_by_email(email)
+    created = user is None
+    if user is None:
+        user = User(email=email, locale=locale)
+        db.session.add(user)
+    elif not user.active:
+        raise AccountError(_("This account is disabled. Enable it before inviting again."))
+    if person is not None:
+        holder = db.session.scalar(select(User).where(User.person_id == person.id))
+        if holder is not None and holder is not user:
+            raise AccountError(_("This person already has another account."))
+        user.person = person
+    user.set_roles(set(user.roles) | roles)
+    db.session.flush()
+    ttl = current_app.config["INVITATION_TTL"]
+    signed = issue_token(user, TokenPurpose.INVITATION, ttl, created_by=invited_by)
+    link = absolute_url("accounts.open_invitation", token=signed)
+    record(
+        "account.invited",
+        target=user,
+        actor_id=invited_by.id if invited_by else None,
+        roles=sorted(r.value for r in roles),
+        created=created,
+    )
+    send_invitation(user, link, days_valid=max(1, ttl.days))
+    return Invitation(user=user, link=link, created=created)
+
+
+def accept_invitation(signed: str, password: str) -> User:
+    token = resolve_token(signed, TokenPurpose.INVITATION, for_update=True)
+    user = token.user
+    set_password(user, password)
+    token.used_at = utcnow()
+    record("account.invitation_accepted", target=user, actor_id=user.id)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when an active account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    ttl = current_app.config["PASSWORD_RESET_TTL"]
+    signed = issue_token(user, TokenPurpose.PASSWORD_RESET, ttl)
+    record("account.password_reset_requested", target=user)
+    send_password_reset(user, absolute_url("accounts.open_reset", token=signed), int(ttl.total_seconds() // 60))
+
+
+def reset_password(signed: str, password: str) -> User:
+    token = resolve_token(signed, TokenPurpose.PASSWORD_RESET, for_update=True)
+    user = token.user
+    set_password(user, password)
+    token.used_at = utcnow()
+    record("account.password_reset", target=user, actor_id=user.id)
+    return user
+
+
+def update_account(
+    user: User, *, roles: set[Role], active: bool, person: Person | None, by: User
+) -> None:
+    """An administrator changes an account's roles, status or linked person."""
+    from flask_babel import gettext as _
+
+    if user.id == by.id and (Role.ADMIN not in roles or not active):
+        raise AccountError(_("You cannot remove your own administrator role or disable yourself."))
+    if person is not None:
+        holder = db.session.scalar(select(User).where(User.person_id == person.id))
+        if holder is not None and holder.id != user.id:
+            raise AccountError(_("This person already has another account."))
+    before = {"roles": sorted(r.value for r in user.roles), "active": user.active, "person_id": user.person_id}
+    user.set_roles(roles)
+    if user.active and not active:
+        user.session_version += 1  # disabling ends every session
+    user.active = active
+    user.person = person
+    after = {"roles": sorted(r.value for r in roles), "active": active, "person_id": person.id if person else None}
+    changed = {key: {"from": before[key], "to": after[key]} for key in before if before[key] != after[key]}
+    if changed:
+        record("account.updated", target=user, actor_id=by.id, changes=changed)
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """A link for a mail or the terminal, on the configured ``BASE_URL``."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
+__all__ = [
+    "AccountError",
+    "Invitation",
+    "TokenError",
+    "accept_invitation",
+    "authenticate",
+    "change_password",
+    "invite",
+    "request_password_reset",
+    "reset_password",
+    "sign_out",
+    "update_account",
+]

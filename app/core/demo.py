@@ -1,0 +1,133 @@
+"""``flask demo load``: a small school to try Beeldrecht with (development only)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.accounts.models import Role, User
+from app.accounts.passwords import hash_password
+from app.audit.log import record
+from app.extensions import db
+from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear
+
+demo_cli = AppGroup("demo", help="Demo data for development.")
+
+DEMO_PASSWORD = "demo-password"
+FIRST_NAMES = [
+    "Sem", "Emma", "Noah", "Julia", "Liam", "Mila", "Luuk", "Tess", "Daan", "Sophie", "Finn", "Zoë",
+    "Levi", "Nora", "Bram", "Saar", "Jesse", "Evi", "Mees", "Lotte", "Thijs", "Fenna", "Ravi", "Yara",
+    "Adam", "Amira", "Milan", "Lina",
+]
+LAST_NAMES = [
+    "de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
+    "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit",
+    "Dijkstra", "Smits", "El Amrani", "Yilmaz",
+]
+ACCOUNTS = [
+    ("admin@example.org", {Role.ADMIN}, "school administrator"),
+    ("comms@example.org", {Role.COMMUNICATIONS}, "communications"),
+    ("teacher@example.org", {Role.TEACHER}, "teacher of group 5b"),
+    ("parent@example.org", {Role.PARENT}, "parent of Sem (5b) and Emma (3a)"),
+    ("parent2@example.org", {Role.PARENT}, "parent of Noah (5b)"),
+]
+
+
+def current_school_year(today: date) -> tuple[str, date, date]:
+    start_year = today.year if today.month >= 8 else today.year - 1
+    return f"{start_year}-{start_year + 1}", date(start_year, 8, 1), date(start_year + 1, 7, 31)
+
+
+def _pupil(first: str, last: str, age: int, number: int, today: date) -> Person:
+    born = date(today.year - age, 1 + number % 12, 1 + number % 28)
+    return Person(
+        kind=PersonKind.PUPIL, first_name=first, last_name=last, date_of_birth=born, external_id=f"DEMO{number:04d}"
+    )
+
+
+def _account(email: str, roles: set[Role], person: Person | None) -> User:
+    user = User(email=email, password_hash=hash_password(DEMO_PASSWORD), person=person, locale="nl")
+    user.set_roles(roles)
+    db.session.add(user)
+    return user
+
+
+def load_demo_data(today: date | None = None) -> None:
+    today = today or date.today()
+    rng = random.Random(5)
+    jozef = Location(name="St. Jozefschool", address="Kerkstraat 1")
+    pontonnier = Location(name="De Pontonnier", address="Havenweg 12")
+    name, starts, ends = current_school_year(today)
+    year = SchoolYear(name=name, starts_on=starts, ends_on=ends)
+    g5b = Group(name="5b", location=jozef, school_year=year)
+    g3a = Group(name="3a", location=pontonnier, school_year=year)
+    db.session.add_all([jozef, pontonnier, year, g5b, g3a])
+
+    teacher = Person(kind=PersonKind.STAFF, first_name="Marieke", last_name="Hoekstra", email="teacher@example.org")
+    comms = Person(kind=PersonKind.STAFF, first_name="Jeroen", last_name="Kok", email="comms@example.org")
+    admin = Person(kind=PersonKind.STAFF, first_name="Annelies", last_name="Schouten", email="admin@example.org")
+    volunteer = Person(kind=PersonKind.VOLUNTEER, first_name="Gerda", last_name="Post")
+    g5b.teachers.append(teacher)
+
+    sem = _pupil("Sem", "de Vries", 8, 1, today)
+    emma = _pupil("Emma", "de Vries", 6, 2, today)
+    noah = _pupil("Noah", "Jansen", 8, 3, today)
+    parent = Person(kind=PersonKind.GUARDIAN, first_name="Karin", last_name="de Vries", email="parent@example.org")
+    co_parent = Person(kind=PersonKind.GUARDIAN, first_name="Mark", last_name="de Vries")
+    parent2 = Person(kind=PersonKind.GUARDIAN, first_name="Ahmed", last_name="Jansen", email="parent2@example.org")
+    g5b.pupils.extend([sem, noah])
+    g3a.pupils.append(emma)
+    db.session.add_all([teacher, comms, admin, volunteer, parent, co_parent, parent2])
+    for child in (sem, emma):
+        db.session.add(Guardianship(guardian=parent, pupil=child, has_parental_authority=True))
+        db.session.add(Guardianship(guardian=co_parent, pupil=child, has_parental_authority=True))
+    db.session.add(Guardianship(guardian=parent2, pupil=noah, has_parental_authority=True))
+
+    number = 10
+    for group, age, size in ((g5b, 8, 22), (g3a, 6, 18)):
+        for _ in range(size):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            pupil = _pupil(first, last, age, number, today)
+            guardian = Person(kind=PersonKind.GUARDIAN, first_name=rng.choice(FIRST_NAMES), last_name=last)
+            group.pupils.append(pupil)
+            db.session.add(Guardianship(guardian=guardian, pupil=pupil))
+            number += 1
+
+    people = {"admin@example.org": admin, "comms@example.org": comms, "teacher@example.org": teacher,
+              "parent@example.org": parent, "parent2@example.org": parent2}
+    for email, roles, _label in ACCOUNTS:
+        _account(email, roles, people[email])
+    db.session.flush()
+    record("demo.loaded", persons=db.session.scalar(select(func.count(Person.id))))
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds people.")
+def load_command(if_empty: bool) -> None:
+    """Load the demo school and print the demo sign-ins."""
+    if not current_app.config.get("DEMO_DATA"):
+        raise click.ClickException("Demo data is for development only (BEELDRECHT_ENV=development).")
+    has_data = db.session.scalar(select(func.count(Person.id))) or db.session.scalar(select(func.count(User.id)))
+    if has_data:
+        if if_empty:
+            click.echo("The database already holds data; demo data not loaded.")
+        else:
+            raise click.ClickException("The database already holds data; demo data is only loaded into an empty one.")
+    else:
+        load_demo_data()
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    print_logins()
+
+
+def print_logins() -> None:
+    click.echo("")
+    click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+    for email, _roles, label in ACCOUNTS:
+        click.echo(f"  {email:<22} {label}")
+    click.echo("")

@@ -1,0 +1,54 @@
+"""Error pages in the application's style, and JSON errors for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: lambda: _("The request could not be handled. Check the form and try again."),
+    401: lambda: _("Please sign in first."),
+    403: lambda: _("You may not do this."),
+    404: lambda: _("This page does not exist, or you may not see it."),
+    405: lambda: _("This page cannot be used this way."),
+    410: lambda: _("This is no longer available."),
+    413: lambda: _("The file or form is too large."),
+    429: lambda: _("Too many attempts. Wait a few minutes and try again, or reset your password."),
+    500: lambda: _("Something went wrong on our side. Nothing you entered was saved; please try again."),
+}
+
+
+def _render(code: int, message: str) -> Any:
+    if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": {"code": str(code), "message": message}}), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return _render(400, _("This form has expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        message = MESSAGES.get(code, lambda: error.description or "")()
+        return _render(code, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> Any:
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return http_error(error)
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
+        if app.debug or app.testing and app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise error
+        return _render(500, MESSAGES[500]())
+
+    app.register_error_handler(InternalServerError, lambda e: _render(500, MESSAGES[500]()))

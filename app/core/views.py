@@ -1,0 +1,63 @@
+"""The home page, which depends on the roles of whoever signs in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from app.access import ANONYMOUS, SIGNED_IN, allow, visible_groups
+from app.accounts.models import Role
+from app.extensions import db
+from app.school.models import Group, Guardianship, Person, SchoolYear
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+@allow(ANONYMOUS)
+def index() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/home")
+@allow(SIGNED_IN)
+def home() -> str:
+    user = current_user._get_current_object()
+    children: list[Person] = []
+    if user.has_role(Role.PARENT) and user.person_id is not None:
+        children = list(
+            db.session.scalars(
+                select(Person)
+                .join(Guardianship, Guardianship.pupil_id == Person.id)
+                .where(Guardianship.guardian_id == user.person_id)
+                .order_by(Person.first_name)
+            )
+        )
+    groups: list[Group] = []
+    if user.has_role(Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN):
+        groups = list(
+            db.session.scalars(
+                visible_groups(user)
+                .join(Group.school_year)
+                .order_by(SchoolYear.starts_on.desc(), Group.name)
+                .limit(50)
+            )
+        )
+    counts = {}
+    if user.has_role(Role.ADMIN):
+        counts = {
+            "persons": db.session.scalar(select(func.count(Person.id))),
+            "groups": db.session.scalar(select(func.count(Group.id))),
+        }
+    return render_template("core/home.html", children=children, groups=groups, counts=counts)
+
+
+@bp.route("/healthz")
+@allow(ANONYMOUS)
+def healthz() -> dict[str, str]:
+    db.session.execute(select(1))
+    return {"status": "ok"}

@@ -1,0 +1,1 @@
+"""The school: locations, years, groups, persons, guardianship, and the CSV import."""

@@ -1,0 +1,174 @@
+"""Configuration classes. Every setting can be overridden from the environment.
+
+Environment variables use the setting's name prefixed with ``BEELDRECHT_``
+(``BEELDRECHT_SECRET_KEY``, ``BEELDRECHT_DATABASE_URL``, ...). ``SECRET_KEY`` and
+``DATABASE_URL`` are read without the prefix too, as most hosts set them so.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+PREFIX = "BEELDRECHT_"
+WEAK_SECRET_KEYS = {"", "dev", "change-me", "secret", "changeme", "development"}
+
+
+def env(name: str, default: Any = None) -> Any:
+    """Read a setting from the environment, converted to the type of its default."""
+    raw = os.environ.get(PREFIX + name)
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, timedelta):
+        return timedelta(seconds=int(raw))
+    return raw
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY: str | None = env("SECRET_KEY", os.environ.get("SECRET_KEY"))
+    SQLALCHEMY_DATABASE_URI: str | None = env("DATABASE_URL", os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
+    # Sessions: short, server-invalidated (see accounts.sessions), never Flask's 31 days.
+    PERMANENT_SESSION_LIFETIME = env("IDLE_TIMEOUT", timedelta(hours=2))
+    SESSION_ABSOLUTE_LIFETIME = env("ABSOLUTE_SESSION_LIFETIME", timedelta(hours=12))
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_NAME = "beeldrecht_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+
+    # Upload and request caps.
+    MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = env("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = env("CSRF_TIME_LIMIT", 4 * 3600)
+
+    # Accounts.
+    INVITATION_TTL = env("INVITATION_TTL", timedelta(days=7))
+    PASSWORD_RESET_TTL = env("PASSWORD_RESET_TTL", timedelta(hours=1))
+    # Argon2id cost; argon2-cffi's defaults (RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = env("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = env("ARGON2_MEMORY_COST", 65536)
+    ARGON2_PARALLELISM = env("ARGON2_PARALLELISM", 4)
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_MAX_LENGTH = 64
+    SIGN_IN_LIMIT_PER_ADDRESS = env("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 10 minutes")
+    SIGN_IN_LIMIT_PER_ACCOUNT = env("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+    RESET_LIMIT_PER_ADDRESS = env("RESET_LIMIT_PER_ADDRESS", "10 per hour")
+
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True)
+    # Number of proxies in front of the app whose X-Forwarded-For is trusted.
+    PROXY_COUNT = env("PROXY_COUNT", 0)
+
+    # Mail (Flask-Mailman): console backend in development, SMTP in production.
+    MAIL_BACKEND = env("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = env("MAIL_SERVER", "localhost")
+    MAIL_PORT = env("MAIL_PORT", 25)
+    MAIL_USERNAME = env("MAIL_USERNAME", None)
+    MAIL_PASSWORD = env("MAIL_PASSWORD", None)
+    MAIL_USE_TLS = env("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = env("MAIL_USE_SSL", False)
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Beeldrecht <no-reply@example.org>")
+
+    # Absolute base URL used in links sent by mail or printed by the CLI.
+    BASE_URL = env("BASE_URL", "http://127.0.0.1:5000")
+
+    # Audit chain HMAC key; kept outside the database so that database access alone
+    # cannot rebuild the chain. Falls back to a key derived from SECRET_KEY.
+    AUDIT_HMAC_KEY: str | None = env("AUDIT_HMAC_KEY", None)
+
+    # Language.
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = env("TIMEZONE", "Europe/Amsterdam")
+    LANGUAGES = ("nl", "en")
+
+    # Bootstrap-Flask serves its files from the app, never a CDN.
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BTN_STYLE = "primary"
+
+    # Security headers (Flask-Talisman).
+    FORCE_HTTPS = env("FORCE_HTTPS", True)
+    HSTS = env("HSTS", True)
+
+    PAGE_SIZE = env("PAGE_SIZE", 50)
+    DEMO_DATA = False
+
+    @classmethod
+    def validate(cls, settings: dict[str, Any]) -> None:
+        """Refuse settings that would be unsafe; overridden per environment."""
+
+
+class DevelopmentConfig(Config):
+    DEBUG = env("DEBUG", True)
+    SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", False)
+    MAIL_BACKEND = env("MAIL_BACKEND", "console")
+    FORCE_HTTPS = env("FORCE_HTTPS", False)
+    HSTS = env("HSTS", False)
+    DEMO_DATA = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    AUDIT_HMAC_KEY = "testing-audit-key"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    MAIL_BACKEND = "locmem"
+    FORCE_HTTPS = False
+    HSTS = False
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Cheap hashes keep the suite fast; the production cost is tested on its own.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    DEMO_DATA = True
+
+
+class ProductionConfig(Config):
+    DEBUG = False
+
+    @classmethod
+    def validate(cls, settings: dict[str, Any]) -> None:
+        key = settings.get("SECRET_KEY") or ""
+        if key.strip().lower() in WEAK_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError(
+                "Beeldrecht refuses to start in production without a real SECRET_KEY: set "
+                "BEELDRECHT_SECRET_KEY (or SECRET_KEY) to a random value of at least 32 characters, "
+                'for example the output of: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        if not settings.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("Beeldrecht refuses to start in production without BEELDRECHT_DATABASE_URL.")
+        if settings.get("DEBUG"):
+            raise RuntimeError("Beeldrecht refuses to start in production with DEBUG on.")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    name = name or os.environ.get(PREFIX + "ENV") or os.environ.get("FLASK_ENV") or "development"
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown BEELDRECHT_ENV {name!r}; use one of {', '.join(CONFIGS)}.") from None

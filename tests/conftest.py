@@ -1,0 +1,216 @@
+"""Fixtures: the app on SQLite or PostgreSQL (schema built by running the migrations), a
+rolled-back transaction per test, an HTTP client with CSRF help, a CLI runner, sign-in as any
+demo account, and factories.
+
+The database is chosen with ``--db sqlite`` (default) or ``--db postgresql``; PostgreSQL is
+found at ``TEST_DATABASE_URL`` (default ``postgresql://postgres@localhost/test``) and each
+run works in a database of its own, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from sqlalchemy import make_url
+
+from app import create_app
+from app.extensions import db, limiter
+
+DEMO_PASSWORD = "demo-password"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("BEELDRECHT_TEST_DB", "sqlite"),
+        help="database to run the suite on",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"beeldrecht database: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--db"))
+
+
+def _postgres_url(base: str, name: str) -> str:
+    url = make_url(base).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    import psycopg
+
+    base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost/test")
+    admin = make_url(base).set(drivername="postgresql")
+    name = f"beeldrecht_test_{os.getpid()}_{secrets.token_hex(3)}"
+    dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _postgres_url(base, name)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None}
+    settings.update(overrides)
+    return create_app("testing", settings)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    application = make_app(database_url)
+    application.instance_path = str(tmp_path_factory.mktemp("instance"))
+    with application.app_context():
+        upgrade(directory=str(Path(__file__).parent.parent / "migrations"))
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+class _ConnectionSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session picks the engine by bind key and ignores ``bind``; this one
+    stays on the test's connection."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app: Flask) -> Iterator[None]:
+    """Each test runs inside one outer transaction that is rolled back afterwards; the
+    application's own commits and rollbacks become savepoints inside it."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(  # type: ignore[method-assign]
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionSession}
+        )
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original  # type: ignore[method-assign]
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token of the current session."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/sign-in").get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        if not match:  # signed in: the sign-in page redirects, any page carries the token
+            page = self.get("/account").get_data(as_text=True)
+            match = CSRF_RE.search(page)
+        assert match, "no CSRF token on the page"
+        return match.group(1) or match.group(2)
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """POST a form the way a browser would: with the session's CSRF token."""
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app: Flask) -> dict[str, Any]:
+    """The demo school (see app/core/demo.py): accounts admin@, comms@, teacher@ (5b),
+    parent@ (Sem in 5b, Emma in 3a), parent2@ (Noah in 5b)."""
+    from sqlalchemy import select
+
+    from app.core.demo import load_demo_data
+    from app.school.models import Group, Person
+
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+
+        def person(first: str, last: str) -> int:
+            return db.session.scalar(select(Person.id).where(Person.first_name == first, Person.last_name == last))
+
+        def group(name: str) -> int:
+            return db.session.scalar(select(Group.id).where(Group.name == name))
+
+        return {
+            "sem": person("Sem", "de Vries"),
+            "emma": person("Emma", "de Vries"),
+            "noah": person("Noah", "Jansen"),
+            "parent": person("Karin", "de Vries"),
+            "parent2": person("Ahmed", "Jansen"),
+            "teacher": person("Marieke", "Hoekstra"),
+            "5b": group("5b"),
+            "3a": group("3a"),
+        }
+
+
+@pytest.fixture
+def login_as(client: Client, world: dict[str, Any]) -> Callable[[str], Any]:
+    """Sign in through the form as a demo account: ``login_as("parent")``."""
+
+    def sign_in(who: str) -> Any:
+        email = who if "@" in who else f"{who}@example.org"
+        response = client.submit("/sign-in", {"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return sign_in
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Iterator[list[Any]]:
+    """Mail sent through the in-memory backend during the test."""
+    from flask_mailman import Mail
+
+    mail: Mail = app.extensions["mailman"]
+    mail.outbox = []  # type: ignore[attr-defined]
+    yield mail.outbox  # type: ignore[attr-defined]
+
+
+def extract_link(text: str) -> str:
+    match = re.search(r"https?://\S+", text)
+    assert match, text
+    return match.group(0)
