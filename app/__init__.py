@@ -58,7 +58,9 @@ def _apply_embedded_defaults(app: Flask, config_class: type[Config]) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, talisman
+    from flask_talisman import Talisman
+
+    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -68,7 +70,9 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    talisman.init_app(
+    # One Talisman per app: it keeps its options on the instance, so a shared one would
+    # let a second app (a test's production app, say) change the first one's headers.
+    Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         strict_transport_security=app.config["HSTS"],

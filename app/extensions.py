@@ -14,7 +14,6 @@ from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, String, event
 from sqlalchemy.engine import Engine
@@ -53,7 +52,6 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 mail = Mail()
-talisman = Talisman()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

@@ -102,22 +102,25 @@ class _ConnectionSession(FlaskSQLAlchemySession):
 @pytest.fixture(autouse=True)
 def _transaction(app: Flask) -> Iterator[None]:
     """Each test runs inside one outer transaction that is rolled back afterwards; the
-    application's own commits and rollbacks become savepoints inside it."""
+    application's own commits and rollbacks become savepoints inside it.
+
+    No application context is held during the test: requests must each get their own,
+    as in production (a shared one would share ``g`` between requests)."""
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(  # type: ignore[method-assign]
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionSession}
-        )
+    original = db.session
+    db.session = db._make_scoped_session(  # type: ignore[method-assign]
+        {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionSession}
+    )
+    with app.app_context():
         limiter.reset()
-        try:
-            yield
-        finally:
-            db.session.remove()
-            db.session = original  # type: ignore[method-assign]
-            outer.rollback()
-            connection.close()
+    try:
+        yield
+    finally:
+        db.session = original  # type: ignore[method-assign]
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from wtforms import (
     SelectMultipleField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -31,6 +32,14 @@ LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, str(label)) for role, label in ROLE_LABELS.items()]
+
+
+def _language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()]
 
 
 class SignInForm(FlaskForm):
@@ -63,17 +72,13 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=list(LANGUAGE_LABELS.items()))
+    locale = SelectField(_l("Language"), choices=_language_choices)
     next = HiddenField()
     submit = SubmitField(_l("Save"))
 
 
 class SignOutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
-
-
-def _role_choices() -> list[tuple[str, str]]:
-    return [(role.value, str(label)) for role, label in ROLE_LABELS.items()]
 
 
 class InviteForm(FlaskForm):
@@ -84,7 +89,7 @@ class InviteForm(FlaskForm):
         validators=[Optional()],
         description=_l("The person in the school's records this account belongs to (a guardian or staff member)."),
     )
-    locale = SelectField(_l("Language of the invitation"), choices=list(LANGUAGE_LABELS.items()))
+    locale = SelectField(_l("Language of the invitation"), choices=_language_choices)
     submit = SubmitField(_l("Send invitation"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:

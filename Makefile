@@ -1,0 +1,49 @@
+# Beeldrecht: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test lint bench translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+## Compile the Flask-Babel catalogues (.po -> .mo); the .mo files are build output.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q
+
+## Refresh the message catalogue after changing user-visible text.
+extract-messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header
+
+run: $(VENV)/.installed translations
+	BEELDRECHT_ENV=development $(BIN)/flask db upgrade
+	BEELDRECHT_ENV=development $(BIN)/flask demo load --if-empty
+	@echo "Beeldrecht runs on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	BEELDRECHT_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-dev translations
+	$(BIN)/python scripts/run_tests.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app
+
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/import_5000.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,166 @@
+"""Every route × every role: the route policy holds everywhere, and foreign objects are 404.
+
+The matrix is built from ``app.url_map`` and each view's declared rule, so a new route is
+checked the moment it exists; a route without a rule fails ``test_every_route_has_a_rule``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from flask import Flask
+
+from app.access import ANONYMOUS, SIGNED_IN, rule_for
+from app.accounts.models import Role
+from tests.conftest import DEMO_PASSWORD, Client
+
+ROLES = {"anonymous": None, "parent": Role.PARENT, "teacher": Role.TEACHER, "comms": Role.COMMUNICATIONS, "admin": Role.ADMIN}
+CELLS: Counter[str] = Counter()
+
+
+def sample_values(world: dict, app: Flask) -> dict[str, object]:
+    """A value for every URL parameter: objects every role that may open the page can see."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.school.models import Guardianship, Location, SchoolYear
+
+    with app.app_context():
+        return {
+            "person_id": world["sem"],
+            "group_id": world["5b"],
+            "user_id": db.session.scalar(select(User.id).where(User.email == "parent@example.org")),
+            "location_id": db.session.scalar(select(Location.id).limit(1)),
+            "year_id": db.session.scalar(select(SchoolYear.id).limit(1)),
+            "school_year_id": db.session.scalar(select(SchoolYear.id).limit(1)),
+            "guardianship_id": db.session.scalar(select(Guardianship.id).where(Guardianship.pupil_id == world["sem"]).limit(1)),
+            "token": "not-a-real-token",
+            "filename": "app.css",
+        }
+
+
+def routes(app: Flask):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "bootstrap.static"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def url_for_rule(rule, values: dict[str, object]) -> str:
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"add a sample value for {missing} of {rule.rule} in tests/test_access_matrix.py"
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def test_every_route_has_a_rule(app):
+    missing = [rule.rule for rule in app.url_map.iter_rules() if rule_for(app, rule.endpoint) is None]
+    assert missing == []
+
+
+def test_a_route_without_a_rule_is_denied(database_url):
+    from tests.conftest import make_app
+
+    fresh = make_app(database_url)
+    fresh.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    response = fresh.test_client().get("/forgotten")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
+
+
+@pytest.mark.parametrize("who", list(ROLES))
+def test_role_route_matrix(app, world, who):
+    app.test_client_class = Client
+    client = app.test_client()
+    if who != "anonymous":
+        assert client.submit("/sign-in", {"email": f"{who}@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    role = ROLES[who]
+    values = sample_values(world, app)
+    problems = []
+    for rule, method in routes(app):
+        if rule.endpoint in ("accounts.sign_out",):
+            continue  # would end the session the matrix runs in; covered in test_sign_in.py
+        allowed = rule_for(app, rule.endpoint)
+        url = url_for_rule(rule, values)
+        data = {"csrf_token": client.csrf_token()} if method == "POST" else None
+        response = client.open(url, method=method, data=data)
+        CELLS[f"{who} {method} {rule.rule}"] += 1
+        if ANONYMOUS in allowed:
+            ok = response.status_code not in (401, 403) and response.status_code < 500
+        elif role is None:
+            ok = response.status_code == 302 and "/sign-in" in response.headers["Location"]
+        elif SIGNED_IN in allowed or role in allowed:
+            ok = response.status_code in (200, 302, 400, 410)
+        else:
+            ok = response.status_code == 404
+        if not ok:
+            problems.append(f"{who}: {method} {url} -> {response.status_code} (rule {sorted(map(str, allowed))})")
+    assert problems == []
+    assert len(CELLS) > 0
+
+
+FOREIGN = [
+    # (who, url template, expected) - own objects 200, another family's or group's 404
+    ("parent", "/people/{sem}", 200),
+    ("parent", "/people/{emma}", 200),
+    ("parent", "/people/{parent}", 200),
+    ("parent", "/people/{noah}", 404),
+    ("parent", "/people/{parent2}", 404),
+    ("parent", "/people/{teacher}", 404),
+    ("parent2", "/people/{noah}", 200),
+    ("parent2", "/people/{sem}", 404),
+    ("teacher", "/people/{sem}", 200),
+    ("teacher", "/people/{noah}", 200),
+    ("teacher", "/people/{emma}", 404),
+    ("teacher", "/groups/{5b}", 200),
+    ("teacher", "/groups/{3a}", 404),
+    ("comms", "/groups/{3a}", 200),
+    ("comms", "/people/{emma}", 200),
+    ("parent", "/people/999999", 404),
+    ("teacher", "/groups/999999", 404),
+    ("admin", "/people/999999", 404),
+    ("parent", "/people/abc", 404),
+    ("admin", "/admin/users/abc", 404),
+    ("admin", "/admin/users/999999", 404),
+]
+
+
+@pytest.mark.parametrize(("who", "template", "expected"), FOREIGN)
+def test_objects_of_another_family_or_group_answer_404(client, login_as, world, who, template, expected):
+    login_as(who)
+    url = template.format(**world)
+    response = client.get(url)
+    assert response.status_code == expected, url
+    if expected == 404:  # indistinguishable from an id that does not exist
+        nonexistent = client.get("/people/999999").get_data(as_text=True)
+        assert response.get_data(as_text=True) == nonexistent.replace("/people/999999", url)
+
+
+def test_parent_home_shows_only_own_children(client, login_as, world):
+    login_as("parent2")
+    page = client.get("/home").get_data(as_text=True)
+    assert "Noah Jansen" in page
+    assert "Sem de Vries" not in page and "Emma de Vries" not in page
+
+
+def test_teacher_sees_only_own_groups(client, login_as, world):
+    login_as("teacher")
+    page = client.get("/groups").get_data(as_text=True)
+    assert f'/groups/{world["5b"]}"' in page
+    assert f'/groups/{world["3a"]}"' not in page
+
+
+def test_refused_access_is_audited(client, login_as, world, app):
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    from app.extensions import db
+
+    login_as("parent")
+    client.get("/admin/users")
+    with app.app_context():
+        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "access.refused")).all()
+        assert [e.details["endpoint"] for e in refused] == ["accounts.list_users"]
