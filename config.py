@@ -125,7 +125,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production"
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
     AUDIT_HMAC_KEY = "testing-audit-key"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 
 from app.accounts.models import Role, User
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
@@ -69,7 +69,6 @@ def enforce_route_rules() -> Any:
     if SIGNED_IN in rule or current_user.has_role(*(r for r in rule if isinstance(r, Role))):
         return None
     from app.audit.log import record
-
     from app.extensions import db
 
     record("access.refused", endpoint=request.endpoint)
@@ -105,7 +104,7 @@ def visible_groups(user: User) -> Select[tuple[Group]]:
         return query
     if user.has_role(Role.TEACHER) and user.person_id is not None:
         return query.where(Group.id.in_(taught_group_ids(user)))
-    return query.where(False)
+    return query.where(false())
 
 
 def visible_persons(user: User) -> Select[tuple[Person]]:
@@ -120,18 +119,14 @@ def visible_persons(user: User) -> Select[tuple[Person]]:
     if is_school_wide(user):
         return query
     if user.person_id is None:
-        return query.where(False)
+        return query.where(false())
     scopes = [Person.id == user.person_id]
     if user.has_role(Role.PARENT):
         scopes.append(Person.id.in_(own_children_ids(user)))
     if user.has_role(Role.TEACHER):
-        taught_pupils = select(group_pupil.c.person_id).where(
-            group_pupil.c.group_id.in_(taught_group_ids(user))
-        )
+        taught_pupils = select(group_pupil.c.person_id).where(group_pupil.c.group_id.in_(taught_group_ids(user)))
         scopes.append(Person.id.in_(taught_pupils))
-        scopes.append(
-            Person.id.in_(select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(taught_pupils)))
-        )
+        scopes.append(Person.id.in_(select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(taught_pupils))))
         scopes.append(Person.kind.in_([PersonKind.STAFF, PersonKind.VOLUNTEER]))
     return query.where(or_(*scopes))
 

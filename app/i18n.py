@@ -35,8 +35,8 @@ def _date(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, fmt)
-    return format_date(value, fmt)
+        return str(format_datetime(value, fmt))
+    return str(format_date(value, fmt))
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -204,13 +204,13 @@ def login_as(client: Client, world: dict[str, Any]) -> Callable[[str], Any]:
 
 
 @pytest.fixture
-def outbox(app: Flask) -> Iterator[list[Any]]:
+def outbox(app: Flask) -> list[Any]:
     """Mail sent through the in-memory backend during the test."""
     from flask_mailman import Mail
 
     mail: Mail = app.extensions["mailman"]
     mail.outbox = []  # type: ignore[attr-defined]
-    yield mail.outbox  # type: ignore[attr-defined]
+    return mail.outbox  # type: ignore[attr-defined,no-any-return]
 
 
 def extract_link(text: str) -> str:

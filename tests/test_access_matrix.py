@@ -1,4 +1,4 @@
-"""Every route × every role: the route policy holds everywhere, and foreign objects are 404.
+"""Every route x every role: the route policy holds everywhere, and foreign objects are 404.
 
 The matrix is built from ``app.url_map`` and each view's declared rule, so a new route is
 checked the moment it exists; a route without a rule fails ``test_every_route_has_a_rule``.
@@ -16,7 +16,13 @@ from app.access import ANONYMOUS, SIGNED_IN, rule_for
 from app.accounts.models import Role
 from tests.conftest import DEMO_PASSWORD, Client
 
-ROLES = {"anonymous": None, "parent": Role.PARENT, "teacher": Role.TEACHER, "comms": Role.COMMUNICATIONS, "admin": Role.ADMIN}
+ROLES = {
+    "anonymous": None,
+    "parent": Role.PARENT,
+    "teacher": Role.TEACHER,
+    "comms": Role.COMMUNICATIONS,
+    "admin": Role.ADMIN,
+}
 CELLS: Counter[str] = Counter()
 
 
@@ -36,7 +42,9 @@ def sample_values(world: dict, app: Flask) -> dict[str, object]:
             "location_id": db.session.scalar(select(Location.id).limit(1)),
             "year_id": db.session.scalar(select(SchoolYear.id).limit(1)),
             "school_year_id": db.session.scalar(select(SchoolYear.id).limit(1)),
-            "guardianship_id": db.session.scalar(select(Guardianship.id).where(Guardianship.pupil_id == world["sem"]).limit(1)),
+            "guardianship_id": db.session.scalar(
+                select(Guardianship.id).where(Guardianship.pupil_id == world["sem"]).limit(1)
+            ),
             "token": "not-a-real-token",
             "filename": "app.css",
         }

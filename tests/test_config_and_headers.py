@@ -34,7 +34,7 @@ def test_settings_come_from_the_environment(monkeypatch):
 
     importlib.reload(config)
     try:
-        assert config.Config.INVITATION_TTL == timedelta(hours=1)
+        assert timedelta(hours=1) == config.Config.INVITATION_TTL
         assert config.Config.SIGN_IN_LIMIT_PER_ACCOUNT == "3 per minute"
     finally:
         monkeypatch.undo()

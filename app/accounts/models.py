@@ -23,7 +23,7 @@ class Role(enum.StrEnum):
 
 class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a token purpose, not a password
 
 
 class User(UserMixin, Model):
@@ -33,9 +33,7 @@ class User(UserMixin, Model):
     # Stored lower-cased; the form normalises before every lookup.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), unique=True
-    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Raised on sign-out, password change or disabling: every older session dies.
     session_version: Mapped[int] = mapped_column(default=1)
@@ -80,9 +78,7 @@ class User(UserMixin, Model):
 class UserRole(Model):
     __tablename__ = "user_role"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")

@@ -4,6 +4,7 @@ transaction; views, the CLI and (later) the API call these and commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
@@ -157,9 +158,7 @@ def reset_password(signed: str, password: str) -> User:
     return user
 
 
-def update_account(
-    user: User, *, roles: set[Role], active: bool, person: Person | None, by: User
-) -> None:
+def update_account(user: User, *, roles: set[Role], active: bool, person: Person | None, by: User) -> None:
     """An administrator changes an account's roles, status or linked person."""
     from flask_babel import gettext as _
 
@@ -181,13 +180,13 @@ def update_account(
         record("account.updated", target=user, actor_id=by.id, changes=changed)
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """A link for a mail or the terminal, on the configured ``BASE_URL``."""
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
     if has_request_context():
-        return base + url_for(endpoint, **values)
+        return base + str(url_for(endpoint, **values))
     with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
+        return base + str(url_for(endpoint, **values))
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import gettext as _
 
+
 def _hasher() -> PasswordHasher:
     """Argon2id with the configured cost (defaults: argon2-cffi's RFC 9106 low-memory profile).
     Raising the cost makes ``needs_rehash`` true for older hashes, which are then re-hashed at
@@ -64,12 +65,12 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
     """Why this password is not acceptable, or None."""
     low, high = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
     if len(password) < low:
-        return _("Use at least %(n)d characters.", n=low)
+        return str(_("Use at least %(n)d characters.", n=low))
     if len(password) > high:
-        return _("Use at most %(n)d characters.", n=high)
+        return str(_("Use at most %(n)d characters.", n=high))
     lowered = password.lower()
     if lowered in _common_passwords() or lowered in {"beeldrecht", "wachtwoord1", "welkom01"}:
-        return _("This password is too common. Choose another one, for example a short sentence.")
+        return str(_("This password is too common. Choose another one, for example a short sentence."))
     if email and lowered == email.lower():
-        return _("Do not use your email address as your password.")
+        return str(_("Do not use your email address as your password."))
     return None

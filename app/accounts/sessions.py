@@ -72,6 +72,6 @@ def enforce_session_lifetime() -> Any:
 
 
 def no_store_for_signed_in(response: Response) -> Response:
-    if current_user.is_authenticated or request.endpoint and request.endpoint.startswith("accounts."):
+    if current_user.is_authenticated or (request.endpoint and request.endpoint.startswith("accounts.")):
         response.headers["Cache-Control"] = "no-store"
     return response

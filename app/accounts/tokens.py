@@ -72,9 +72,7 @@ def resolve_token(signed: str, purpose: TokenPurpose, *, for_update: bool = Fals
         raise TokenError("invalid") from None
     if not isinstance(secret, str):
         raise TokenError("invalid")
-    query = select(AccountToken).where(
-        AccountToken.token_hash == _digest(secret), AccountToken.purpose == purpose
-    )
+    query = select(AccountToken).where(AccountToken.token_hash == _digest(secret), AccountToken.purpose == purpose)
     if for_update:
         query = query.with_for_update()
     token = db.session.scalar(query)

@@ -45,7 +45,9 @@ from app.school.models import Person
 bp = Blueprint("accounts", __name__)
 
 TOKEN_MESSAGES = {
-    "invalid": lambda: _("This link is not valid. Check that you copied the whole link, or ask the school for a new one."),
+    "invalid": lambda: _(
+        "This link is not valid. Check that you copied the whole link, or ask the school for a new one."
+    ),
     "expired": lambda: _("This link has expired. Ask the school for a new invitation, or request a new password link."),
     "used": lambda: _("This link has already been used. Sign in, or request a new password link."),
 }
@@ -332,9 +334,7 @@ def edit_user(user_id: int) -> Any:
                 flash(_("Account saved."), "success")
                 return redirect(url_for("accounts.edit_user", user_id=user.id))
     status = 400 if form.is_submitted() else 200
-    return render_template(
-        "accounts/edit_user.html", form=form, user=user, resend=ResendInvitationForm()
-    ), status
+    return render_template("accounts/edit_user.html", form=form, user=user, resend=ResendInvitationForm()), status
 
 
 @bp.route("/admin/users/<int:user_id>/invitation", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import distinct, select
@@ -17,7 +17,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 def _day(value: str) -> datetime | None:
     try:
-        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(), tzinfo=UTC)
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
     except ValueError:
         return None
 
@@ -42,9 +42,7 @@ def list_events() -> str:
     actions = db.session.scalars(select(distinct(AuditEvent.action)).order_by(AuditEvent.action)).all()
     actor_ids = {e.actor_id for e in page.items if e.actor_id is not None}
     actors = (
-        {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
-        if actor_ids
-        else {}
+        {u.id: u.email for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
     )
     return render_template(
         "audit/list.html",

@@ -18,16 +18,60 @@ from app.school.models import Group, Guardianship, Location, Person, PersonKind,
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo password
 FIRST_NAMES = [
-    "Sem", "Emma", "Noah", "Julia", "Liam", "Mila", "Luuk", "Tess", "Daan", "Sophie", "Finn", "Zoë",
-    "Levi", "Nora", "Bram", "Saar", "Jesse", "Evi", "Mees", "Lotte", "Thijs", "Fenna", "Ravi", "Yara",
-    "Adam", "Amira", "Milan", "Lina",
+    "Sem",
+    "Emma",
+    "Noah",
+    "Julia",
+    "Liam",
+    "Mila",
+    "Luuk",
+    "Tess",
+    "Daan",
+    "Sophie",
+    "Finn",
+    "Zoë",
+    "Levi",
+    "Nora",
+    "Bram",
+    "Saar",
+    "Jesse",
+    "Evi",
+    "Mees",
+    "Lotte",
+    "Thijs",
+    "Fenna",
+    "Ravi",
+    "Yara",
+    "Adam",
+    "Amira",
+    "Milan",
+    "Lina",
 ]
 LAST_NAMES = [
-    "de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
-    "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit",
-    "Dijkstra", "Smits", "El Amrani", "Yilmaz",
+    "de Vries",
+    "Jansen",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "El Amrani",
+    "Yilmaz",
 ]
 ACCOUNTS = [
     ("admin@example.org", {Role.ADMIN}, "school administrator"),
@@ -98,8 +142,13 @@ def load_demo_data(today: date | None = None) -> None:
             db.session.add(Guardianship(guardian=guardian, pupil=pupil))
             number += 1
 
-    people = {"admin@example.org": admin, "comms@example.org": comms, "teacher@example.org": teacher,
-              "parent@example.org": parent, "parent2@example.org": parent2}
+    people = {
+        "admin@example.org": admin,
+        "comms@example.org": comms,
+        "teacher@example.org": teacher,
+        "parent@example.org": parent,
+        "parent2@example.org": parent2,
+    }
     for email, roles, _label in ACCOUNTS:
         _account(email, roles, people[email])
     db.session.flush()
@@ -127,7 +176,7 @@ def load_command(if_empty: bool) -> None:
 
 def print_logins() -> None:
     click.echo("")
-    click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
     for email, _roles, label in ACCOUNTS:
         click.echo(f"  {email:<22} {label}")
     click.echo("")

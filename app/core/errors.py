@@ -47,7 +47,7 @@ def register(app: Flask) -> None:
             return http_error(error)
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
-        if app.debug or app.testing and app.config.get("PROPAGATE_EXCEPTIONS"):
+        if app.debug or (app.testing and app.config.get("PROPAGATE_EXCEPTIONS")):
             raise error
         return _render(500, MESSAGES[500]())
 

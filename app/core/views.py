@@ -41,10 +41,7 @@ def home() -> str:
     if user.has_role(Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN):
         groups = list(
             db.session.scalars(
-                visible_groups(user)
-                .join(Group.school_year)
-                .order_by(SchoolYear.starts_on.desc(), Group.name)
-                .limit(50)
+                visible_groups(user).join(Group.school_year).order_by(SchoolYear.starts_on.desc(), Group.name).limit(50)
             )
         )
     counts = {}

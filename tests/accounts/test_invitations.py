@@ -41,9 +41,10 @@ def test_admin_invites_a_parent_who_sets_a_password_and_signs_in(client, login_a
     assert done.status_code == 302
     assert client.get("/home").status_code == 200
     client.submit("/sign-out")
-    assert client.submit(
-        "/sign-in", {"email": "new.parent@example.org", "password": "kiwi banana tractor"}
-    ).status_code == 302
+    assert (
+        client.submit("/sign-in", {"email": "new.parent@example.org", "password": "kiwi banana tractor"}).status_code
+        == 302
+    )
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action)).all()
         assert "account.invited" in actions and "account.invitation_accepted" in actions
@@ -71,8 +72,14 @@ def test_form_posted_twice_uses_the_link_once(app, world, outbox):
     for browser in (first, second):
         assert browser.get(link).status_code == 302
     token_first, token_second = first.csrf_token(), second.csrf_token()
-    ok = first.post("/invitation", data={"password": "kiwi banana tractor", "confirm": "kiwi banana tractor", "csrf_token": token_first})
-    late = second.post("/invitation", data={"password": "other sentence here", "confirm": "other sentence here", "csrf_token": token_second})
+    ok = first.post(
+        "/invitation",
+        data={"password": "kiwi banana tractor", "confirm": "kiwi banana tractor", "csrf_token": token_first},
+    )
+    late = second.post(
+        "/invitation",
+        data={"password": "other sentence here", "confirm": "other sentence here", "csrf_token": token_second},
+    )
     assert ok.status_code == 302
     assert late.status_code == 410
     assert first.get("/home").status_code == 200
@@ -134,7 +141,9 @@ def test_invitation_with_invalid_email_changes_nothing(client, login_as, world, 
 
 
 def test_cli_invite_prints_a_working_link(runner, client, world, outbox, app):
-    result = runner.invoke(args=["users", "invite", "staff@example.org", "--role", "teacher", "--person-id", str(world["teacher"])])
+    result = runner.invoke(
+        args=["users", "invite", "staff@example.org", "--role", "teacher", "--person-id", str(world["teacher"])]
+    )
     assert result.exit_code == 1  # the teacher person already has an account
     assert "already has another account" in result.output
     result = runner.invoke(args=["users", "invite", "volunteer@example.org", "--role", "teacher"])
@@ -142,7 +151,10 @@ def test_cli_invite_prints_a_working_link(runner, client, world, outbox, app):
     link = path_of(result.output.strip().splitlines()[-1])
     assert len(outbox) == 1
     assert client.get(link).status_code == 302
-    assert client.submit("/invitation", {"password": "kiwi banana tractor", "confirm": "kiwi banana tractor"}).status_code == 302
+    assert (
+        client.submit("/invitation", {"password": "kiwi banana tractor", "confirm": "kiwi banana tractor"}).status_code
+        == 302
+    )
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "volunteer@example.org"))
         assert user.roles == {Role.TEACHER}
@@ -166,7 +178,10 @@ def test_password_reset_flow(client, world, outbox, app):
     assert done.status_code == 302
     client.submit("/sign-out")
     assert client.submit("/sign-in", {"email": "parent@example.org", "password": "demo-password"}).status_code == 401
-    assert client.submit("/sign-in", {"email": "parent@example.org", "password": "a brand new sentence"}).status_code == 302
+    assert (
+        client.submit("/sign-in", {"email": "parent@example.org", "password": "a brand new sentence"}).status_code
+        == 302
+    )
     client.submit("/sign-out")
     assert client.get(link).status_code == 410  # reused
 

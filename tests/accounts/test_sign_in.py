@@ -19,7 +19,9 @@ def test_sign_in_with_right_password_lands_on_home(client, world, app):
     response = client.submit("/sign-in", {"email": "Teacher@Example.org ", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/home")
-    assert "Group 5b" in client.get("/home").get_data(as_text=True) or "Groep 5b" in client.get("/home").get_data(as_text=True)
+    assert "Group 5b" in client.get("/home").get_data(as_text=True) or "Groep 5b" in client.get("/home").get_data(
+        as_text=True
+    )
     assert "auth.sign_in" in audit_actions(app)
 
 
@@ -56,7 +58,9 @@ def test_post_without_csrf_token_is_refused(client, world):
 
 def test_repeated_wrong_passwords_are_throttled_per_account(client, world):
     for _ in range(5):
-        assert client.submit("/sign-in", {"email": "parent@example.org", "password": "wrong-password"}).status_code == 401
+        assert (
+            client.submit("/sign-in", {"email": "parent@example.org", "password": "wrong-password"}).status_code == 401
+        )
     blocked = client.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD})
     assert blocked.status_code == 429
     # Another account from the same address is not locked out by it.
@@ -136,7 +140,9 @@ def test_session_lifetimes_are_far_below_flasks_default(app):
 
 
 def test_next_parameter_only_follows_local_paths(client, world):
-    response = client.submit("/sign-in?next=https://evil.example/", {"email": "parent@example.org", "password": DEMO_PASSWORD})
+    response = client.submit(
+        "/sign-in?next=https://evil.example/", {"email": "parent@example.org", "password": DEMO_PASSWORD}
+    )
     assert response.headers["Location"].endswith("/home")
     client.submit("/sign-out")
     response = client.submit(

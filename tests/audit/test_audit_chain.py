@@ -37,19 +37,19 @@ def test_verify_reports_an_intact_chain(app, runner):
 def test_rows_cannot_be_updated_or_deleted(app):
     ids = write_events(app, 2)
     with app.app_context():
-        for statement in ("UPDATE audit_event SET action = 'x' WHERE id = :id", "DELETE FROM audit_event WHERE id = :id"):
-            with pytest.raises(DBAPIError, match="append-only"):
-                with db.session.begin_nested():
-                    db.session.execute(text(statement), {"id": ids[0]})
+        for statement in (
+            "UPDATE audit_event SET action = 'x' WHERE id = :id",
+            "DELETE FROM audit_event WHERE id = :id",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
+                db.session.execute(text(statement), {"id": ids[0]})
 
 
 def test_a_changed_row_is_named(app, runner):
     ids = write_events(app, 4)
     with app.app_context():
         drop_guards(app)
-        db.session.execute(
-            text("UPDATE audit_event SET details = :d WHERE id = :id"), {"d": '{"n": 99}', "id": ids[2]}
-        )
+        db.session.execute(text("UPDATE audit_event SET details = :d WHERE id = :id"), {"d": '{"n": 99}', "id": ids[2]})
         db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
