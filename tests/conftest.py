@@ -100,12 +100,17 @@ class _ConnectionSession(FlaskSQLAlchemySession):
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app: Flask) -> Iterator[None]:
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     """Each test runs inside one outer transaction that is rolled back afterwards; the
     application's own commits and rollbacks become savepoints inside it.
 
     No application context is held during the test: requests must each get their own,
-    as in production (a shared one would share ``g`` between requests)."""
+    as in production (a shared one would share ``g`` between requests). Browser tests run
+    against a live server with a database of its own and are left alone."""
+    if request.node.get_closest_marker("browser"):
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

@@ -1,0 +1,65 @@
+"""A real server on 127.0.0.1 with its own SQLite database and the demo school, and
+Debian's chromium driven by Playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+MIGRATIONS = str(Path(__file__).parents[2] / "migrations")
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.core.demo import load_demo_data
+    from app.extensions import db
+
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}"})
+    app.instance_path = str(folder)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        load_demo_data()
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium (make test does it)"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def phone(browser: Any, live_app: Any) -> Iterator[Any]:
+    """A page in a phone-sized window, on the live server."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_app.config["BASE_URL"],
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
