@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 ## Compile the Flask-Babel catalogues (.po -> .mo); the .mo files are build output.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q
+	$(BIN)/pybabel -q compile -d app/translations -f
 
 ## Refresh the message catalogue after changing user-visible text.
 extract-messages: $(VENV)/.installed-dev

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, false, or_, select
 
@@ -65,6 +66,7 @@ def enforce_route_rules() -> Any:
     if not current_user.is_authenticated:
         if request.blueprint == "api":
             abort(401)
+        flash(_l("Please sign in to see this page."), "info")
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
     if SIGNED_IN in rule or current_user.has_role(*(r for r in rule if isinstance(r, Role))):
         return None

@@ -165,3 +165,20 @@ def test_old_hash_is_rehashed_when_cost_rises(client, world, app):
         assert user.password_hash != weak
         assert user.password_hash.startswith("$argon2id$")
         assert f"m={app.config['ARGON2_MEMORY_COST']}" in user.password_hash
+
+
+def test_unknown_email_costs_one_argon2_verification_like_a_wrong_password(client, world, monkeypatch):
+    """Same work on both paths, so the answer time does not tell whether an account exists."""
+    from argon2 import PasswordHasher
+
+    calls: list[str] = []
+    original = PasswordHasher.verify
+
+    def counting(self, hash, password):  # noqa: A002 - argon2's parameter name
+        calls.append(hash[:9])
+        return original(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    client.submit("/sign-in", {"email": "parent@example.org", "password": "wrong-password"})
+    client.submit("/sign-in", {"email": "nobody@example.org", "password": "wrong-password"})
+    assert calls == ["$argon2id", "$argon2id"]
