@@ -57,7 +57,7 @@ def test_invitation_link_works_once(client, login_as, world, outbox):
     client.submit("/sign-out")
     again = client.get(link)
     assert again.status_code == 410
-    assert "already been used" in again.get_data(as_text=True)
+    assert "al gebruikt" in again.get_data(as_text=True)
 
 
 def test_form_posted_twice_uses_the_link_once(app, world, outbox):
@@ -94,7 +94,7 @@ def test_expired_invitation_link_is_refused(client, login_as, world, outbox, app
         db.session.commit()
     response = client.get(link)
     assert response.status_code == 410
-    assert "expired" in response.get_data(as_text=True)
+    assert "verlopen" in response.get_data(as_text=True)
 
 
 def test_tampered_invitation_link_is_refused(client, login_as, world, outbox):
@@ -102,7 +102,7 @@ def test_tampered_invitation_link_is_refused(client, login_as, world, outbox):
     tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
     response = client.get(tampered)
     assert response.status_code == 404
-    assert "not valid" in response.get_data(as_text=True)
+    assert "ongeldig" in response.get_data(as_text=True)
     assert client.get("/invitation/garbage").status_code == 404
     assert client.get("/invitation").status_code == 404  # no link in this session
 
@@ -113,7 +113,7 @@ def test_weak_password_is_refused_and_the_link_still_works(client, login_as, wor
     for weak in ("short", "password123", "qwertyuiop"):
         response = client.submit("/invitation", {"password": weak, "confirm": weak})
         assert response.status_code == 400
-    assert "too common" in response.get_data(as_text=True)
+    assert "komt te vaak voor" in response.get_data(as_text=True)
     good = client.submit("/invitation", {"password": "kiwi banana tractor", "confirm": "kiwi banana tractor"})
     assert good.status_code == 302
 
@@ -145,7 +145,7 @@ def test_cli_invite_prints_a_working_link(runner, client, world, outbox, app):
         args=["users", "invite", "staff@example.org", "--role", "teacher", "--person-id", str(world["teacher"])]
     )
     assert result.exit_code == 1  # the teacher person already has an account
-    assert "already has another account" in result.output
+    assert "heeft al een ander account" in result.output
     result = runner.invoke(args=["users", "invite", "volunteer@example.org", "--role", "teacher"])
     assert result.exit_code == 0, result.output
     link = path_of(result.output.strip().splitlines()[-1])
