@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from app.access import ANONYMOUS, SIGNED_IN, allow
-from app.accounts import operations, sessions
+from app.accounts import devices, operations, sessions
 from app.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -79,6 +79,7 @@ def _failed(response: Response) -> bool:
     methods=["POST"],
     key_func=_account_key,
     deduct_when=_failed,
+    exempt_when=devices.is_known_device,
     scope="sign-in-account",
 )
 def sign_in() -> Any:
@@ -90,7 +91,9 @@ def sign_in() -> Any:
         db.session.commit()
         if user is not None:
             sessions.start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            devices.remember_device(response, user.email)
+            return response
         flash(_("The email address or password is not correct."), "danger")
         return render_template("accounts/sign_in.html", form=form), 401
     status = 400 if form.is_submitted() else 200

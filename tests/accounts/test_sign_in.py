@@ -67,6 +67,22 @@ def test_repeated_wrong_passwords_are_throttled_per_account(client, world):
     assert client.submit("/sign-in", {"email": "parent2@example.org", "password": DEMO_PASSWORD}).status_code == 302
 
 
+def test_guessing_cannot_lock_a_parent_out_of_a_browser_they_used_before(app, world):
+    from tests.conftest import Client
+
+    app.test_client_class = Client
+    parent, attacker = app.test_client(), app.test_client()
+    assert parent.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    parent.submit("/sign-out")
+    for _ in range(6):
+        attacker.submit("/sign-in", {"email": "parent@example.org", "password": "guess-guess"})
+    assert attacker.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 429
+    # The parent's own browser carries the device cookie from the earlier sign-in.
+    assert parent.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    cookie = parent.get_cookie("beeldrecht_device")
+    assert cookie is not None and "parent" not in cookie.value and cookie.http_only
+
+
 def test_successful_sign_ins_do_not_count_towards_the_account_limit(client, world):
     for _ in range(7):
         assert client.submit("/sign-in", {"email": "comms@example.org", "password": DEMO_PASSWORD}).status_code == 302
@@ -174,7 +190,7 @@ def test_unknown_email_costs_one_argon2_verification_like_a_wrong_password(clien
     calls: list[str] = []
     original = PasswordHasher.verify
 
-    def counting(self, hash, password):  # noqa: A002 - argon2's parameter name
+    def counting(self, hash, password):
         calls.append(hash[:9])
         return original(self, hash, password)
 
