@@ -12,6 +12,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+from xml.etree import ElementTree
 
 DEFAULT_PG = "postgresql://postgres@localhost/test"
 CHROMIUM = "/usr/bin/chromium"
@@ -44,8 +47,25 @@ def ensure_chromium() -> bool:
     return os.path.exists(CHROMIUM)
 
 
+RESULTS = Path(tempfile.mkdtemp(prefix="beeldrecht-tests-"))
+
+
 def pytest(*args: str) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args])
+    report = RESULTS / f"run{len(list(RESULTS.iterdir()))}.xml"
+    return subprocess.call([sys.executable, "-m", "pytest", f"--junitxml={report}", *args])
+
+
+def totals() -> tuple[int, int, int]:
+    """Passed, failed (failures and errors) and skipped over every run."""
+    passed = failed = skipped = 0
+    for report in RESULTS.glob("*.xml"):
+        for suite in ElementTree.parse(report).getroot().iter("testsuite"):  # noqa: S314 - our own pytest output
+            tests, skips = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
+            bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            passed += tests - skips - bad
+            failed += bad
+            skipped += skips
+    return passed, failed, skipped
 
 
 def main() -> int:
@@ -78,11 +98,13 @@ def main() -> int:
     elif pytest("--db", "sqlite", "-m", "browser", *extra) != 0:
         failures.append("browser")
 
+    passed, failed, skipped = totals()
     if failures:
         banner("FAILED: " + ", ".join(failures))
-        return 1
-    banner("All test runs passed.")
-    return 0
+    else:
+        banner("All test runs passed.")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
