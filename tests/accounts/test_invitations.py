@@ -218,3 +218,62 @@ def test_invitation_mail_is_in_the_recipients_language(client, login_as, world, 
     english, dutch = outbox
     assert "choose your password" in english.body
     assert "choose your password" not in dutch.body
+
+
+def test_invitation_from_a_person_page_links_the_account_to_that_person(client, login_as, world, outbox, app):
+    from app.school.models import Person
+
+    with app.app_context():
+        co_parent = db.session.scalar(select(Person).where(Person.first_name == "Mark"))
+        co_parent.email = "mark@example.org"
+        db.session.commit()
+        co_parent_id = co_parent.id
+    login_as("admin")
+    page = client.get(f"/people/{co_parent_id}").get_data(as_text=True)
+    assert f"/admin/users/invite?person_id={co_parent_id}" in page
+    form = client.get(f"/admin/users/invite?person_id={co_parent_id}").get_data(as_text=True)
+    assert 'value="mark@example.org"' in form and f'value="{co_parent_id}"' in form
+    response = client.submit(
+        "/admin/users/invite",
+        {"email": "mark@example.org", "roles": ["parent"], "person_id": co_parent_id, "locale": "nl"},
+    )
+    assert response.status_code == 302
+    client.submit("/sign-out")
+    client.get(path_of(extract_link(outbox[0].body)))
+    client.submit("/invitation", {"password": "kiwi banana tractor", "confirm": "kiwi banana tractor"})
+    home = client.get("/home").get_data(as_text=True)
+    assert "Sem de Vries" in home and "Emma de Vries" in home and "Noah" not in home
+
+
+def test_admin_cannot_link_two_accounts_to_one_person(client, login_as, world, app):
+    login_as("admin")
+    response = client.submit(
+        "/admin/users/invite",
+        {"email": "other@example.org", "roles": ["parent"], "person_id": world["parent"], "locale": "nl"},
+    )
+    assert response.status_code == 400
+    assert "heeft al een ander account" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "other@example.org")) is None
+
+
+def test_admin_edits_roles_and_disables_an_account(client, login_as, world, app):
+    login_as("admin")
+    with app.app_context():
+        parent_id = db.session.scalar(select(User.id).where(User.email == "parent@example.org"))
+        admin_id = db.session.scalar(select(User.id).where(User.email == "admin@example.org"))
+    response = client.submit(
+        f"/admin/users/{parent_id}", {"roles": ["parent", "teacher"], "person_id": world["parent"]}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, parent_id)
+        assert user.roles == {Role.PARENT, Role.TEACHER} and not user.active
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.updated")).one()
+        assert set(event.details["changes"]) == {"roles", "active"}
+    own = client.submit(f"/admin/users/{admin_id}", {"roles": ["teacher"], "active": "y"})
+    assert own.status_code == 400
+    unknown_person = client.submit(
+        f"/admin/users/{parent_id}", {"roles": ["parent"], "active": "y", "person_id": 999999}
+    )
+    assert unknown_person.status_code == 400
