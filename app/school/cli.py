@@ -1,7 +1,56 @@
-"""``flask people ...``."""
+"""``flask people import FILE.csv [--dry-run]``."""
 
 from __future__ import annotations
 
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
 from flask.cli import AppGroup
 
+from app.extensions import db
+from app.school.importing import ImportFileError, Plan, apply_plan, check_file
+
 people_cli = AppGroup("people", help="People and groups: the CSV import.")
+PROGRESS_FROM = 500  # rows; smaller files finish before a bar is worth drawing
+
+
+def _echo_summary(summary: dict[str, int], dry_run: bool) -> None:
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"{summary['rows']} rows: {summary['created']} pupils {verb} created, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged; {summary['guardians_created']} guardians {verb} created, "
+        f"{summary['links_changed']} guardian links {verb} added or changed, "
+        f"{summary['groups_created']} groups {verb} created."
+    )
+
+
+@people_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+def import_command(path: Path, dry_run: bool) -> None:
+    """Import pupils, their group and up to two guardians from PATH (see docs/import.md)."""
+    data = path.read_bytes()
+    lines = data.count(b"\n")
+    try:
+        if lines >= PROGRESS_FROM:
+            with click.progressbar(length=lines, label="Checking rows", file=sys.stderr) as bar:
+                result: Plan = check_file(data, today=date.today(), progress=bar.update)
+        else:
+            result = check_file(data, today=date.today())
+    except ImportFileError as problem:
+        raise click.ClickException(f"{path.name}: {problem}") from None
+    if result.errors:
+        click.echo(f"{path.name}: nothing was imported; {len(result.errors)} problems:", err=True)
+        for error in result.errors:
+            where = f"line {error.line}" if error.line else "file"
+            click.echo(f"  {where}: {error.message}", err=True)
+        sys.exit(1)
+    if dry_run:
+        _echo_summary(result.summary, dry_run=True)
+        click.echo("Dry run: nothing was written.")
+        return
+    summary = apply_plan(result, via="cli")
+    db.session.commit()
+    _echo_summary(summary, dry_run=False)
