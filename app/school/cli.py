@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.school.importing import ImportFileError, Plan, apply_plan, check_file
+from app.timestamps import school_today
 
 people_cli = AppGroup("people", help="People and groups: the CSV import.")
 PROGRESS_FROM = 500  # rows; smaller files finish before a bar is worth drawing
@@ -36,9 +36,9 @@ def import_command(path: Path, dry_run: bool) -> None:
     try:
         if lines >= PROGRESS_FROM:
             with click.progressbar(length=lines, label="Checking rows", file=sys.stderr) as bar:
-                result: Plan = check_file(data, today=date.today(), progress=bar.update)
+                result: Plan = check_file(data, today=school_today(), progress=bar.update)
         else:
-            result = check_file(data, today=date.today())
+            result = check_file(data, today=school_today())
     except ImportFileError as problem:
         raise click.ClickException(f"{path.name}: {problem}") from None
     if result.errors:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import current_app, flash, render_template
@@ -17,6 +16,7 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.school.blueprint import bp
 from app.school.importing import ImportFileError, apply_plan, check_file
+from app.timestamps import school_today
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -42,7 +42,7 @@ def import_people() -> Any:
         return render_template("school/import.html", form=form), status
     data = form.file.data.read(MAX_IMPORT_BYTES + 1)
     try:
-        result = check_file(data, today=date.today())
+        result = check_file(data, today=school_today())
     except ImportFileError as problem:
         form.file.errors.append(str(problem))
         return render_template("school/import.html", form=form), 400
