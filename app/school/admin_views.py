@@ -1,23 +1,320 @@
-"""Administrator pages for locations, school years, groups, persons and guardianship."""
+"""Administrator pages for locations, school years, groups, persons and guardianship.
+
+Views parse the form, call one operation from ``app.school.operations``, commit and redirect;
+a ``SchoolError`` becomes a form error with status 400 and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
 
 from app.access import allow
-from app.accounts.models import Role
+from app.accounts.models import Role, User
+from app.extensions import db
+from app.school import operations
 from app.school.blueprint import bp
+from app.school.forms import (
+    AuthorityForm,
+    GroupForm,
+    GuardianForm,
+    LocationForm,
+    PersonForm,
+    RemoveForm,
+    SchoolYearForm,
+)
+from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear, group_pupil
+from app.school.operations import SchoolError
 
 
-@bp.route("/admin/persons")
+def _like(term: str) -> str:
+    """A LIKE pattern that treats %, _ and \\ in the search term literally."""
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _handle(form: Any, template: str, save: Callable[[], Any], done: Callable[[Any], str], **context: Any) -> Any:
+    """Validate, save, commit and redirect; or render the form again with its errors (400)."""
+    if form.validate_on_submit():
+        try:
+            saved = save()
+        except SchoolError as problem:
+            db.session.rollback()
+            field = getattr(form, problem.field or "", None)
+            (field.errors if field is not None else form.form_errors).append(str(problem))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(done(saved))
+    status = 400 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status
+
+
+def _year_choices() -> list[SelectChoice]:
+    years = db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc()))
+    return [SelectChoice(y.id, y.name) for y in years]
+
+
+def _location_choices() -> list[SelectChoice]:
+    return [SelectChoice(loc.id, loc.name) for loc in db.session.scalars(select(Location).order_by(Location.name))]
+
+
+# --- Locations ---------------------------------------------------------------------------------
+
+
+@bp.route("/admin/locations")
 @allow(Role.ADMIN)
-def admin_persons() -> str:
-    return "TODO"
+def admin_locations() -> str:
+    locations = db.session.scalars(select(Location).order_by(Location.name)).all()
+    return render_template("school/admin/locations.html", locations=locations)
+
+
+@bp.route("/admin/locations/new", methods=["GET", "POST"])
+@bp.route("/admin/locations/<int:location_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def admin_edit_location(location_id: int | None = None) -> Any:
+    location = db.get_or_404(Location, location_id) if location_id else None
+    form = LocationForm(obj=location)
+    return _handle(
+        form,
+        "school/admin/location_form.html",
+        lambda: operations.save_location(location, name=form.name.data, address=form.address.data),
+        lambda saved: url_for("school.admin_locations"),
+        location=location,
+    )
+
+
+# --- School years ------------------------------------------------------------------------------
+
+
+@bp.route("/admin/years")
+@allow(Role.ADMIN)
+def admin_years() -> str:
+    years = db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc())).all()
+    return render_template("school/admin/years.html", years=years)
+
+
+@bp.route("/admin/years/new", methods=["GET", "POST"])
+@bp.route("/admin/years/<int:year_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def admin_edit_year(year_id: int | None = None) -> Any:
+    year = db.get_or_404(SchoolYear, year_id) if year_id else None
+    form = SchoolYearForm(obj=year)
+    return _handle(
+        form,
+        "school/admin/year_form.html",
+        lambda: operations.save_year(
+            year, name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data
+        ),
+        lambda saved: url_for("school.admin_years"),
+        year=year,
+    )
+
+
+# --- Groups ------------------------------------------------------------------------------------
 
 
 @bp.route("/admin/groups")
 @allow(Role.ADMIN)
 def admin_groups() -> str:
-    return "TODO"
+    years = db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc())).all()
+    chosen = request.args.get("year", type=int) or (years[0].id if years else None)
+    counts = select(group_pupil.c.group_id, func.count().label("pupils")).group_by(group_pupil.c.group_id).subquery()
+    rows = db.session.execute(
+        select(Group, func.coalesce(counts.c.pupils, 0))
+        .outerjoin(counts, counts.c.group_id == Group.id)
+        .join(Group.location)
+        .where(Group.school_year_id == chosen)
+        .order_by(Location.name, Group.name)
+    ).all()
+    return render_template("school/admin/groups.html", rows=rows, years=years, chosen=chosen)
 
 
-@bp.route("/admin/persons/<int:person_id>")
+@bp.route("/admin/groups/new", methods=["GET", "POST"])
+@bp.route("/admin/groups/<int:group_id>", methods=["GET", "POST"])
 @allow(Role.ADMIN)
-def admin_edit_person(person_id: int) -> str:
-    return "TODO"
+def admin_edit_group(group_id: int | None = None) -> Any:
+    group = db.get_or_404(Group, group_id) if group_id else None
+    form = GroupForm(obj=group)
+    form.location_id.choices = _location_choices()
+    form.school_year_id.choices = _year_choices()
+    staff = db.session.scalars(
+        select(Person).where(Person.kind == PersonKind.STAFF).order_by(Person.last_name, Person.first_name)
+    ).all()
+    form.teacher_ids.choices = [SelectChoice(p.id, p.full_name) for p in staff]
+    if request.method == "GET" and group is not None:
+        form.teacher_ids.data = [t.id for t in group.teachers]
+    if not form.location_id.choices or not form.school_year_id.choices:
+        flash(_("Create a location and a school year first."), "warning")
+
+    def save() -> Group:
+        location = db.session.get(Location, form.location_id.data)
+        year = db.session.get(SchoolYear, form.school_year_id.data)
+        if location is None or year is None:  # pragma: no cover - the choices validate this
+            abort(400)
+        teachers = [p for p in staff if p.id in set(form.teacher_ids.data or [])]
+        return operations.save_group(group, name=form.name.data, location=location, school_year=year, teachers=teachers)
+
+    return _handle(
+        form,
+        "school/admin/group_form.html",
+        save,
+        lambda saved: url_for("school.admin_groups", year=saved.school_year_id),
+        group=group,
+    )
+
+
+# --- Persons -----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/persons")
+@allow(Role.ADMIN)
+def admin_persons() -> str:
+    query = select(Person).order_by(Person.last_name, Person.first_name, Person.id)
+    q = request.args.get("q", "").strip()
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            or_(
+                func.lower(Person.first_name + " " + Person.last_name).like(pattern, escape="\\"),
+                func.lower(Person.external_id).like(pattern, escape="\\"),
+                func.lower(Person.email).like(pattern, escape="\\"),
+            )
+        )
+    kind = request.args.get("kind", "")
+    if kind in {k.value for k in PersonKind}:
+        query = query.where(Person.kind == PersonKind(kind))
+    group_id = request.args.get("group", type=int)
+    if group_id:
+        query = query.where(Person.id.in_(select(group_pupil.c.person_id).where(group_pupil.c.group_id == group_id)))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    groups = db.session.scalars(
+        select(Group).join(Group.school_year).order_by(SchoolYear.starts_on.desc(), Group.name)
+    ).all()
+    return render_template(
+        "school/admin/persons.html", page=page, q=q, kind=kind, group_id=group_id, groups=groups, kinds=list(PersonKind)
+    )
+
+
+def _group_choices() -> list[SelectChoice]:
+    groups = db.session.scalars(
+        select(Group).join(Group.school_year).join(Group.location).order_by(SchoolYear.starts_on.desc(), Group.name)
+    )
+    return [SelectChoice("", "—")] + [
+        SelectChoice(g.id, f"{g.name} · {g.location.name} · {g.school_year.name}") for g in groups
+    ]
+
+
+@bp.route("/admin/persons/new", methods=["GET", "POST"])
+@bp.route("/admin/persons/<int:person_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def admin_edit_person(person_id: int | None = None) -> Any:
+    person = db.get_or_404(Person, person_id) if person_id else None
+    form = PersonForm(obj=person)
+    form.group_id.choices = _group_choices()
+    if request.method == "GET" and person is not None:
+        form.kind.data = person.kind.value
+        current = sorted(person.pupil_groups, key=lambda g: g.school_year.starts_on)
+        form.group_id.data = current[-1].id if current else None
+
+    def save() -> Person:
+        group = db.session.get(Group, form.group_id.data) if form.group_id.data else None
+        return operations.save_person(
+            person,
+            group=group,
+            kind=PersonKind(form.kind.data),
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            date_of_birth=form.date_of_birth.data,
+            external_id=form.external_id.data,
+            email=form.email.data,
+        )
+
+    context: dict[str, Any] = {"person": person}
+    if person is not None:
+        context.update(
+            guardian_form=GuardianForm(formdata=None),
+            links=_links_of(person),
+            account=db.session.scalar(select(User).where(User.person_id == person.id)),
+        )
+    return _handle(
+        form,
+        "school/admin/person_form.html",
+        save,
+        lambda saved: url_for("school.admin_edit_person", person_id=saved.id),
+        **context,
+    )
+
+
+def _links_of(person: Person) -> list[tuple[Guardianship, AuthorityForm]]:
+    links = db.session.scalars(
+        select(Guardianship)
+        .where(or_(Guardianship.pupil_id == person.id, Guardianship.guardian_id == person.id))
+        .order_by(Guardianship.id)
+    ).all()
+    return [(link, AuthorityForm(formdata=None, obj=link)) for link in links]
+
+
+@bp.route("/admin/persons/<int:person_id>/guardians", methods=["POST"])
+@allow(Role.ADMIN)
+def admin_add_guardian(person_id: int) -> Any:
+    pupil = db.get_or_404(Person, person_id)
+    form = GuardianForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_guardian(
+                pupil,
+                email=form.email.data,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                has_parental_authority=bool(form.has_parental_authority.data),
+            )
+        except SchoolError as problem:
+            db.session.rollback()
+            getattr(form, problem.field or "email").errors.append(str(problem))
+        else:
+            db.session.commit()
+            flash(_("Guardian added."), "success")
+            return redirect(url_for("school.admin_edit_person", person_id=pupil.id))
+    person_form = PersonForm(formdata=None, obj=pupil)
+    person_form.kind.data = pupil.kind.value
+    person_form.group_id.choices = _group_choices()
+    return render_template(
+        "school/admin/person_form.html",
+        form=person_form,
+        person=pupil,
+        guardian_form=form,
+        links=_links_of(pupil),
+        account=db.session.scalar(select(User).where(User.person_id == pupil.id)),
+    ), 400
+
+
+@bp.route("/admin/guardianships/<int:guardianship_id>", methods=["POST"])
+@allow(Role.ADMIN)
+def admin_update_guardian(guardianship_id: int) -> Any:
+    link = db.get_or_404(Guardianship, guardianship_id)
+    form = AuthorityForm()
+    if not form.validate_on_submit():
+        abort(400)
+    operations.set_parental_authority(link, bool(form.has_parental_authority.data))
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("school.admin_edit_person", person_id=link.pupil_id))
+
+
+@bp.route("/admin/guardianships/<int:guardianship_id>/remove", methods=["POST"])
+@allow(Role.ADMIN)
+def admin_remove_guardian(guardianship_id: int) -> Any:
+    link = db.get_or_404(Guardianship, guardianship_id)
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    pupil_id = link.pupil_id
+    operations.remove_guardian(link)
+    db.session.commit()
+    flash(_("Guardian removed from this pupil."), "success")
+    return redirect(url_for("school.admin_edit_person", person_id=pupil_id))

@@ -48,8 +48,15 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield instance
         instance.close()
@@ -58,8 +65,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def phone(browser: Any, live_app: Any) -> Iterator[Any]:
     """A page in a phone-sized window, on the live server."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_app.config["BASE_URL"],
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_app.config["BASE_URL"], is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     yield page
     context.close()
