@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.accounts import operations
 from app.accounts.models import Role
@@ -34,7 +35,8 @@ def invite_command(email: str, roles: tuple[str, ...], person_id: int | None, lo
         if person is None:
             raise click.ClickException(f"There is no person with id {person_id}.")
     try:
-        invitation = operations.invite(email, {Role(r) for r in roles}, person=person, locale=locale)
+        with force_locale("en"):  # messages for the administrator; the mail uses ``locale``
+            invitation = operations.invite(email, {Role(r) for r in roles}, person=person, locale=locale)
     except operations.AccountError as problem:
         db.session.rollback()
         raise click.ClickException(str(problem)) from None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.school.importing import ImportFileError, Plan, apply_plan, check_file
@@ -31,6 +32,11 @@ def _echo_summary(summary: dict[str, int], dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 def import_command(path: Path, dry_run: bool) -> None:
     """Import pupils, their group and up to two guardians from PATH (see docs/import.md)."""
+    with force_locale("en"):  # the command line speaks English, like its documentation
+        _import(path, dry_run)
+
+
+def _import(path: Path, dry_run: bool) -> None:
     data = path.read_bytes()
     lines = data.count(b"\n")
     try:

@@ -1,7 +1,7 @@
 """Import of pupils, their group and up to two guardians from the pupil administration's CSV.
 
-Three steps, each small: :func:`parse` turns bytes into rows or row errors (no database,
-no Flask); :func:`plan` compares the rows with the database, loading everything it needs in a
+Three steps, each small: :func:`parse` turns bytes into rows or row errors (no database;
+messages go through Flask-Babel); :func:`plan` compares the rows with the database, loading everything it needs in a
 constant number of queries; :func:`apply_plan` writes the plan and audits it. Nothing is
 written unless every row is correct.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 
 from app.audit.log import record
@@ -115,9 +116,9 @@ class Parsed:
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252; binary files are refused."""
     if not data.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if b"\x00" in data[:65536]:
-        raise ImportFileError("This is not a CSV text file (it contains binary data).")
+        raise ImportFileError(_("This is not a CSV text file (it contains binary data)."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -125,7 +126,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
-        raise ImportFileError("This is not a CSV text file (unknown character encoding).") from None
+        raise ImportFileError(_("This is not a CSV text file (unknown character encoding).")) from None
 
 
 def _delimiter(header_line: str) -> str:
@@ -145,12 +146,12 @@ def parse_date(value: str) -> date | None:
     return None
 
 
-def _email_problem(value: str) -> str | None:
+def _email_valid(value: str) -> bool:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        return f"guardian email address '{value}' is not valid"
-    return None
+        return False
+    return True
 
 
 def parse(data: bytes, *, today: date, progress: Progress | None = None) -> Parsed:
@@ -162,7 +163,7 @@ def parse(data: bytes, *, today: date, progress: Progress | None = None) -> Pars
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        raise ImportFileError("The file has no header row.") from None
+        raise ImportFileError(_("The file has no header row.")) from None
     columns = _read_header(header, result)
     if result.errors:
         return result
@@ -179,15 +180,22 @@ def parse(data: bytes, *, today: date, progress: Progress | None = None) -> Pars
                 continue
             if row.external_id in seen:
                 result.errors.append(
-                    RowError(line, f"external id {row.external_id} also appears on line {seen[row.external_id]}")
+                    RowError(
+                        line,
+                        _(
+                            "external id %(id)s also appears on line %(line)d",
+                            id=row.external_id,
+                            line=seen[row.external_id],
+                        ),
+                    )
                 )
                 continue
             seen[row.external_id] = line
             result.rows.append(row)
     except csv.Error as problem:
-        result.errors.append(RowError(reader.line_num, f"the CSV cannot be read here ({problem})"))
+        result.errors.append(RowError(reader.line_num, _("the CSV cannot be read here (%(problem)s)", problem=problem)))
     if not result.rows and not result.errors:
-        raise ImportFileError("The file has a header but no rows.")
+        raise ImportFileError(_("The file has a header but no rows."))
     return result
 
 
@@ -197,44 +205,53 @@ def _read_header(header: list[str], result: Parsed) -> list[str]:
         key = _column_key(name)
         canonical = ALIASES.get(key)
         if canonical is None:
-            result.errors.append(RowError(1, f"unknown column '{name.strip()}'"))
+            result.errors.append(RowError(1, _("unknown column '%(name)s'", name=name.strip())))
         elif canonical in columns:
-            result.errors.append(RowError(1, f"column '{name.strip()}' appears twice"))
+            result.errors.append(RowError(1, _("column '%(name)s' appears twice", name=name.strip())))
         columns.append(canonical or key)
     for required in REQUIRED:
         if required not in columns:
-            result.errors.append(RowError(1, f"required column '{required}' is missing"))
+            result.errors.append(RowError(1, _("required column '%(name)s' is missing", name=required)))
     return columns
 
 
 def _read_row(raw: list[str], columns: list[str], line: int, today: date, result: Parsed) -> PupilRow | None:
     if len(raw) > len(columns):
-        result.errors.append(RowError(line, f"too many fields ({len(raw)}; the header has {len(columns)})"))
+        result.errors.append(
+            RowError(line, _("too many fields (%(n)d; the header has %(m)d)", n=len(raw), m=len(columns)))
+        )
         return None
     if len(raw) < len(columns):
-        result.errors.append(RowError(line, f"too few fields ({len(raw)}; the header has {len(columns)})"))
+        result.errors.append(
+            RowError(line, _("too few fields (%(n)d; the header has %(m)d)", n=len(raw), m=len(columns)))
+        )
         return None
     values = {column: cell.strip() for column, cell in zip(columns, raw, strict=True)}
     problems: list[str] = []
     for column, value in values.items():
         if len(value) > MAX_FIELD:
-            problems.append(f"{column} is longer than {MAX_FIELD} characters")
+            problems.append(_("%(column)s is longer than %(n)d characters", column=column, n=MAX_FIELD))
     for column in ("external_id", "first_name", "last_name"):
         if not values.get(column):
-            problems.append(f"{column} is empty")
+            problems.append(_("%(column)s is empty", column=column))
     if not values.get("group"):
-        problems.append("the pupil has no group")
+        problems.append(_("the pupil has no group"))
     born = None
     if not values.get("date_of_birth"):
-        problems.append("date_of_birth is empty")
+        problems.append(_("%(column)s is empty", column="date_of_birth"))
     else:
         born = parse_date(values["date_of_birth"])
         if born is None:
-            problems.append(f"date of birth '{values['date_of_birth']}' is not a date (use dd-mm-jjjj or jjjj-mm-dd)")
+            problems.append(
+                _(
+                    "date of birth '%(value)s' is not a date (use dd-mm-jjjj or jjjj-mm-dd)",
+                    value=values["date_of_birth"],
+                )
+            )
         elif born > today:
-            problems.append(f"date of birth '{values['date_of_birth']}' is in the future")
+            problems.append(_("date of birth '%(value)s' is in the future", value=values["date_of_birth"]))
         elif born.year < 1900:
-            problems.append(f"date of birth '{values['date_of_birth']}' is too long ago")
+            problems.append(_("date of birth '%(value)s' is too long ago", value=values["date_of_birth"]))
     guardians = []
     for number in (1, 2):
         guardian = _read_guardian(values, number, problems)
@@ -265,17 +282,16 @@ def _read_guardian(values: dict[str, str], number: int, problems: list[str]) -> 
     if not (first or last or email):
         return None
     if not email:
-        problems.append(f"guardian {number} has no email address")
+        problems.append(_("guardian %(n)d has no email address", n=number))
         return None
-    problem = _email_problem(email)
-    if problem:
-        problems.append(problem.replace("guardian", f"guardian {number}", 1))
+    if not _email_valid(email):
+        problems.append(_("guardian %(n)d email address '%(value)s' is not valid", n=number, value=email))
         return None
     if not (first or last):
-        problems.append(f"guardian {number} has no name")
+        problems.append(_("guardian %(n)d has no name", n=number))
         return None
     if authority.lower() not in YES | NO:
-        problems.append(f"guardian {number} parental authority '{authority}' is not yes or no")
+        problems.append(_("guardian %(n)d parental authority '%(value)s' is not yes or no", n=number, value=authority))
         return None
     return GuardianRow(first, last, email.lower(), authority.lower() in YES)
 
@@ -330,7 +346,9 @@ def plan(parsed: Parsed, *, today: date) -> Plan:
     result = Plan(errors=list(parsed.errors))
     year = db.session.scalar(select(SchoolYear).where(SchoolYear.starts_on <= today, SchoolYear.ends_on >= today))
     if year is None:
-        result.errors.insert(0, RowError(0, f"there is no school year containing {today.isoformat()}; create it first"))
+        result.errors.insert(
+            0, RowError(0, _("there is no school year containing %(day)s; create it first", day=today.isoformat()))
+        )
         return result
     result.year = year
     if result.errors:
@@ -381,7 +399,7 @@ def plan(parsed: Parsed, *, today: date) -> Plan:
         person = pupils.get(row.external_id)
         if person is not None and person.kind != PersonKind.PUPIL:
             result.errors.append(
-                RowError(row.line, f"external id {row.external_id} belongs to someone who is not a pupil")
+                RowError(row.line, _("external id %(id)s belongs to someone who is not a pupil", id=row.external_id))
             )
             continue
         changed = person is None
@@ -424,7 +442,7 @@ def _resolve_group(
     if row.location:
         location = locations.get(row.location.lower())
         if location is None:
-            result.errors.append(RowError(row.line, f"unknown location '{row.location}'"))
+            result.errors.append(RowError(row.line, _("unknown location '%(name)s'", name=row.location)))
             return None
         candidates = [g for g in candidates if g.location_id == location.id]
     if len(candidates) == 1:
@@ -433,14 +451,19 @@ def _resolve_group(
         return key
     if len(candidates) > 1:
         result.errors.append(
-            RowError(row.line, f"group '{row.group}' exists at several locations; fill in the location column")
+            RowError(
+                row.line, _("group '%(name)s' exists at several locations; fill in the location column", name=row.group)
+            )
         )
         return None
     if location is None and len(locations) == 1:
         location = next(iter(locations.values()))
     if location is None:
         result.errors.append(
-            RowError(row.line, f"group '{row.group}' does not exist yet; fill in the location column to create it")
+            RowError(
+                row.line,
+                _("group '%(name)s' does not exist yet; fill in the location column to create it", name=row.group),
+            )
         )
         return None
     key = _group_key(row.group, location.id)

@@ -221,6 +221,7 @@ def test_page_lists_wrong_rows_with_400_and_changes_nothing(client, login_as, ap
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'id="import-errors"' in page and "<td>3</td>" in page
+    assert "geboortedatum &#39;31-02-2017&#39; is geen datum" in page  # in the page's language
     assert snapshot(app) == before
 
 
