@@ -29,6 +29,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     register_extensions(app)
+    register_models()
     register_blueprints(app)
     register_request_hooks(app)
     register_error_handlers(app)
@@ -96,6 +97,14 @@ def register_extensions(app: Flask) -> None:
     sessions.init_login_manager(login_manager)
 
 
+def register_models() -> None:
+    """Import every module with models, so the metadata (and Alembic) sees all tables."""
+    from app.accounts import models as _accounts  # noqa: F401
+    from app.audit import models as _audit  # noqa: F401
+    from app.consent import models as _consent  # noqa: F401
+    from app.school import models as _school  # noqa: F401
+
+
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.audit.views import bp as audit_bp
@@ -126,10 +135,11 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
     from app.audit.cli import audit_cli
+    from app.consent.cli import forms_cli
     from app.core.demo import demo_cli
     from app.school.cli import people_cli
 
-    for group in (users_cli, audit_cli, demo_cli, people_cli):
+    for group in (users_cli, audit_cli, demo_cli, people_cli, forms_cli):
         app.cli.add_command(group)
 
 

@@ -1,0 +1,81 @@
+"""Consent form versions and the append-only table of decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.consent.vocabulary import Action, Means, MediaType, Validity
+from app.extensions import Model
+from app.school.models import Person, enum_column
+from app.timestamps import utcnow
+
+
+class ConsentForm(Model):
+    """One published version of a consent form, exactly as its TOML file held it."""
+
+    __tablename__ = "consent_form"
+    __table_args__ = (UniqueConstraint("form_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column()
+    validity: Mapped[Validity] = mapped_column(enum_column(Validity, "validity"))
+    school_year: Mapped[str | None] = mapped_column(String(20))
+    # Decisions under this version count until the end of this day; None: until withdrawn.
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_file: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def purposes(self) -> list[str]:
+        return [p["key"] for p in self.content["purposes"]]
+
+    @property
+    def media_types(self) -> list[MediaType]:
+        return [MediaType(m) for m in self.content["media_types"]]
+
+    def title(self, locale: str) -> str:
+        return str(self.content["title"].get(locale) or self.content["title"]["nl"])
+
+    def text(self, locale: str) -> str:
+        return str(self.content["text"].get(locale) or self.content["text"]["nl"])
+
+    def purpose_label(self, key: str, locale: str) -> str:
+        for purpose in self.content["purposes"]:
+            if purpose["key"] == key:
+                return str(purpose["label"].get(locale) or purpose["label"]["nl"])
+        return key
+
+
+class Decision(Model):
+    """One grant, refusal or withdrawal. Never updated or deleted in place (erasure excepted)."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        # Fits the "latest decision per decider" query of app.consent.queries.
+        Index("ix_decision_lookup", "subject_id", "media_type", "purpose", "decided_by_id", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    media_type: Mapped[MediaType] = mapped_column(enum_column(MediaType, "media_type"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    action: Mapped[Action] = mapped_column(enum_column(Action, "decision_action"))
+    # The person whose decision it is: a guardian, or the subject themself.
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    # The account that entered it (the parent themself, or an administrator for a paper form).
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    means: Mapped[Means] = mapped_column(enum_column(Means, "decision_means"))
+    form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"), index=True)
+    decided_at: Mapped[datetime] = mapped_column()
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subject: Mapped[Person] = relationship(foreign_keys=[subject_id])
+    decided_by: Mapped[Person] = relationship(foreign_keys=[decided_by_id])
+    form: Mapped[ConsentForm] = relationship()

@@ -1,0 +1,33 @@
+"""The words of consent: media types, purposes and decisions."""
+
+from __future__ import annotations
+
+import enum
+
+
+class MediaType(enum.StrEnum):
+    PHOTO = "photo"
+    FILM = "film"
+    AUDIO = "audio"
+
+
+class Action(enum.StrEnum):
+    GRANT = "grant"
+    REFUSE = "refuse"
+    WITHDRAW = "withdraw"
+
+
+class Means(enum.StrEnum):
+    WEB = "web"
+    PAPER = "paper"
+    IMPORT = "import"
+    API = "api"
+
+
+class Validity(enum.StrEnum):
+    SCHOOL_YEAR = "school_year"
+    UNTIL_WITHDRAWN = "until_withdrawn"
+
+
+# The purposes a form may ask about, in the order parents see them.
+PURPOSES = ("parent_portal", "newsletter", "school_guide", "website", "social_media", "press")
