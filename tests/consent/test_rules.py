@@ -114,10 +114,7 @@ def reference(
         age = day.year - subject.date_of_birth.year
         if (day.month, day.day) < (subject.date_of_birth.month, subject.date_of_birth.day):
             age -= 1
-    if subject.is_pupil and (age is None or age < 16):
-        allowed = set(subject.guardians)
-    else:
-        allowed = {subject.id}
+    allowed = set(subject.guardians) if subject.is_pupil and (age is None or age < 16) else {subject.id}
     standing: dict[int, Event] = {}
     for event in sorted(events, key=lambda e: (e.decided_at, e.id)):
         if event.decided_at <= moment and event.decided_by_id in allowed:
@@ -125,7 +122,7 @@ def reference(
     live = [e for e in standing.values() if e.valid_until is None or day <= e.valid_until]
     if not live:
         return State.NONE, frozenset()
-    if policy is GuardianPolicy.LATEST_WINS or len(allowed) == 1 and subject.id in allowed:
+    if policy is GuardianPolicy.LATEST_WINS or (len(allowed) == 1 and subject.id in allowed):
         last = sorted(live, key=lambda e: (e.decided_at, e.id))[-1]
         return (State.GRANTED if last.action is Action.GRANT else State.REFUSED), frozenset({last.id})
     refusals = [e for e in live if e.action is not Action.GRANT]
