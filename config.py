@@ -105,12 +105,18 @@ class Config:
     FORCE_HTTPS = env("FORCE_HTTPS", True)
     HSTS = env("HSTS", True)
 
+    # With several guardians: "any_refusal_blocks" (any refusal or withdrawal wins) or
+    # "latest_wins" (the most recent guardian decision counts). Shown to parents.
+    GUARDIAN_POLICY = env("GUARDIAN_POLICY", "any_refusal_blocks")
+
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False
 
     @classmethod
     def validate(cls, settings: dict[str, Any]) -> None:
-        """Refuse settings that would be unsafe; overridden per environment."""
+        """Refuse settings that would be unsafe or meaningless."""
+        if settings.get("GUARDIAN_POLICY") not in {"any_refusal_blocks", "latest_wins"}:
+            raise RuntimeError("GUARDIAN_POLICY must be any_refusal_blocks or latest_wins.")
 
 
 class DevelopmentConfig(Config):
@@ -146,6 +152,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls, settings: dict[str, Any]) -> None:
+        super().validate(settings)
         key = settings.get("SECRET_KEY") or ""
         if key.strip().lower() in WEAK_SECRET_KEYS or len(key) < 32:
             raise RuntimeError(

@@ -1,0 +1,126 @@
+"""Effective consent for many keys at once, in a constant number of queries.
+
+``consent_for`` answers any set of (person, media type, purpose) keys with three queries,
+whatever the number of keys or the length of the history: the subjects, their guardians
+with parental authority, and only the *latest* decision of each decider per key (a window
+function over ``ix_decision_lookup``). The rules themselves live in ``app.consent.rules``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.consent.models import ConsentForm, Decision
+from app.consent.rules import Consent, Event, GuardianPolicy, Subject, effective_consent
+from app.consent.vocabulary import MediaType
+from app.extensions import db
+from app.school.models import Guardianship, Person, PersonKind
+
+Key = tuple[int, MediaType, str]
+
+
+@dataclass(frozen=True)
+class Moment:
+    at: datetime
+    day: date  # the school's calendar date at that moment
+
+
+def guardian_policy() -> GuardianPolicy:
+    return GuardianPolicy(current_app.config.get("GUARDIAN_POLICY", GuardianPolicy.ANY_REFUSAL_BLOCKS))
+
+
+def load_subjects(person_ids: Iterable[int]) -> dict[int, Subject]:
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    people = db.session.execute(select(Person.id, Person.kind, Person.date_of_birth).where(Person.id.in_(ids))).all()
+    guardians: dict[int, set[int]] = defaultdict(set)
+    for guardian_id, pupil_id in db.session.execute(
+        select(Guardianship.guardian_id, Guardianship.pupil_id).where(
+            Guardianship.pupil_id.in_(ids), Guardianship.has_parental_authority.is_(True)
+        )
+    ):
+        guardians[pupil_id].add(guardian_id)
+    return {
+        pid: Subject(pid, kind == PersonKind.PUPIL, born, frozenset(guardians.get(pid, ())))
+        for pid, kind, born in people
+    }
+
+
+def latest_events(
+    person_ids: Iterable[int], media_types: Iterable[MediaType], purposes: Iterable[str], at: datetime
+) -> dict[Key, list[Event]]:
+    """The latest decision of every decider for every requested key, up to ``at``."""
+    ids, media, purposes = sorted(set(person_ids)), sorted(set(media_types)), sorted(set(purposes))
+    if not (ids and media and purposes):
+        return {}
+    ranked = (
+        select(
+            Decision.id,
+            Decision.subject_id,
+            Decision.media_type,
+            Decision.purpose,
+            Decision.decided_by_id,
+            Decision.action,
+            Decision.decided_at,
+            Decision.form_id,
+            func.row_number()
+            .over(
+                partition_by=(Decision.subject_id, Decision.media_type, Decision.purpose, Decision.decided_by_id),
+                order_by=(Decision.decided_at.desc(), Decision.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            Decision.subject_id.in_(ids),
+            Decision.media_type.in_(media),
+            Decision.purpose.in_(purposes),
+            Decision.decided_at <= at,
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ranked, ConsentForm.valid_until)
+        .join(ConsentForm, ConsentForm.id == ranked.c.form_id)
+        .where(ranked.c.rank == 1)
+    )
+    events: dict[Key, list[Event]] = defaultdict(list)
+    for row in rows:
+        key = (row.subject_id, MediaType(row.media_type), row.purpose)
+        events[key].append(Event(row.id, row.decided_by_id, row.action, row.decided_at, row.valid_until))
+    return events
+
+
+def consent_for(keys: Iterable[Key], moment: Moment) -> dict[Key, Consent]:
+    """Effective consent for every key, in three queries."""
+    keys = list(keys)
+    subjects = load_subjects(k[0] for k in keys)
+    events = latest_events((k[0] for k in keys), (k[1] for k in keys), (k[2] for k in keys), moment.at)
+    policy = guardian_policy()
+    return {
+        key: effective_consent(subjects[key[0]], events.get(key, ()), moment.at, moment.day, policy)
+        for key in keys
+        if key[0] in subjects
+    }
+
+
+def now() -> Moment:
+    from app.timestamps import school_today, utcnow
+
+    return Moment(utcnow(), school_today())
+
+
+def active_form(day: date) -> ConsentForm | None:
+    """The form parents decide under now: the newest published version still valid on ``day``."""
+    return db.session.scalar(
+        select(ConsentForm)
+        .where((ConsentForm.valid_until.is_(None)) | (ConsentForm.valid_until >= day))
+        .order_by(ConsentForm.published_at.desc(), ConsentForm.version.desc())
+        .limit(1)
+    )
