@@ -30,6 +30,7 @@ extract-messages: $(VENV)/.installed-dev
 
 run: $(VENV)/.installed translations
 	BEELDRECHT_ENV=development $(BIN)/flask db upgrade
+	BEELDRECHT_ENV=development $(BIN)/flask consent-forms sync
 	BEELDRECHT_ENV=development $(BIN)/flask demo load --if-empty
 	@echo "Beeldrecht runs on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	BEELDRECHT_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000

@@ -15,7 +15,7 @@ from app.consent.models import ConsentForm, Decision
 from app.consent.operations import ConsentError, decide
 from app.consent.queries import consent_for, now
 from app.consent.rules import State
-from app.consent.vocabulary import PURPOSES, Action, Means, MediaType
+from app.consent.vocabulary import PURPOSES, Means, MediaType
 from app.extensions import db
 from app.school.models import Group, Person
 
