@@ -155,3 +155,15 @@ def admin_only_or_404(user: User) -> None:
     """Object-level guard inside admin operations, in case a route rule was forgotten."""
     if not can_manage_school(user):
         abort(404)
+
+
+def family_subjects(user: User) -> Select[tuple[Person]]:
+    """The people whose consent page this user opens as family: themself and the pupils they
+    are a guardian of. Teachers' and staff's wider view of pupils is read-only elsewhere."""
+    if user.person_id is None:
+        return select(Person).where(false())
+    return select(Person).where(or_(Person.id == user.person_id, Person.id.in_(own_children_ids(user))))
+
+
+def family_subject_or_404(user: User, person_id: int) -> Person:
+    return get_visible_or_404(family_subjects(user), Person, person_id)  # type: ignore[no-any-return]

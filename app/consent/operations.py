@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.models import Decision
-from app.consent.queries import active_form, load_subjects, now
+from app.consent.queries import active_form, latest_events, load_subjects, now
 from app.consent.rules import entitled_deciders
 from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
@@ -51,6 +51,10 @@ def decide(
     subject_rules = load_subjects([subject.id])[subject.id]
     if decided_by.id not in entitled_deciders(subject_rules, moment.day):
         raise ConsentError("not_entitled", _("You may not decide about this person."))
+    previous = latest_events([subject.id], [media], [purpose], moment.at).get((subject.id, media, purpose), [])
+    own = next((e for e in previous if e.decided_by_id == decided_by.id and not e.expired_on(moment.day)), None)
+    if own is not None and (own.action is Action.GRANT) == (verb is Action.GRANT):
+        raise ConsentError("already_recorded", _("This choice was already recorded; nothing has changed."))
     decision = Decision(
         subject_id=subject.id,
         media_type=media,

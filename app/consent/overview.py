@@ -1,0 +1,74 @@
+"""What a consent page shows: the matrix of media types x purposes for one subject, each cell
+with its effective consent, the viewer's own decision and the other deciders' decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.consent.models import ConsentForm
+from app.consent.queries import Moment, guardian_policy, latest_events, load_subjects
+from app.consent.rules import Consent, Event, Subject, effective_consent, entitled_deciders
+from app.consent.vocabulary import Action, MediaType
+from app.extensions import db
+from app.school.models import Person
+
+
+@dataclass(frozen=True)
+class Cell:
+    media_type: MediaType
+    purpose: str
+    consent: Consent
+    mine: Event | None
+    others: tuple[Event, ...]
+
+    @property
+    def my_choice(self) -> str:
+        """``granted``, ``refused`` or ``none``: what the viewer last decided (if still valid)."""
+        if self.mine is None:
+            return "none"
+        return "granted" if self.mine.action is Action.GRANT else "refused"
+
+    @property
+    def others_differ(self) -> bool:
+        mine_granted = self.mine is not None and self.mine.action is Action.GRANT
+        return any((e.action is Action.GRANT) != mine_granted for e in self.others)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    subject: Person
+    form: ConsentForm
+    rows: tuple[tuple[MediaType, tuple[Cell, ...]], ...]
+    can_decide: bool
+    names: dict[int, str]
+    rules: Subject
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [cell for _media, cells in self.rows for cell in cells]
+
+    @property
+    def undecided(self) -> int:
+        return sum(1 for cell in self.cells if cell.mine is None) if self.can_decide else 0
+
+
+def subject_matrix(subject: Person, form: ConsentForm, viewer_person_id: int | None, moment: Moment) -> Matrix:
+    rules = load_subjects([subject.id])[subject.id]
+    deciders = entitled_deciders(rules, moment.day)
+    events = latest_events([subject.id], form.media_types, form.purposes, moment.at)
+    policy = guardian_policy()
+    rows = []
+    for media in form.media_types:
+        cells = []
+        for purpose in form.purposes:
+            history = events.get((subject.id, media, purpose), [])
+            consent = effective_consent(rules, history, moment.at, moment.day, policy)
+            live = [e for e in history if e.decided_by_id in deciders and not e.expired_on(moment.day)]
+            mine = next((e for e in live if e.decided_by_id == viewer_person_id), None)
+            others = tuple(e for e in live if e.decided_by_id != viewer_person_id)
+            cells.append(Cell(media, purpose, consent, mine, others))
+        rows.append((media, tuple(cells)))
+    names = dict(db.session.execute(select(Person.id, Person.first_name).where(Person.id.in_(deciders))).all())
+    return Matrix(subject, form, tuple(rows), viewer_person_id in deciders, names, rules)
