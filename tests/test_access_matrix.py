@@ -31,6 +31,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from sqlalchemy import select
 
     from app.accounts.models import User
+    from app.consent.models import ConsentForm
     from app.extensions import db
     from app.school.models import Guardianship, Location, SchoolYear
 
@@ -48,7 +49,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             ),
             "token": "not-a-real-token",
             "filename": "app.css",
-            "form_id": 1,
+            "form_id": db.session.scalar(select(ConsentForm.id).limit(1)),
         }
 
 
