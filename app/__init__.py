@@ -108,7 +108,7 @@ def register_models() -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.audit.views import bp as audit_bp
-    from app.consent.views import bp as consent_bp
+    from app.consent.routes import bp as consent_bp
     from app.core.views import bp as core_bp
     from app.school.routes import bp as school_bp
 

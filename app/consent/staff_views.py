@@ -1,0 +1,173 @@
+"""Staff views: the consent overview of a group, the printable "not for photo / film / audio"
+list, and an administrator recording a paper form."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Optional
+
+from app.access import STAFF_ROLES, allow, group_or_404
+from app.accounts.models import Role
+from app.consent.operations import ConsentError, decide
+from app.consent.queries import active_form, consent_for, now
+from app.consent.rules import State
+from app.consent.views import MEDIA_LABELS, bp
+from app.consent.vocabulary import MediaType, Means
+from app.extensions import db
+from app.school.models import Person, PersonKind
+
+
+def _media_filter() -> MediaType | None:
+    value = request.args.get("media", "")
+    return MediaType(value) if value in {m.value for m in MediaType} else None
+
+
+@bp.route("/groups/<int:group_id>")
+@allow(*STAFF_ROLES)
+def group_overview(group_id: int) -> Any:
+    group = group_or_404(current_user._get_current_object(), group_id)
+    form = active_form(now().day)
+    media_filter = _media_filter()
+    purpose_filter = request.args.get("purpose", "")
+    if form is None:
+        return render_template("consent/group.html", group=group, form=None)
+    media = [media_filter] if media_filter in form.media_types else form.media_types
+    purposes = [purpose_filter] if purpose_filter in form.purposes else form.purposes
+    pupils = sorted(group.pupils, key=lambda p: (p.last_name, p.first_name))
+    answers = consent_for([(p.id, m, u) for p in pupils for m in media for u in purposes], now())
+    return render_template(
+        "consent/group.html",
+        group=group,
+        form=form,
+        pupils=pupils,
+        media=media,
+        purposes=purposes,
+        answers=answers,
+        media_filter=media_filter.value if media_filter else "",
+        purpose_filter=purpose_filter,
+        media_labels=MEDIA_LABELS,
+        locale=str(get_locale()),
+    )
+
+
+@bp.route("/groups/<int:group_id>/not-allowed")
+@allow(*STAFF_ROLES)
+def not_allowed_list(group_id: int) -> Any:
+    """One page to print and hang up: who must not be photographed, filmed or recorded, and for what."""
+    group = group_or_404(current_user._get_current_object(), group_id)
+    form = active_form(now().day)
+    media = _media_filter() or MediaType.PHOTO
+    rows: list[tuple[Person, list[str], list[str]]] = []
+    if form is not None and media in form.media_types:
+        pupils = sorted(group.pupils, key=lambda p: (p.last_name, p.first_name))
+        answers = consent_for([(p.id, media, u) for p in pupils for u in form.purposes], now())
+        for pupil in pupils:
+            refused = [u for u in form.purposes if answers[(pupil.id, media, u)].state is State.REFUSED]
+            undecided = [u for u in form.purposes if answers[(pupil.id, media, u)].state is State.NONE]
+            if refused or undecided:
+                rows.append((pupil, refused, undecided))
+    return render_template(
+        "consent/not_allowed.html",
+        group=group,
+        form=form,
+        media=media,
+        rows=rows,
+        media_labels=MEDIA_LABELS,
+        locale=str(get_locale()),
+        printed=now(),
+    )
+
+
+class PaperForm(FlaskForm):
+    decided_by = SelectField(coerce=int, validators=[DataRequired()])
+    signed_on = DateField(validators=[DataRequired()])
+
+
+@bp.route("/<int:person_id>/paper", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def record_paper(person_id: int) -> Any:
+    """An administrator enters a signed paper form; each event names the signer and the admin."""
+    subject = db.get_or_404(Person, person_id)
+    consent_form = active_form(now().day)
+    if consent_form is None:
+        flash(_("There is no consent form in force."), "warning")
+        return redirect(url_for("school.admin_edit_person", person_id=subject.id))
+    locale = str(get_locale())
+    if subject.kind == PersonKind.PUPIL:
+        signers = [g.guardian for g in subject.guardianships if g.has_parental_authority] + [subject]
+    else:
+        signers = [subject]
+
+    class Form(PaperForm):
+        pass
+
+    for media in consent_form.media_types:
+        for purpose in consent_form.purposes:
+            setattr(
+                Form,
+                f"{media.value}__{purpose}",
+                RadioField(
+                    f"{MEDIA_LABELS[media]}: {consent_form.purpose_label(purpose, locale)}",
+                    choices=[
+                        SelectChoice("grant", _("Yes")),
+                        SelectChoice("refuse", _("No")),
+                        SelectChoice("", _("Not answered")),
+                    ],
+                    default="",
+                    validators=[Optional()],
+                ),
+            )
+    form = Form()
+    form.decided_by.choices = [SelectChoice(p.id, p.full_name) for p in signers]
+    form.decided_by.label.text = _("Signed by")
+    form.signed_on.label.text = _("Date on the form")
+    if form.validate_on_submit():
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        if form.signed_on.data > now().day:
+            form.signed_on.errors.append(_("The date lies in the future."))
+        else:
+            signer = db.session.get(Person, form.decided_by.data)
+            # Noon on the day it was signed, or now when that is still to come today.
+            decided_at = min(datetime.combine(form.signed_on.data, time(12), tzinfo=zone), now().at)
+            recorded = 0
+            try:
+                for media in consent_form.media_types:
+                    for purpose in consent_form.purposes:
+                        answer = form[f"{media.value}__{purpose}"].data
+                        if answer:
+                            try:
+                                decide(
+                                    subject,
+                                    media,
+                                    purpose,
+                                    answer,
+                                    decided_by=signer,
+                                    recorded_by=current_user._get_current_object(),
+                                    means=Means.PAPER,
+                                    decided_at=decided_at,
+                                )
+                                recorded += 1
+                            except ConsentError as problem:
+                                if problem.code != "already_recorded":
+                                    raise
+            except ConsentError as problem:
+                db.session.rollback()
+                form.decided_by.errors.append(str(problem))
+            else:
+                db.session.commit()
+                flash(_("Paper form recorded: %(n)d answers.", n=recorded), "success")
+                return redirect(url_for("school.admin_edit_person", person_id=subject.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "consent/paper.html", form=form, subject=subject, consent_form=consent_form, locale=locale
+    ), status
