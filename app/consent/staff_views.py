@@ -22,7 +22,7 @@ from app.consent.operations import ConsentError, decide
 from app.consent.queries import active_form, consent_for, now
 from app.consent.rules import State
 from app.consent.views import MEDIA_LABELS, bp
-from app.consent.vocabulary import MediaType, Means
+from app.consent.vocabulary import Means, MediaType
 from app.extensions import db
 from app.school.models import Person, PersonKind
 

@@ -42,7 +42,7 @@ def test_teacher_sees_the_overview_of_their_group(client, login_as, world, publi
     page = client.get(f"/consent/groups/{world['5b']}?media=photo").get_data(as_text=True)
     assert cell(page, world["sem"], "photo", "social_media") == "refused"
     assert cell(page, world["noah"], "photo", "social_media") == "granted"
-    assert 'data-cell="%d-film-' % world["sem"] not in page  # filtered to photos
+    assert f'data-cell="{world["sem"]}-film-' not in page  # filtered to photos
     only = client.get(f"/consent/groups/{world['5b']}?media=photo&purpose=website").get_data(as_text=True)
     assert "social_media" not in only.split('id="overview"')[1]
     assert client.get(f"/consent/groups/{world['5b']}?media=nonsense").status_code == 200
