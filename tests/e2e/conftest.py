@@ -20,8 +20,11 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.core.demo import load_demo_data
+    from app.consent.form_files import sync_forms
+    from app.core.demo import current_school_year, load_demo_data
     from app.extensions import db
+    from app.timestamps import school_today
+    from tests.conftest import form_text
 
     folder = tmp_path_factory.mktemp("live")
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}"})
@@ -29,6 +32,11 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         load_demo_data()
+        forms = folder / "consent_forms"
+        forms.mkdir()
+        name, _starts, _ends = current_school_year(school_today())
+        (forms / "form.toml").write_text(form_text(name), encoding="utf-8")
+        assert not sync_forms(forms).problems
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"

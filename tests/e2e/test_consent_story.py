@@ -1,0 +1,74 @@
+"""Issue 3's story in a real browser on a phone-sized screen: the demo parent answers the
+form for both children, withdraws social-media photo consent for one, sees it in the history;
+the other guardian's grant does not override it; the teacher of 5b finds the child on the
+printed 'not for photos' list."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from tests.e2e.test_first_visit import sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+
+def answer_everything_yes(page) -> None:
+    for radio in page.locator("input[type=radio][value=grant]").all():
+        radio.check()
+    page.click("main button[type=submit]")
+
+
+def test_parent_answers_withdraws_and_the_teacher_sees_it(phone, live_app, tmp_path):
+    from app.consent.operations import decide
+    from app.consent.vocabulary import Means
+    from app.extensions import db
+    from app.school.models import Person
+
+    sign_in(phone, "parent@example.org")
+    children = phone.locator("#children a")
+    assert children.count() == 2
+    names = children.all_inner_texts()
+    child_urls = [urlsplit(a.get_attribute("href")).path for a in children.all()]
+    sem_url = next(u for u, name in zip(child_urls, names, strict=True) if "Sem" in name)
+    for url in child_urls:
+        phone.goto(url)
+        phone.click("a[href$='/form']")
+        assert phone.locator(".card-body").first.inner_text().strip() != ""  # the form's text first
+        answer_everything_yes(phone)
+        assert phone.locator(".alert-success").count() == 1
+        assert phone.locator("[data-state=granted]").count() == 18
+
+    phone.goto(sem_url)
+    cell = phone.locator("#photo-social_media")
+    cell.locator("button[value=withdraw]").click()
+    assert phone.locator("#photo-social_media").get_attribute("data-state") == "refused"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The other guardian signs a paper form granting it again: the withdrawal still wins.
+    with live_app.app_context():
+        sem = db.session.scalar(select(Person).where(Person.first_name == "Sem"))
+        mark = db.session.scalar(select(Person).where(Person.first_name == "Mark"))
+        decide(sem, "photo", "social_media", "grant", decided_by=mark, recorded_by=None, means=Means.PAPER)
+        db.session.commit()
+    phone.reload()
+    assert phone.locator("#photo-social_media").get_attribute("data-state") == "refused"
+    assert "Mark" in phone.locator("#photo-social_media").inner_text()
+
+    phone.click("a[href$='/history']")
+    first = phone.locator("#history li").nth(1).inner_text()  # newest first: Mark's grant, then the withdrawal
+    assert "Ingetrokken" in first and "Karin" in first
+    phone.screenshot(path=str(tmp_path / "history.png"), full_page=True)
+    sign_out(phone)
+
+    sign_in(phone, "teacher@example.org")
+    phone.goto("/groups")
+    phone.locator("main a", has_text="5b").first.click()
+    phone.locator("main a", has_text="Afdrukken").first.click()
+    listed = phone.locator("#not-allowed").inner_text()
+    assert "Sem de Vries" in listed and "Sociale media" in listed
+    assert "Emma" not in listed  # another group
+    phone.screenshot(path=str(tmp_path / "not-allowed.png"), full_page=True)
+    print("screenshots in", tmp_path)
