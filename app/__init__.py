@@ -102,6 +102,7 @@ def register_models() -> None:
     from app.accounts import models as _accounts  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
+    from app.school import erasure as _erasure  # noqa: F401
     from app.school import models as _school  # noqa: F401
 
 

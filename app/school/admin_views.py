@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
@@ -19,8 +20,10 @@ from app.accounts.models import Role, User
 from app.extensions import db
 from app.school import operations
 from app.school.blueprint import bp
+from app.school.erasure import erase_person
 from app.school.forms import (
     AuthorityForm,
+    EraseForm,
     GroupForm,
     GuardianForm,
     LocationForm,
@@ -239,6 +242,7 @@ def admin_edit_person(person_id: int | None = None) -> Any:
     if person is not None:
         context.update(
             guardian_form=GuardianForm(formdata=None),
+            erase_form=EraseForm(formdata=None),
             links=_links_of(person),
             account=db.session.scalar(select(User).where(User.person_id == person.id)),
         )
@@ -289,6 +293,7 @@ def admin_add_guardian(person_id: int) -> Any:
         form=person_form,
         person=pupil,
         guardian_form=form,
+        erase_form=EraseForm(formdata=None),
         links=_links_of(pupil),
         account=db.session.scalar(select(User).where(User.person_id == pupil.id)),
     ), 400
@@ -318,3 +323,33 @@ def admin_remove_guardian(guardianship_id: int) -> Any:
     db.session.commit()
     flash(_("Guardian removed from this pupil."), "success")
     return redirect(url_for("school.admin_edit_person", person_id=pupil_id))
+
+
+@bp.route("/admin/persons/<int:person_id>/erase", methods=["POST"])
+@allow(Role.ADMIN)
+def admin_erase_person(person_id: int) -> Any:
+    """Erasure on request (GDPR art. 17), after an explicit confirmation."""
+    person = db.get_or_404(Person, person_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            erase_person(person, by=current_user._get_current_object(), reason=form.reason.data)
+        except ValueError:
+            db.session.rollback()
+            form.reason.errors.append(_("You cannot erase your own record."))
+        else:
+            db.session.commit()
+            flash(_("The person is erased. Only a tombstone with the reason remains."), "success")
+            return redirect(url_for("school.admin_persons"))
+    person_form = PersonForm(formdata=None, obj=person)
+    person_form.kind.data = person.kind.value
+    person_form.group_id.choices = _group_choices()
+    return render_template(
+        "school/admin/person_form.html",
+        form=person_form,
+        person=person,
+        guardian_form=GuardianForm(formdata=None),
+        erase_form=form,
+        links=_links_of(person),
+        account=db.session.scalar(select(User).where(User.person_id == person.id)),
+    ), 400

@@ -86,3 +86,16 @@ class AuthorityForm(FlaskForm):
 
 class RemoveForm(FlaskForm):
     submit = SubmitField(_l("Remove"))
+
+
+class EraseForm(FlaskForm):
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("For example: request by the parent by email of 3 March."),
+    )
+    confirm = BooleanField(
+        _l("I understand that this removes the person, their account and all their consent decisions for good."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Erase this person"))

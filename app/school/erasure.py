@@ -1,0 +1,56 @@
+"""Erasure of a person on request (GDPR art. 17): the person's record, account, guardianship
+links, group places and every consent decision about or by them are removed; a minimal
+tombstone (the old id, when, by whom, why) stays for the school's accountability, and the
+audit chain, which never held personal data, stays intact and verifiable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, delete, or_, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.accounts.models import User
+from app.audit.log import record
+from app.consent.models import Decision
+from app.extensions import Model, db
+from app.school.models import Person
+from app.timestamps import utcnow
+
+
+class ErasureTombstone(Model):
+    __tablename__ = "erasure_tombstone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The erased person's former id; deliberately no foreign key (the row is gone).
+    person_id: Mapped[int] = mapped_column(index=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_by_id: Mapped[int | None] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+
+
+def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
+    """Remove everything personal about ``person``; the caller commits."""
+    person_id = person.id
+    decisions = db.session.execute(
+        delete(Decision).where(or_(Decision.subject_id == person_id, Decision.decided_by_id == person_id))
+    ).rowcount
+    account = db.session.scalar(select(User).where(User.person_id == person_id))
+    if account is not None:
+        if account.id == by.id:
+            raise ValueError("an administrator cannot erase their own record")
+        db.session.delete(account)
+    db.session.delete(person)  # cascades: guardianship links, group places
+    tombstone = ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500])
+    db.session.add(tombstone)
+    db.session.flush()
+    record(
+        "person.erased",
+        target_type="person",
+        target_id=person_id,
+        actor_id=by.id,
+        decisions_removed=decisions,
+        account_removed=account is not None,
+        tombstone_id=tombstone.id,
+    )
+    return tombstone
