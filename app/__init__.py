@@ -100,6 +100,7 @@ def register_extensions(app: Flask) -> None:
 def register_models() -> None:
     """Import every module with models, so the metadata (and Alembic) sees all tables."""
     from app.accounts import models as _accounts  # noqa: F401
+    from app.api import tokens as _api_tokens  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
     from app.school import erasure as _erasure  # noqa: F401
@@ -118,12 +119,39 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(school_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(consent_bp)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    """/api/v1 with its generated OpenAPI document at /api/v1/openapi.json."""
+    from flask_smorest import Api
+
+    from app.api.resources import blp
+    from app.extensions import csrf
+
+    class BeeldrechtApi(Api):  # type: ignore[misc]
+        def _register_error_handlers(self) -> None:
+            """The application's own handlers answer {"error": {"code", "message"}} on /api/v1."""
+
+    app.config.update(
+        API_TITLE="Beeldrecht",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = BeeldrechtApi(app, spec_kwargs={"security": [{"bearer": []}]})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    csrf.exempt(blp)  # bearer tokens only: the API never reads the session cookie
+    api.register_blueprint(blp)
 
 
 def register_request_hooks(app: Flask) -> None:
     from app import access
     from app.accounts import sessions
+    from app.api.tokens import authenticate_api_request
 
+    app.before_request(authenticate_api_request)
     app.before_request(sessions.enforce_session_lifetime)
     app.before_request(access.enforce_route_rules)
     app.after_request(sessions.no_store_for_signed_in)

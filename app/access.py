@@ -31,7 +31,7 @@ ANONYMOUS = "anonymous"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in account, whatever its roles
 STAFF_ROLES = (Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN)
 # Endpoints outside our blueprints that are public by nature.
-PUBLIC_ENDPOINTS = {"static", "bootstrap.static"}
+PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
 
 
 def allow(*who: str | Role) -> Callable[[F], F]:

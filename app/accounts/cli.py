@@ -44,3 +44,33 @@ def invite_command(email: str, roles: tuple[str, ...], person_id: int | None, lo
     state = "created" if invitation.created else "existing account"
     click.echo(f"Invitation for {invitation.user.email} ({state}); the link works once:")
     click.echo(invitation.link)
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="script", show_default=True, help="What the token is for.")
+def token_command(email: str, name: str) -> None:
+    """Create a personal API token for EMAIL and print it (it is shown only this once)."""
+    from app.api.tokens import issue_api_token
+
+    user = operations.find_user_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"There is no active account for {email}.")
+    token, secret = issue_api_token(user, name)
+    db.session.commit()
+    click.echo(f"API token {token.id} for {user.email} ({name}); send it as 'Authorization: Bearer <token>':")
+    click.echo(secret)
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke API token TOKEN_ID at once."""
+    from app.api.tokens import ApiToken, revoke_api_token
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"There is no API token {token_id}.")
+    revoke_api_token(token)
+    db.session.commit()
+    click.echo(f"API token {token_id} revoked.")

@@ -60,8 +60,8 @@ def end_session() -> None:
 
 
 def enforce_session_lifetime() -> Any:
-    if not current_user.is_authenticated:
-        return None
+    if request.blueprint == "api" or not current_user.is_authenticated:
+        return None  # the API has no sessions: a bearer token per request
     started = session.get(SIGNED_IN_AT)
     limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
     if started is None or utcnow() - datetime.fromtimestamp(started, tz=utcnow().tzinfo) > limit:

@@ -13,6 +13,7 @@ from app.extensions import db
 
 MESSAGES = {
     400: lambda: _("The request could not be handled. Check the form and try again."),
+    422: lambda: _("Some of the values sent are not valid."),
     401: lambda: _("Please sign in first."),
     403: lambda: _("You may not do this."),
     404: lambda: _("This page does not exist, or you may not see it."),
@@ -24,9 +25,27 @@ MESSAGES = {
 }
 
 
-def _render(code: int, message: str) -> Any:
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    422: "invalid_input",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def _render(code: int, message: str, details: Any = None) -> Any:
     if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": {"code": str(code), "message": message}}), code
+        body: dict[str, Any] = {"code": API_CODES.get(code, str(code)), "message": message}
+        if details:
+            body["details"] = details
+        return jsonify({"error": body}), code
     return render_template("errors/error.html", code=code, message=message), code
 
 
@@ -39,7 +58,8 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
         message = MESSAGES.get(code, lambda: error.description or "")()
-        return _render(code, message)
+        details = (getattr(error, "data", None) or {}).get("messages")  # webargs validation errors
+        return _render(code, message, details)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Any:

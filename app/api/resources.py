@@ -1,0 +1,199 @@
+"""/api/v1 resources. Each one parses, asks ``app.access`` what the token's user may see,
+calls the same queries and operations as the web pages, and answers JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, jsonify, make_response
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from app.access import SIGNED_IN, allow, family_subjects, person_or_404, visible_groups, visible_persons
+from app.consent.operations import ConsentError, decide
+from app.consent.queries import active_form, consent_for, now
+from app.consent.vocabulary import PURPOSES, Action, Means, MediaType
+from app.extensions import db
+from app.school.models import Group, Person, PersonKind, group_pupil
+
+blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Beeldrecht's JSON API (bearer tokens).")
+
+
+def api_error(status: int, code: str, message: str) -> Any:
+    """Stop with ``{"error": {"code", "message"}}``."""
+    abort(make_response(jsonify({"error": {"code": code, "message": message}}), status))
+
+
+class PurposeSchema(Schema):
+    key = fields.String(required=True)
+    public = fields.Boolean(required=True)
+    label_nl = fields.String(required=True)
+    label_en = fields.String(required=True)
+
+
+class PurposesSchema(Schema):
+    form = fields.String(metadata={"description": "form id and version in force"}, allow_none=True)
+    media_types = fields.List(fields.String())
+    purposes = fields.List(fields.Nested(PurposeSchema))
+
+
+class GroupSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    location = fields.String(attribute="location.name")
+    school_year = fields.String(attribute="school_year.name")
+
+
+class PersonSchema(Schema):
+    id = fields.Integer()
+    kind = fields.Function(lambda p: p.kind.value)
+    name = fields.String(attribute="full_name")
+    group_ids = fields.Function(lambda p: sorted(g.id for g in p.pupil_groups))
+
+
+class PeopleQuerySchema(Schema):
+    group_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf([k.value for k in PersonKind]))
+
+
+class ExplanationSchema(Schema):
+    rule = fields.String()
+    decided_by_guardians = fields.Boolean()
+    conflict = fields.Boolean()
+    decision_ids = fields.List(fields.Integer())
+
+
+class ConsentSchema(Schema):
+    media_type = fields.String()
+    purpose = fields.String()
+    state = fields.String(metadata={"enum": ["granted", "refused", "none"]})
+    expires_at = fields.Date(allow_none=True)
+    explanation = fields.Nested(ExplanationSchema)
+
+
+class DecisionInSchema(Schema):
+    media_type = fields.String(required=True, validate=validate.OneOf([m.value for m in MediaType]))
+    purpose = fields.String(required=True, validate=validate.OneOf(list(PURPOSES)))
+    decision = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
+
+
+class DecisionOutSchema(Schema):
+    id = fields.Integer()
+    media_type = fields.Function(lambda d: d.media_type.value)
+    purpose = fields.String()
+    decision = fields.Function(lambda d: d.action.value)
+    decided_at = fields.DateTime()
+    form_id = fields.Integer()
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+@blp.route("/purposes")
+@blp.response(200, PurposesSchema)
+@allow(SIGNED_IN)
+def list_purposes() -> dict[str, Any]:
+    """The purposes and media types of the consent form in force."""
+    form = active_form(now().day)
+    if form is None:
+        return {"form": None, "media_types": [], "purposes": []}
+    return {
+        "form": f"{form.form_key} v{form.version}",
+        "media_types": [m.value for m in form.media_types],
+        "purposes": [
+            {"key": p["key"], "public": p["public"], "label_nl": p["label"]["nl"], "label_en": p["label"]["en"]}
+            for p in form.content["purposes"]
+        ],
+    }
+
+
+@blp.route("/groups")
+@blp.response(200, GroupSchema(many=True))
+@allow(SIGNED_IN)
+def list_groups() -> list[Group]:
+    """Groups the caller may see: all for communications and administrators, own for teachers."""
+    return list(db.session.scalars(visible_groups(_user()).order_by(Group.name)))
+
+
+@blp.route("/people")
+@blp.arguments(PeopleQuerySchema, location="query")
+@blp.response(200, PersonSchema(many=True))
+@allow(SIGNED_IN)
+def list_people(args: dict[str, Any]) -> list[Person]:
+    """People the caller may see; a parent's list holds their own family only."""
+    query = visible_persons(_user()).order_by(Person.last_name, Person.first_name, Person.id)
+    if "group_id" in args:
+        query = query.where(
+            Person.id.in_(select(group_pupil.c.person_id).where(group_pupil.c.group_id == args["group_id"]))
+        )
+    if "kind" in args:
+        query = query.where(Person.kind == PersonKind(args["kind"]))
+    return list(db.session.scalars(query.limit(1000)))
+
+
+@blp.route("/people/<int:person_id>")
+@blp.response(200, PersonSchema)
+@allow(SIGNED_IN)
+def get_person(person_id: int) -> Person:
+    return person_or_404(_user(), person_id)
+
+
+@blp.route("/people/<int:person_id>/consents", methods=["GET"])
+@blp.response(200, ConsentSchema(many=True))
+@allow(SIGNED_IN)
+def get_consents(person_id: int) -> list[dict[str, Any]]:
+    """Effective consent for every media type x purpose of the form in force, with the explanation."""
+    person = person_or_404(_user(), person_id)
+    form = active_form(now().day)
+    if form is None:
+        return []
+    keys = [(person.id, m, p) for m in form.media_types for p in form.purposes]
+    answers = consent_for(keys, now())
+    return [
+        {
+            "media_type": media.value,
+            "purpose": purpose,
+            "state": answers[(pid, media, purpose)].state.value,
+            "expires_at": answers[(pid, media, purpose)].expires_on,
+            "explanation": {
+                "rule": answers[(pid, media, purpose)].rule.value,
+                "decided_by_guardians": answers[(pid, media, purpose)].decided_by_guardians,
+                "conflict": answers[(pid, media, purpose)].conflict,
+                "decision_ids": [e.id for e in answers[(pid, media, purpose)].relied_on],
+            },
+        }
+        for pid, media, purpose in keys
+    ]
+
+
+@blp.route("/people/<int:person_id>/consents", methods=["POST"])
+@blp.arguments(DecisionInSchema)
+@blp.response(201, DecisionOutSchema)
+@allow(SIGNED_IN)
+def post_consent(body: dict[str, Any], person_id: int) -> Any:
+    """Grant, refuse or withdraw, as the token's own person (a guardian, or the subject)."""
+    user = _user()
+    person_or_404(user, person_id)
+    subject = db.session.scalar(family_subjects(user).where(Person.id == person_id))
+    decider = db.session.get(Person, user.person_id) if user.person_id else None
+    if subject is None or decider is None:
+        api_error(403, "not_entitled", "You may not decide about this person.")
+    try:
+        decision = decide(
+            subject,
+            body["media_type"],
+            body["purpose"],
+            body["decision"],
+            decided_by=decider,
+            recorded_by=user,
+            means=Means.API,
+        )
+    except ConsentError as problem:
+        db.session.rollback()
+        status = {"not_entitled": 403, "already_recorded": 409}.get(problem.code, 422)
+        api_error(status, problem.code, str(problem))
+    db.session.commit()
+    return decision
