@@ -34,3 +34,28 @@ def sync_command(directory: Path | None) -> None:
     for key, version in report.published:
         click.echo(f"Published {key} version {version}.")
     click.echo(f"{len(report.published)} published, {len(report.unchanged)} unchanged.")
+
+
+consent_cli = AppGroup("consent", help="Consent: reminders.")
+
+
+@consent_cli.command("remind")
+@click.option("--dry-run", is_flag=True, help="Count who would get a reminder; send nothing.")
+def remind_command(dry_run: bool) -> None:
+    """Mail every guardian of a pupil with open or expiring questions (invite those without an account)."""
+    from flask_babel import force_locale
+
+    from app.consent.queries import active_form, now
+    from app.consent.renewal import send_reminders
+
+    form = active_form(now().day)
+    if form is None:
+        raise click.ClickException("There is no consent form in force; publish one with 'flask consent-forms sync'.")
+    with force_locale("en"):
+        report = send_reminders(form, now(), by=None, dry_run=dry_run)
+    db.session.commit()
+    verb = "would get" if dry_run else "got"
+    click.echo(
+        f"{report.pupils} pupils need a decision: {report.mailed} guardians {verb} a reminder, "
+        f"{report.invited} {verb} an invitation, {report.without_email} have no email address."
+    )

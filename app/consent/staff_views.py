@@ -20,6 +20,7 @@ from app.access import STAFF_ROLES, allow, group_or_404
 from app.accounts.models import Role
 from app.consent.operations import ConsentError, decide
 from app.consent.queries import active_form, consent_for, now
+from app.consent.renewal import pupils_needing_a_decision, send_reminders
 from app.consent.rules import State
 from app.consent.views import MEDIA_LABELS, bp
 from app.consent.vocabulary import Means, MediaType
@@ -171,3 +172,30 @@ def record_paper(person_id: int) -> Any:
     return render_template(
         "consent/paper.html", form=form, subject=subject, consent_form=consent_form, locale=locale
     ), status
+
+
+class RemindForm(FlaskForm):
+    pass
+
+
+@bp.route("/renewal", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def renewal() -> Any:
+    """The form in force, the response rate per group, and the reminder button."""
+    form = active_form(now().day)
+    remind = RemindForm()
+    if form is not None and remind.validate_on_submit():
+        report = send_reminders(form, now(), by=current_user._get_current_object())
+        db.session.commit()
+        flash(
+            _(
+                "Reminders sent: %(mailed)d by mail, %(invited)d invitations; %(missing)d guardians have no email address.",
+                mailed=report.mailed,
+                invited=report.invited,
+                missing=report.without_email,
+            ),
+            "success",
+        )
+        return redirect(url_for("consent.renewal"))
+    groups = pupils_needing_a_decision(form, now())[0] if form else []
+    return render_template("consent/renewal.html", form=form, groups=groups, remind=remind, locale=str(get_locale()))

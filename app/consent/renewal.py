@@ -1,0 +1,129 @@
+"""Renewal: who still has to decide (nothing decided, or a grant about to expire), reminders to
+their guardians, and the response rate per group for the administrator."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.accounts import operations as accounts
+from app.accounts.models import Role, User
+from app.audit.log import record
+from app.consent.models import ConsentForm
+from app.consent.queries import Moment, consent_for
+from app.consent.rules import State
+from app.extensions import db
+from app.school.models import Group, Guardianship, Person, SchoolYear
+
+EXPIRING_WITHIN = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class GroupResponse:
+    group: Group
+    pupils: int
+    complete: int
+
+    @property
+    def rate(self) -> int:
+        return round(100 * self.complete / self.pupils) if self.pupils else 0
+
+
+def _current_groups(moment: Moment) -> list[Group]:
+    return list(
+        db.session.scalars(
+            select(Group)
+            .join(Group.school_year)
+            .where(SchoolYear.starts_on <= moment.day, SchoolYear.ends_on >= moment.day)
+            .order_by(Group.name)
+        )
+    )
+
+
+def pupils_needing_a_decision(form: ConsentForm, moment: Moment) -> tuple[list[GroupResponse], set[int]]:
+    """Per group: pupils whose every question is answered and not about to expire; and the ids
+    of the pupils who still need a decision."""
+    groups = _current_groups(moment)
+    pupils = {p.id for g in groups for p in g.pupils}
+    keys = [(p, m, u) for p in pupils for m in form.media_types for u in form.purposes]
+    answers = consent_for(keys, moment)
+    soon = moment.day + EXPIRING_WITHIN
+    open_ids = {
+        pid
+        for (pid, _m, _u), consent in answers.items()
+        if consent.state is State.NONE
+        or (consent.granted and consent.expires_on is not None and consent.expires_on <= soon)
+    }
+    report = [GroupResponse(g, len(g.pupils), sum(1 for p in g.pupils if p.id not in open_ids)) for g in groups]
+    return report, open_ids
+
+
+@dataclass
+class ReminderReport:
+    mailed: int = 0
+    invited: int = 0
+    without_email: int = 0
+    pupils: int = 0
+
+
+def send_reminders(form: ConsentForm, moment: Moment, *, by: User | None, dry_run: bool = False) -> ReminderReport:
+    """Mail every guardian (with parental authority) of a pupil who still needs a decision: an
+    invitation for guardians without an account, a reminder for those with one."""
+    _report, open_ids = pupils_needing_a_decision(form, moment)
+    result = ReminderReport(pupils=len(open_ids))
+    children: dict[int, list[Person]] = defaultdict(list)
+    links = db.session.scalars(
+        select(Guardianship).where(Guardianship.pupil_id.in_(open_ids), Guardianship.has_parental_authority.is_(True))
+    )
+    for link in links:
+        children[link.guardian_id].append(link.pupil)
+    guardians = db.session.scalars(select(Person).where(Person.id.in_(children))).all()
+    accounts_by_person = {u.person_id: u for u in db.session.scalars(select(User).where(User.person_id.in_(children)))}
+    for guardian in guardians:
+        account = accounts_by_person.get(guardian.id)
+        if account is None and not guardian.email:
+            result.without_email += 1
+            continue
+        if dry_run:
+            result.mailed += account is not None
+            result.invited += account is None
+            continue
+        if account is None:
+            accounts.invite(guardian.email or "", {Role.PARENT}, person=guardian, invited_by=by)
+            result.invited += 1
+        elif account.active:
+            _mail_reminder(account, sorted(c.first_name for c in children[guardian.id]), form)
+            result.mailed += 1
+    if not dry_run:
+        record(
+            "consent.reminders_sent",
+            actor_id=by.id if by else None,
+            form_id=form.id,
+            pupils=result.pupils,
+            mailed=result.mailed,
+            invited=result.invited,
+            without_email=result.without_email,
+        )
+    return result
+
+
+def _mail_reminder(user: User, children: list[str], form: ConsentForm) -> None:
+    from flask import render_template
+    from flask_mailman import EmailMessage
+
+    link = accounts.absolute_url("core.home")
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        EmailMessage(
+            subject=_("Please decide about photos and films at school"),
+            body=render_template(
+                "consent/mail/reminder.txt", children=children, link=link, form=form, locale=user.locale or "nl"
+            ),
+            from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+            to=[user.email],
+        ).send()
