@@ -189,7 +189,7 @@ def renewal() -> Any:
         db.session.commit()
         flash(
             _(
-                "Reminders sent: %(mailed)d by mail, %(invited)d invitations; %(missing)d guardians have no email address.",
+                "Reminders sent: %(mailed)d by mail, %(invited)d invitations; %(missing)d guardians have no email address.",  # noqa: E501
                 mailed=report.mailed,
                 invited=report.invited,
                 missing=report.without_email,
