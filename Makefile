@@ -45,6 +45,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/import_5000.py
+	$(BIN)/python bench/consent_overview.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -36,15 +36,38 @@ def make_csv(rows: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(
-        ["leerlingnummer", "roepnaam", "achternaam", "geboortedatum", "groep", "locatie",
-         "ouder1_voornaam", "ouder1_achternaam", "ouder1_email", "ouder2_voornaam", "ouder2_achternaam", "ouder2_email"]
+        [
+            "leerlingnummer",
+            "roepnaam",
+            "achternaam",
+            "geboortedatum",
+            "groep",
+            "locatie",
+            "ouder1_voornaam",
+            "ouder1_achternaam",
+            "ouder1_email",
+            "ouder2_voornaam",
+            "ouder2_achternaam",
+            "ouder2_email",
+        ]
     )
     for n in range(rows):
         last = rng.choice(LAST)
         writer.writerow(
-            [f"{100000 + n}", rng.choice(FIRST), last, f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{rng.randint(2013, 2021)}",
-             rng.choice(GROUPS), rng.choice(["St. Jozefschool", "De Pontonnier"]),
-             rng.choice(FIRST), last, f"ouder{n}a@example.org", rng.choice(FIRST), last, f"ouder{n}b@example.org"]
+            [
+                f"{100000 + n}",
+                rng.choice(FIRST),
+                last,
+                f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{rng.randint(2013, 2021)}",
+                rng.choice(GROUPS),
+                rng.choice(["St. Jozefschool", "De Pontonnier"]),
+                rng.choice(FIRST),
+                last,
+                f"ouder{n}a@example.org",
+                rng.choice(FIRST),
+                last,
+                f"ouder{n}b@example.org",
+            ]
         )
     return out.getvalue().encode("cp1252")
 
@@ -68,8 +91,10 @@ def main() -> None:
     data = make_csv(ROWS)
     print(f"{ROWS} rows, {len(data) / 1024:.0f} KiB, Windows-1252, semicolons")
 
-    baseline = [timed(lambda: sum(1 for _ in csv.reader(io.StringIO(data.decode("cp1252")), delimiter=";")))
-                for _ in range(REPEATS)]
+    baseline = [
+        timed(lambda: sum(1 for _ in csv.reader(io.StringIO(data.decode("cp1252")), delimiter=";")))
+        for _ in range(REPEATS)
+    ]
 
     checks, firsts, seconds = [], [], []
     for _ in range(REPEATS):
@@ -78,8 +103,13 @@ def main() -> None:
         with app.app_context():
             upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
             name, starts, ends = current_school_year(school_today())
-            db.session.add_all([Location(name="St. Jozefschool"), Location(name="De Pontonnier"),
-                                SchoolYear(name=name, starts_on=starts, ends_on=ends)])
+            db.session.add_all(
+                [
+                    Location(name="St. Jozefschool"),
+                    Location(name="De Pontonnier"),
+                    SchoolYear(name=name, starts_on=starts, ends_on=ends),
+                ]
+            )
             db.session.commit()
             today = school_today()
             checks.append(timed(lambda: check_file(data, today=today)))
@@ -97,8 +127,12 @@ def main() -> None:
 
     base = statistics.median(baseline)
     print(f"{'step':<28}{'median s':>10}{'x baseline':>12}")
-    for label, values in (("baseline: csv module only", baseline), ("check (dry run)", checks),
-                          ("first import (writes all)", firsts), ("second import (no change)", seconds)):
+    for label, values in (
+        ("baseline: csv module only", baseline),
+        ("check (dry run)", checks),
+        ("first import (writes all)", firsts),
+        ("second import (no change)", seconds),
+    ):
         median = statistics.median(values)
         print(f"{label:<28}{median:>10.3f}{median / base:>12.1f}")
 
