@@ -108,7 +108,7 @@ def main() -> None:
         moment = now()
 
         print(f"{PUPILS} pupils, group of {len(target_pupils)}: {len(keys)} keys; database {db.engine.dialect.name}")
-        print(f"{'events':>10}{'baseline ms':>14}{'overview ms':>14}{'ratio':>8}{'queries':>9}")
+        print(f"{'events':>10}{'baseline ms':>14}{'overview ms':>14}{'ratio':>8}{'selects':>9}")
         have = 0
         for size in sizes:
             batch = []

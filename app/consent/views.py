@@ -53,7 +53,13 @@ def _render_subject(subject: Person, status: int = 200) -> Any:
 @bp.route("/<int:person_id>")
 @allow(SIGNED_IN)
 def subject(person_id: int) -> Any:
-    return _render_subject(family_subject_or_404(_viewer(), person_id))
+    person = family_subject_or_404(_viewer(), person_id)
+    form = active_form(now().day)
+    if form is not None and request.args.get("overview") is None:
+        matrix = subject_matrix(person, form, _viewer().person_id, now())
+        if matrix.can_decide and matrix.undecided == len(matrix.cells):
+            return redirect(url_for("consent.answer_form", person_id=person.id))  # a first visit: the form first
+    return _render_subject(person)
 
 
 def _decide(subject: Person, media: str, purpose: str, action: str) -> None:

@@ -33,9 +33,11 @@ def parent(client, login_as, published_form):
     return client
 
 
-def test_parent_sees_an_undecided_matrix_for_each_child(parent, world):
+def test_a_first_visit_leads_through_the_form_and_the_matrix_stays_reachable(parent, world):
     for child in ("sem", "emma"):
-        page = parent.get(f"/consent/{world[child]}").get_data(as_text=True)
+        first = parent.get(f"/consent/{world[child]}")
+        assert first.status_code == 302 and first.headers["Location"].endswith(f"/consent/{world[child]}/form")
+        page = parent.get(f"/consent/{world[child]}?overview=1").get_data(as_text=True)
         assert state(page, "photo", "social_media") == "none"
         assert state(page, "audio", "press") == "none"
         assert "Formulier invullen (18 open)" in page
@@ -133,7 +135,7 @@ def test_the_other_guardians_different_choice_is_shown(parent, world, app):
         mark = db.session.scalar(select(Person).where(Person.first_name == "Mark"))
         decide(sem, "photo", "website", "grant", decided_by=mark, recorded_by=None, means=Means.PAPER)
         db.session.commit()
-    page = parent.get(f"/consent/{world['sem']}").get_data(as_text=True)
+    page = parent.get(f"/consent/{world['sem']}?overview=1").get_data(as_text=True)
     assert state(page, "photo", "website") == "granted"
     assert "Mark" in page
     parent.submit(
@@ -163,7 +165,8 @@ def test_download_our_data_holds_the_family_only(parent, world, app):
 def test_staff_decide_for_themselves(client, login_as, world, published_form, app):
     login_as("teacher")
     own = f"/consent/{world['teacher']}"
-    assert client.get(own).status_code == 200
+    assert client.get(own).headers["Location"].endswith("/form")  # a first visit
+    assert client.get(f"{own}?overview=1").status_code == 200
     assert (
         client.submit(f"{own}/decide", {"media_type": "photo", "purpose": "website", "decision": "grant"}).status_code
         == 302

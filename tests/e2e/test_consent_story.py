@@ -35,7 +35,7 @@ def test_parent_answers_withdraws_and_the_teacher_sees_it(phone, live_app, tmp_p
     sem_url = next(u for u, name in zip(child_urls, names, strict=True) if "Sem" in name)
     for url in child_urls:
         phone.goto(url)
-        phone.click("a[href$='/form']")
+        assert urlsplit(phone.url).path.endswith("/form")  # a first visit is led through the form
         assert phone.locator(".card-body").first.inner_text().strip() != ""  # the form's text first
         answer_everything_yes(phone)
         assert phone.locator(".alert-success").count() == 1
@@ -53,9 +53,26 @@ def test_parent_answers_withdraws_and_the_teacher_sees_it(phone, live_app, tmp_p
         mark = db.session.scalar(select(Person).where(Person.first_name == "Mark"))
         decide(sem, "photo", "social_media", "grant", decided_by=mark, recorded_by=None, means=Means.PAPER)
         db.session.commit()
+        sem_id = sem.id
     phone.reload()
     assert phone.locator("#photo-social_media").get_attribute("data-state") == "refused"
     assert "Mark" in phone.locator("#photo-social_media").inner_text()
+
+    # The API answers the same.
+    from app.accounts.models import User
+    from app.api.tokens import issue_api_token
+
+    with live_app.app_context():
+        _token, secret = issue_api_token(
+            db.session.scalar(select(User).where(User.email == "parent@example.org")), "e2e"
+        )
+        db.session.commit()
+    answer = phone.request.get(f"/api/v1/people/{sem_id}/consents", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status == 200
+    states = {(c["media_type"], c["purpose"]): c for c in answer.json()}
+    assert states[("photo", "social_media")]["state"] == "refused"
+    assert states[("photo", "social_media")]["explanation"]["conflict"] is True
+    assert states[("film", "social_media")]["state"] == "granted"
 
     phone.click("a[href$='/history']")
     first = phone.locator("#history li").nth(1).inner_text()  # newest first: Mark's grant, then the withdrawal
