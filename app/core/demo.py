@@ -152,7 +152,33 @@ def load_demo_data(today: date | None = None) -> None:
     for email, roles, _label in ACCOUNTS:
         _account(email, roles, people[email])
     db.session.flush()
+    _demo_decisions(rng, noah, parent2, [p for g in (g5b, g3a) for p in g.pupils if p not in (sem, emma, noah)])
     record("demo.loaded", persons=db.session.scalar(select(func.count(Person.id))))
+
+
+def _demo_decisions(rng: random.Random, noah: Person, parent2: Person, others: list[Person]) -> None:
+    """When a consent form is in force: Noah's parent has answered everything, and about half of
+    the other families some of it. Sem and Emma are left for the demo parent to answer."""
+    from app.consent.operations import decide
+    from app.consent.queries import active_form
+    from app.consent.vocabulary import Means
+    from app.timestamps import school_today
+
+    form = active_form(school_today())
+    if form is None:
+        return
+    private = {"parent_portal", "newsletter"}
+    for media in form.media_types:
+        for purpose in form.purposes:
+            action = "grant" if purpose in private or purpose == "website" else "refuse"
+            decide(noah, media, purpose, action, decided_by=parent2, recorded_by=None, means=Means.WEB)
+    for pupil in others[::2]:
+        guardian = pupil.guardianships[0].guardian
+        for media in form.media_types:
+            for purpose in form.purposes:
+                if rng.random() < 0.8:
+                    action = "grant" if rng.random() < 0.75 else "refuse"
+                    decide(pupil, media, purpose, action, decided_by=guardian, recorded_by=None, means=Means.PAPER)
 
 
 @demo_cli.command("load")
