@@ -255,6 +255,24 @@ def admin_edit_person(person_id: int | None = None) -> Any:
     )
 
 
+def _person_page_with_errors(
+    person: Person, *, guardian_form: GuardianForm | None = None, erase_form: EraseForm | None = None
+) -> Any:
+    """The person page again, with the errors of the side form that was posted (400)."""
+    person_form = PersonForm(formdata=None, obj=person)
+    person_form.kind.data = person.kind.value
+    person_form.group_id.choices = _group_choices()
+    return render_template(
+        "school/admin/person_form.html",
+        form=person_form,
+        person=person,
+        guardian_form=guardian_form or GuardianForm(formdata=None),
+        erase_form=erase_form or EraseForm(formdata=None),
+        links=_links_of(person),
+        account=db.session.scalar(select(User).where(User.person_id == person.id)),
+    ), 400
+
+
 def _links_of(person: Person) -> list[tuple[Guardianship, AuthorityForm]]:
     links = db.session.scalars(
         select(Guardianship)
@@ -285,18 +303,7 @@ def admin_add_guardian(person_id: int) -> Any:
             db.session.commit()
             flash(_("Guardian added."), "success")
             return redirect(url_for("school.admin_edit_person", person_id=pupil.id))
-    person_form = PersonForm(formdata=None, obj=pupil)
-    person_form.kind.data = pupil.kind.value
-    person_form.group_id.choices = _group_choices()
-    return render_template(
-        "school/admin/person_form.html",
-        form=person_form,
-        person=pupil,
-        guardian_form=form,
-        erase_form=EraseForm(formdata=None),
-        links=_links_of(pupil),
-        account=db.session.scalar(select(User).where(User.person_id == pupil.id)),
-    ), 400
+    return _person_page_with_errors(pupil, guardian_form=form)
 
 
 @bp.route("/admin/guardianships/<int:guardianship_id>", methods=["POST"])
@@ -341,15 +348,4 @@ def admin_erase_person(person_id: int) -> Any:
             db.session.commit()
             flash(_("The person is erased. Only a tombstone with the reason remains."), "success")
             return redirect(url_for("school.admin_persons"))
-    person_form = PersonForm(formdata=None, obj=person)
-    person_form.kind.data = person.kind.value
-    person_form.group_id.choices = _group_choices()
-    return render_template(
-        "school/admin/person_form.html",
-        form=person_form,
-        person=person,
-        guardian_form=GuardianForm(formdata=None),
-        erase_form=form,
-        links=_links_of(person),
-        account=db.session.scalar(select(User).where(User.person_id == person.id)),
-    ), 400
+    return _person_page_with_errors(person, erase_form=form)
