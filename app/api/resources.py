@@ -3,7 +3,7 @@ calls the same queries and operations as the web pages, and answers JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort, jsonify, make_response
 from flask_login import current_user
@@ -21,7 +21,7 @@ from app.school.models import Group, Person, PersonKind, group_pupil
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Beeldrecht's JSON API (bearer tokens).")
 
 
-def api_error(status: int, code: str, message: str) -> Any:
+def api_error(status: int, code: str, message: str) -> NoReturn:
     """Stop with ``{"error": {"code", "message"}}``."""
     abort(make_response(jsonify({"error": {"code": code, "message": message}}), status))
 

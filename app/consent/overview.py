@@ -70,5 +70,8 @@ def subject_matrix(subject: Person, form: ConsentForm, viewer_person_id: int | N
             others = tuple(e for e in live if e.decided_by_id != viewer_person_id)
             cells.append(Cell(media, purpose, consent, mine, others))
         rows.append((media, tuple(cells)))
-    names = dict(db.session.execute(select(Person.id, Person.first_name).where(Person.id.in_(deciders))).all())
+    names: dict[int, str] = {
+        pid: first
+        for pid, first in db.session.execute(select(Person.id, Person.first_name).where(Person.id.in_(deciders)))
+    }
     return Matrix(subject, form, tuple(rows), viewer_person_id in deciders, names, rules)

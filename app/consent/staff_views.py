@@ -7,7 +7,7 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -138,6 +138,8 @@ def record_paper(person_id: int) -> Any:
             form.signed_on.errors.append(_("The date lies in the future."))
         else:
             signer = db.session.get(Person, form.decided_by.data)
+            if signer is None:  # pragma: no cover - the choices validate this
+                abort(400)
             # Noon on the day it was signed, or now when that is still to come today.
             decided_at = min(datetime.combine(form.signed_on.data, time(12), tzinfo=zone), now().at)
             recorded = 0

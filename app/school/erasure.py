@@ -32,9 +32,10 @@ class ErasureTombstone(Model):
 def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
     """Remove everything personal about ``person``; the caller commits."""
     person_id = person.id
-    decisions = db.session.execute(
+    removed = db.session.execute(
         delete(Decision).where(or_(Decision.subject_id == person_id, Decision.decided_by_id == person_id))
-    ).rowcount
+    )
+    decisions = int(getattr(removed, "rowcount", 0))
     account = db.session.scalar(select(User).where(User.person_id == person_id))
     if account is not None:
         if account.id == by.id:

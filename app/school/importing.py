@@ -362,8 +362,8 @@ def plan(parsed: Parsed, *, today: date) -> Plan:
     ids = [row.external_id for row in parsed.rows]
     pupils: dict[str, Person] = {}
     for chunk in _chunks(ids):
-        for person in db.session.scalars(select(Person).where(Person.external_id.in_(chunk))):
-            pupils[person.external_id or ""] = person
+        for existing_pupil in db.session.scalars(select(Person).where(Person.external_id.in_(chunk))):
+            pupils[existing_pupil.external_id or ""] = existing_pupil
     pupil_ids = [p.id for p in pupils.values()]
     current: dict[int, set[int]] = {}
     for chunk in _chunks(pupil_ids):  # type: ignore[arg-type]
@@ -378,24 +378,24 @@ def plan(parsed: Parsed, *, today: date) -> Plan:
     guardians: dict[str, Person] = {}
     for chunk in _chunks(emails):
         found = db.session.scalars(select(Person).where(func.lower(Person.email).in_(chunk)).order_by(Person.id))
-        for person in found:
-            key = (person.email or "").lower()
+        for candidate in found:
+            key = (candidate.email or "").lower()
             if key not in guardians or (
-                person.kind == PersonKind.GUARDIAN and guardians[key].kind != PersonKind.GUARDIAN
+                candidate.kind == PersonKind.GUARDIAN and guardians[key].kind != PersonKind.GUARDIAN
             ):
-                guardians[key] = person
+                guardians[key] = candidate
     links: dict[tuple[int, int], Guardianship] = {}
     for chunk in _chunks(pupil_ids):  # type: ignore[arg-type]
-        for link in db.session.scalars(select(Guardianship).where(Guardianship.pupil_id.in_(chunk))):
-            links[(link.guardian_id, link.pupil_id)] = link
+        for found_link in db.session.scalars(select(Guardianship).where(Guardianship.pupil_id.in_(chunk))):
+            links[(found_link.guardian_id, found_link.pupil_id)] = found_link
     result.pupils, result.guardians, result.current_groups, result.existing_links = pupils, guardians, current, links
 
     for row in parsed.rows:
         result.pupil_rows[row.external_id] = row
-        key = _resolve_group(row, by_name, locations, result)
-        if key is None:
+        group_key = _resolve_group(row, by_name, locations, result)
+        if group_key is None:
             continue
-        result.row_groups[row.external_id] = key
+        result.row_groups[row.external_id] = group_key
         person = pupils.get(row.external_id)
         if person is not None and person.kind != PersonKind.PUPIL:
             result.errors.append(
@@ -411,10 +411,10 @@ def plan(parsed: Parsed, *, today: date) -> Plan:
                 row.last_name,
                 row.date_of_birth,
             )
-            existing_group = result.groups.get(key)
+            existing_group = result.groups.get(group_key)
             moved = existing_group is None or current.get(person.id, set()) != {existing_group.id}
             if moved:
-                result.moves[person.id] = key
+                result.moves[person.id] = group_key
             if details_differ or moved:
                 result.updated_pupils.append((person, row))
                 changed = True
@@ -485,10 +485,12 @@ def apply_plan(result: Plan, *, via: str, progress: Progress | None = None) -> d
         db.session.add(group)
         groups[key] = group
     guardians = dict(result.guardians)
-    for email, row in result.new_guardians.items():
-        person = Person(kind=PersonKind.GUARDIAN, first_name=row.first_name, last_name=row.last_name, email=email)
-        db.session.add(person)
-        guardians[email] = person
+    for email, guardian_row in result.new_guardians.items():
+        guardian = Person(
+            kind=PersonKind.GUARDIAN, first_name=guardian_row.first_name, last_name=guardian_row.last_name, email=email
+        )
+        db.session.add(guardian)
+        guardians[email] = guardian
     pupils = dict(result.pupils)
     for row in result.new_pupils:
         person = Person(
