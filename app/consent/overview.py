@@ -70,7 +70,7 @@ def subject_matrix(subject: Person, form: ConsentForm, viewer_person_id: int | N
             others = tuple(e for e in live if e.decided_by_id != viewer_person_id)
             cells.append(Cell(media, purpose, consent, mine, others))
         rows.append((media, tuple(cells)))
-    names: dict[int, str] = {
+    names: dict[int, str] = {  # noqa: C416 - a comprehension mypy can type
         pid: first
         for pid, first in db.session.execute(select(Person.id, Person.first_name).where(Person.id.in_(deciders)))
     }
