@@ -109,6 +109,13 @@ class Config:
     # "latest_wins" (the most recent guardian decision counts). Shown to parents.
     GUARDIAN_POLICY = env("GUARDIAN_POLICY", "any_refusal_blocks")
 
+    # Media: where files live, and the limits per media type.
+    MEDIA_ROOT: str | None = env("MEDIA_ROOT", None)  # default: the instance folder's media/
+    PHOTO_MAX_BYTES = env("PHOTO_MAX_BYTES", 50 * 1024 * 1024)
+    PHOTO_MAX_PIXELS = env("PHOTO_MAX_PIXELS", 80_000_000)
+    FILM_MAX_BYTES = env("FILM_MAX_BYTES", 2 * 1024 * 1024 * 1024)
+    AUDIO_MAX_BYTES = env("AUDIO_MAX_BYTES", 200 * 1024 * 1024)
+
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False
 

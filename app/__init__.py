@@ -103,6 +103,7 @@ def register_models() -> None:
     from app.api import tokens as _api_tokens  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
+    from app.media import models as _media  # noqa: F401
     from app.school import erasure as _erasure  # noqa: F401
     from app.school import models as _school  # noqa: F401
 
@@ -168,9 +169,10 @@ def register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.consent.cli import consent_cli, forms_cli
     from app.core.demo import demo_cli
+    from app.media.cli import media_cli
     from app.school.cli import people_cli
 
-    for group in (users_cli, audit_cli, demo_cli, people_cli, forms_cli, consent_cli):
+    for group in (users_cli, audit_cli, demo_cli, people_cli, forms_cli, consent_cli, media_cli):
         app.cli.add_command(group)
 
 
