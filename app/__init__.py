@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.consent.routes import bp as consent_bp
     from app.core.views import bp as core_bp
+    from app.media.views import bp as media_bp
     from app.school.routes import bp as school_bp
 
     app.register_blueprint(core_bp)
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(school_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(consent_bp)
+    app.register_blueprint(media_bp)
     register_api(app)
 
 

@@ -33,6 +33,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from app.accounts.models import User
     from app.consent.models import ConsentForm
     from app.extensions import db
+    from app.media.models import MediaItem
     from app.school.models import Guardianship, Location, SchoolYear
 
     with app.app_context():
@@ -50,6 +51,8 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "token": "not-a-real-token",
             "filename": "app.css",
             "form_id": db.session.scalar(select(ConsentForm.id).limit(1)),
+            "item_id": db.session.scalar(select(MediaItem.id).limit(1)),
+            "variant": "thumbnail",
         }
 
 
@@ -61,10 +64,36 @@ def routes(app: Flask):
             yield rule, method
 
 
+@pytest.fixture
+def a_photo(app, world, tmp_path):
+    """One photo of group 5b, so the media routes have an object to open."""
+    import io
+    from datetime import date
+
+    from PIL import Image
+
+    from app.extensions import db
+    from app.media.ingest import ingest_upload
+    from app.media.models import Album
+
+    app.config["MEDIA_ROOT"] = str(tmp_path / "media")
+    with app.app_context():
+        album = Album(group_id=world["5b"], title="Matrix", taken_on=date(2026, 10, 1))
+        db.session.add(album)
+        db.session.flush()
+        data = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(data, format="JPEG")
+        data.seek(0)
+        ingest_upload(data, album=album, uploaded_by=None)
+        db.session.commit()
+    yield
+    app.config["MEDIA_ROOT"] = None
+
+
 def url_for_rule(rule, values: dict[str, object]) -> str:
     missing = set(rule.arguments) - set(values)
     assert not missing, f"add a sample value for {missing} of {rule.rule} in tests/test_access_matrix.py"
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
 def test_every_route_has_a_rule(app):
@@ -83,7 +112,7 @@ def test_a_route_without_a_rule_is_denied(database_url):
 
 
 @pytest.mark.parametrize("who", list(ROLES))
-def test_role_route_matrix(app, world, published_form, who):
+def test_role_route_matrix(app, world, published_form, a_photo, who):
     app.test_client_class = Client
     client = app.test_client()
     if who != "anonymous":

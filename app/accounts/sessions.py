@@ -72,6 +72,7 @@ def enforce_session_lifetime() -> Any:
 
 
 def no_store_for_signed_in(response: Response) -> Response:
-    if current_user.is_authenticated or (request.endpoint and request.endpoint.startswith("accounts.")):
+    signed_in_page = current_user.is_authenticated or (request.endpoint or "").startswith("accounts.")
+    if signed_in_page and "no-store" not in response.headers.get("Cache-Control", ""):
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -9,9 +9,10 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -24,7 +25,6 @@ from app.media.sniffing import sniff
 from app.media.storage import LocalStorage, derivative_key, original_key
 
 CHUNK = 1024 * 1024
-ACCEPTED = "JPEG, PNG, WebP or HEIC photos"
 
 
 class MediaRejected(Exception):
@@ -49,7 +49,7 @@ def _limit(media_type: MediaType) -> int:
     return int(current_app.config[f"{media_type.value.upper()}_MAX_BYTES"])
 
 
-def ingest_upload(stream: BinaryIO, *, album: Album, uploaded_by: User | None) -> Ingested:
+def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) -> Ingested:
     storage = media_storage()
     temporary = storage.temporary_file()
     made: list[Path] = [Path(temporary.name)]
@@ -61,24 +61,27 @@ def ingest_upload(stream: BinaryIO, *, album: Album, uploaded_by: User | None) -
                     kind = sniff(chunk[:64])
                     if kind is None:
                         raise MediaRejected(
-                            "unsupported", f"This is not a file Beeldrecht accepts: send {ACCEPTED}.", 415
+                            "unsupported",
+                            _("This is not a file Beeldrecht accepts: send JPEG, PNG, WebP or HEIC photos."),
+                            415,
                         )
                 size += len(chunk)
                 if size > _limit(kind.media_type):
-                    raise MediaRejected(
-                        "too_large", f"The file is larger than {_limit(kind.media_type) // 2**20} MB.", 413
-                    )
+                    limit = _limit(kind.media_type) // 2**20
+                    raise MediaRejected("too_large", _("The file is larger than %(n)d MB.", n=limit), 413)
                 digest.update(chunk)
                 temporary.write(chunk)
         if kind is None:
-            raise MediaRejected("empty", "The file is empty.", 400)
+            raise MediaRejected("empty", _("The file is empty."), 400)
         sha256 = digest.hexdigest()
         existing = db.session.scalar(select(MediaItem).where(MediaItem.sha256 == sha256))
         if existing is not None:
             return Ingested(existing, created=False)
         if kind.media_type is not MediaType.PHOTO:
             raise MediaRejected(
-                "unsupported", f"Films and sound recordings cannot be uploaded yet: send {ACCEPTED}.", 415
+                "unsupported",
+                _("Films and sound recordings cannot be uploaded yet: send JPEG, PNG, WebP or HEIC photos."),
+                415,
             )
         max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
         try:
@@ -88,7 +91,13 @@ def ingest_upload(stream: BinaryIO, *, album: Album, uploaded_by: User | None) -
                 made.append(target)
                 photos.clean_copy(Path(temporary.name), kind.format, max_pixels, side, target)
         except photos.PhotoRejected as problem:
-            raise MediaRejected(problem.code, str(problem)) from None
+            messages = {
+                "too_many_pixels": _("The photo has too many pixels: at most %(n)d megapixels.", n=max_pixels // 10**6),
+                "broken": _("The photo is damaged or incomplete."),
+            }
+            raise MediaRejected(
+                problem.code, messages.get(problem.code, _("The file is not a readable photo."))
+            ) from None
         for name, path in (("thumbnail.jpg", made[1]), ("display.jpg", made[2])):
             storage.put(path, derivative_key(sha256, name))
         storage.put(Path(temporary.name), original_key(sha256))

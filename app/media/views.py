@@ -1,0 +1,135 @@
+"""Upload page, library, item page, and derivatives served only to those who may see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import DateField, MultipleFileField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from app.access import STAFF_ROLES, allow, group_or_404, media_or_404, visible_groups, visible_media
+from app.extensions import db
+from app.media.ingest import MediaRejected, ingest_upload, media_storage
+from app.media.models import Album, MediaItem
+from app.media.operations import album_for
+from app.media.storage import derivative_key
+from app.school.models import Group
+
+bp = Blueprint("media", __name__, url_prefix="/media")
+DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
+
+
+class UploadForm(FlaskForm):
+    group_id = SelectField(_l("Group"), coerce=int, validators=[DataRequired()])
+    album_title = StringField(
+        _l("Album"), validators=[DataRequired(), Length(max=120)], description=_l("For example: Sinterklaas 2026.")
+    )
+    album_date = DateField(_l("Date"), validators=[DataRequired()])
+    files = MultipleFileField(_l("Photos"))
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _groups() -> list[Group]:
+    return list(db.session.scalars(visible_groups(_user()).order_by(Group.name)))
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@allow(*STAFF_ROLES)
+def upload() -> Any:
+    form = UploadForm()
+    form.group_id.choices = [SelectChoice(g.id, f"{g.name} · {g.location.name}") for g in _groups()]
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not form.validate_on_submit():
+        if wants_json:
+            return jsonify(
+                {
+                    "error": {
+                        "code": "invalid_input",
+                        "message": _("Choose a group, an album and a date."),
+                        "details": form.errors,
+                    }
+                }
+            ), 400
+        return render_template("media/upload.html", form=form), 400 if form.is_submitted() else 200
+    group = group_or_404(_user(), form.group_id.data)
+    album = album_for(group, form.album_title.data, form.album_date.data)
+    db.session.commit()
+    results: list[dict[str, Any]] = []
+    for storage_file in request.files.getlist("files"):
+        name = storage_file.filename or "?"
+        try:
+            ingested = ingest_upload(
+                storage_file.stream, album=db.session.get_one(Album, album.id), uploaded_by=_user()
+            )
+        except MediaRejected as problem:
+            db.session.rollback()
+            results.append({"name": name, "status": "refused", "message": str(problem)})
+            continue
+        db.session.commit()
+        results.append({"name": name, "status": "added" if ingested.created else "existing", "id": ingested.item.id})
+    if not results:
+        results.append({"name": "", "status": "refused", "message": _("Choose at least one file.")})
+    status = 200 if any(r["status"] != "refused" for r in results) else 422
+    if wants_json:
+        return jsonify({"album_id": album.id, "results": results}), status
+    return render_template("media/upload.html", form=form, results=results), status
+
+
+@bp.route("/")
+@allow(*STAFF_ROLES)
+def library() -> str:
+    query = visible_media(_user()).order_by(MediaItem.uploaded_at.desc(), MediaItem.id.desc())
+    group_id = request.args.get("group", type=int)
+    if group_id:
+        query = query.where(MediaItem.group_id == group_id)
+    album_id = request.args.get("album", type=int)
+    if album_id:
+        query = query.where(MediaItem.album_id == album_id)
+    page = db.paginate(query, per_page=48, error_out=False)
+    albums = db.session.scalars(
+        select(Album).where(Album.group_id.in_([g.id for g in _groups()])).order_by(Album.taken_on.desc())
+    ).all()
+    return render_template(
+        "media/library.html", page=page, groups=_groups(), albums=albums, group_id=group_id, album_id=album_id
+    )
+
+
+@bp.route("/<int:item_id>")
+@allow(*STAFF_ROLES)
+def show(item_id: int) -> str:
+    return render_template("media/item.html", item=media_or_404(_user(), item_id))
+
+
+@bp.route("/<int:item_id>/<any(thumbnail, display):variant>.jpg")
+@allow(*STAFF_ROLES)
+def derivative(item_id: int, variant: str) -> Response:
+    """A derivative, only through this view: fixed type, no sniffing, sandboxed, never cached
+    by shared caches. Originals are never served."""
+    item: MediaItem = media_or_404(_user(), item_id)
+    handle = media_storage().open(derivative_key(item.sha256, DERIVATIVES[variant]))
+    response = send_file(
+        handle,
+        mimetype="image/jpeg",
+        download_name=f"beeldrecht-{item.id}-{variant}.jpg",
+        as_attachment=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    current_app.logger.debug("served %s of media %s", variant, item.id)
+    return response
+
+
+# Talisman reads per-view options from this attribute: derivatives get "sandbox" as their whole CSP.
+derivative.talisman_view_options = {"content_security_policy": "sandbox"}  # type: ignore[attr-defined]
