@@ -5,17 +5,29 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import abort, jsonify, make_response
+from flask import abort, jsonify, make_response, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from app.access import SIGNED_IN, allow, family_subjects, person_or_404, visible_groups, visible_persons
+from app.access import (
+    SIGNED_IN,
+    STAFF_ROLES,
+    allow,
+    family_subjects,
+    group_or_404,
+    media_or_404,
+    person_or_404,
+    visible_groups,
+    visible_persons,
+)
 from app.consent.operations import ConsentError, decide
 from app.consent.queries import active_form, consent_for, now
 from app.consent.vocabulary import PURPOSES, Action, Means, MediaType
 from app.extensions import db
+from app.media.ingest import MediaRejected, ingest_upload
+from app.media.operations import album_for
 from app.school.models import Group, Person, PersonKind, group_pupil
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Beeldrecht's JSON API (bearer tokens).")
@@ -197,3 +209,55 @@ def post_consent(body: dict[str, Any], person_id: int) -> Any:
         api_error(status, problem.code, str(problem))
     db.session.commit()
     return decision
+
+
+class MediaFormSchema(Schema):
+    group_id = fields.Integer(required=True)
+    album = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    taken_on = fields.Date(load_default=None, metadata={"description": "album date; default today"})
+
+
+class MediaSchema(Schema):
+    id = fields.Integer()
+    media_type = fields.Function(lambda m: m.media_type.value)
+    sha256 = fields.String()
+    size_bytes = fields.Integer()
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    duration_seconds = fields.Float(allow_none=True)
+    group_id = fields.Integer()
+    album = fields.Function(
+        lambda m: {"id": m.album_id, "title": m.album.title, "taken_on": m.album.taken_on.isoformat()}
+    )
+    thumbnail_url = fields.Function(lambda m: url_for("media.derivative", item_id=m.id, variant="thumbnail"))
+    display_url = fields.Function(lambda m: url_for("media.derivative", item_id=m.id, variant="display"))
+    tags = fields.Function(lambda m: [])
+    faces = fields.Function(lambda m: [])
+
+
+@blp.route("/media", methods=["POST"])
+@blp.arguments(MediaFormSchema, location="form")
+@blp.response(201, MediaSchema)
+@blp.alt_response(200, schema=MediaSchema, description="The same bytes were uploaded before: the existing item.")
+@allow(*STAFF_ROLES)
+def post_media(form: dict[str, Any]) -> Any:
+    """Upload one file (multipart ``file``) into a group's album."""
+    upload = request.files.get("file")
+    if upload is None:
+        api_error(422, "invalid_input", "Send the file as the multipart field 'file'.")
+    group = group_or_404(_user(), form["group_id"])
+    album = album_for(group, form["album"], form["taken_on"] or now().day)
+    try:
+        ingested = ingest_upload(upload.stream, album=album, uploaded_by=_user())
+    except MediaRejected as problem:
+        db.session.rollback()
+        api_error(problem.status, problem.code, str(problem))
+    db.session.commit()
+    return ingested.item, 201 if ingested.created else 200
+
+
+@blp.route("/media/<int:item_id>")
+@blp.response(200, MediaSchema)
+@allow(*STAFF_ROLES)
+def get_media(item_id: int) -> Any:
+    return media_or_404(_user(), item_id)

@@ -13,10 +13,10 @@ from app.audit.log import record
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import MediaItem
+from app.media.operations import DERIVATIVE_NAMES, delete_media, expired_media, remove_files
 from app.media.storage import derivative_key, original_key
 
 media_cli = AppGroup("media", help="Media storage.")
-DERIVATIVES = ("thumbnail.jpg", "display.jpg")
 
 
 @media_cli.command("fsck")
@@ -30,7 +30,7 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
     expected: dict[str, int] = {}
     for item_id, sha256 in db.session.execute(select(MediaItem.id, MediaItem.sha256)):
         expected[original_key(sha256)] = item_id
-        for name in DERIVATIVES:
+        for name in DERIVATIVE_NAMES:
             expected[derivative_key(sha256, name)] = item_id
     missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
     cutoff = time.time() - grace_minutes * 60
@@ -48,3 +48,24 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
     click.echo(f"{len(expected)} files expected, {len(missing)} items with missing files, {len(orphans)} orphan files.")
     if missing or (orphans and not repair):
         sys.exit(1)
+
+
+@media_cli.command("expire")
+@click.option("--apply", "apply_", is_flag=True, help="Delete them (default: only list).")
+def expire_command(apply_: bool) -> None:
+    """List (and with --apply delete) media older than MEDIA_RETENTION_YEARS."""
+    from flask import current_app
+
+    from app.timestamps import school_today
+
+    years = int(current_app.config["MEDIA_RETENTION_YEARS"])
+    items = expired_media(school_today(), years)
+    for item in items:
+        click.echo(f"media item {item.id}: uploaded {item.uploaded_at:%Y-%m-%d}, group {item.group_id}")
+    if not apply_:
+        click.echo(f"{len(items)} items are older than {years} years; run with --apply to delete them.")
+        return
+    keys = [key for item in items for key in delete_media(item, by=None, reason="retention")]
+    db.session.commit()
+    remove_files(keys)
+    click.echo(f"{len(items)} items older than {years} years deleted.")

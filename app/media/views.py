@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,10 +16,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.access import STAFF_ROLES, allow, group_or_404, media_or_404, visible_groups, visible_media
+from app.accounts.models import Role
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.models import Album, MediaItem
-from app.media.operations import album_for
+from app.media.operations import album_for, delete_media, remove_files
 from app.media.storage import derivative_key
 from app.school.models import Group
 
@@ -108,7 +109,7 @@ def library() -> str:
 @bp.route("/<int:item_id>")
 @allow(*STAFF_ROLES)
 def show(item_id: int) -> str:
-    return render_template("media/item.html", item=media_or_404(_user(), item_id))
+    return render_template("media/item.html", item=media_or_404(_user(), item_id), delete_form=DeleteForm())
 
 
 @bp.route("/<int:item_id>/<any(thumbnail, display):variant>.jpg")
@@ -133,3 +134,20 @@ def derivative(item_id: int, variant: str) -> Response:
 
 # Talisman reads per-view options from this attribute: derivatives get "sandbox" as their whole CSP.
 derivative.talisman_view_options = {"content_security_policy": "sandbox"}  # type: ignore[attr-defined]
+
+
+class DeleteForm(FlaskForm):
+    pass
+
+
+@bp.route("/<int:item_id>/delete", methods=["POST"])
+@allow(Role.ADMIN)
+def delete(item_id: int) -> Any:
+    item = media_or_404(_user(), item_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    keys = delete_media(item, by=_user(), reason="admin")
+    db.session.commit()
+    remove_files(keys)
+    flash(_("The item and its files are deleted."), "success")
+    return redirect(url_for("media.library"))
