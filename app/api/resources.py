@@ -27,7 +27,7 @@ from app.consent.queries import active_form, consent_for, now
 from app.consent.vocabulary import PURPOSES, Action, Means, MediaType
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload
-from app.media.operations import album_for
+from app.media.operations import TaggingError, album_for, set_tags
 from app.school.models import Group, Person, PersonKind, group_pupil
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Beeldrecht's JSON API (bearer tokens).")
@@ -231,7 +231,8 @@ class MediaSchema(Schema):
     )
     thumbnail_url = fields.Function(lambda m: url_for("media.derivative", item_id=m.id, variant="thumbnail"))
     display_url = fields.Function(lambda m: url_for("media.derivative", item_id=m.id, variant="display"))
-    tags = fields.Function(lambda m: [])
+    tags = fields.Function(lambda m: [{"person_id": t.person_id, "box": t.box} for t in m.tags])
+    tags_complete = fields.Boolean()
     faces = fields.Function(lambda m: [])
 
 
@@ -261,3 +262,30 @@ def post_media(form: dict[str, Any]) -> Any:
 @allow(*STAFF_ROLES)
 def get_media(item_id: int) -> Any:
     return media_or_404(_user(), item_id)
+
+
+class TagInSchema(Schema):
+    person_id = fields.Integer(required=True)
+    box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
+    face_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class TagsInSchema(Schema):
+    tags = fields.List(fields.Nested(TagInSchema), required=True)
+    complete = fields.Boolean(required=True)
+
+
+@blp.route("/media/<int:item_id>/tags", methods=["PUT"])
+@blp.arguments(TagsInSchema)
+@blp.response(200, MediaSchema)
+@allow(*STAFF_ROLES)
+def put_tags(body: dict[str, Any], item_id: int) -> Any:
+    """Replace who is shown or heard, and whether that list is complete (the attestation)."""
+    item = media_or_404(_user(), item_id)
+    try:
+        set_tags(item, [(t["person_id"], t["box"]) for t in body["tags"]], complete=body["complete"], by=_user())
+    except TaggingError as problem:
+        db.session.rollback()
+        api_error(422, problem.code, str(problem))
+    db.session.commit()
+    return item

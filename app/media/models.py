@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.consent.vocabulary import MediaType
 from app.extensions import Model
-from app.school.models import Group, enum_column
+from app.school.models import Group, Person, enum_column
 from app.timestamps import utcnow
 
 
@@ -44,5 +44,38 @@ class MediaItem(Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
+    # The attestation: a staff member declared that everyone visible or audible is tagged.
+    tags_complete: Mapped[bool] = mapped_column(default=False)
+    tags_attested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    tags_attested_at: Mapped[datetime | None] = mapped_column()
+
     group: Mapped[Group] = relationship()
     album: Mapped[Album] = relationship()
+    tags: Mapped[list[Tag]] = relationship(back_populates="item", cascade="all, delete-orphan", order_by="Tag.id")
+
+
+class Tag(Model):
+    """A person shown (photo, film) or heard (sound) in an item; on a photo optionally with a box,
+    as fractions of the width and height."""
+
+    __tablename__ = "media_tag"
+    __table_args__ = (UniqueConstraint("media_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    box_x: Mapped[float | None] = mapped_column()
+    box_y: Mapped[float | None] = mapped_column()
+    box_w: Mapped[float | None] = mapped_column()
+    box_h: Mapped[float | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    item: Mapped[MediaItem] = relationship(back_populates="tags")
+    person: Mapped[Person] = relationship()
+
+    @property
+    def box(self) -> list[float] | None:
+        if self.box_x is None or self.box_y is None or self.box_w is None or self.box_h is None:
+            return None
+        return [self.box_x, self.box_y, self.box_w, self.box_h]

@@ -20,9 +20,9 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.models import Album, MediaItem
-from app.media.operations import album_for, delete_media, remove_files
+from app.media.operations import TaggingError, album_for, delete_media, remove_files, set_tags
 from app.media.storage import derivative_key
-from app.school.models import Group
+from app.school.models import Group, Person
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
@@ -106,10 +106,42 @@ def library() -> str:
     )
 
 
-@bp.route("/<int:item_id>")
+class TagForm(FlaskForm):
+    pass
+
+
+def _taggable(item: MediaItem) -> list[Person]:
+    """The item's group's pupils first, then everyone else the tagger may see in the group's circle."""
+    return sorted(item.group.pupils, key=lambda p: (p.first_name, p.last_name)) + sorted(
+        item.group.teachers, key=lambda p: p.first_name
+    )
+
+
+@bp.route("/<int:item_id>", methods=["GET", "POST"])
 @allow(*STAFF_ROLES)
-def show(item_id: int) -> str:
-    return render_template("media/item.html", item=media_or_404(_user(), item_id), delete_form=DeleteForm())
+def show(item_id: int) -> Any:
+    item = media_or_404(_user(), item_id)
+    form = TagForm()
+    if form.validate_on_submit():
+        chosen = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+        boxes = {t.person_id: t.box for t in item.tags}
+        try:
+            set_tags(
+                item, [(pid, boxes.get(pid)) for pid in chosen], complete=bool(request.form.get("complete")), by=_user()
+            )
+        except TaggingError as problem:
+            db.session.rollback()
+            flash(str(problem), "danger")
+            return render_template(
+                "media/item.html", item=item, delete_form=DeleteForm(), tag_form=form, people=_taggable(item)
+            ), 422
+        db.session.commit()
+        flash(_("Tags saved."), "success")
+        return redirect(url_for("media.show", item_id=item.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "media/item.html", item=item, delete_form=DeleteForm(), tag_form=form, people=_taggable(item)
+    ), status
 
 
 @bp.route("/<int:item_id>/<any(thumbnail, display):variant>.jpg")
