@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.audit.log import record
+from app.consent.vocabulary import MediaType
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import MediaItem
@@ -28,10 +29,11 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
     """Report rows whose files are missing and stored files no row refers to."""
     storage = media_storage()
     expected: dict[str, int] = {}
-    for item_id, sha256 in db.session.execute(select(MediaItem.id, MediaItem.sha256)):
+    for item_id, sha256, media_type in db.session.execute(select(MediaItem.id, MediaItem.sha256, MediaItem.media_type)):
         expected[original_key(sha256)] = item_id
-        for name in DERIVATIVE_NAMES:
-            expected[derivative_key(sha256, name)] = item_id
+        if media_type is not MediaType.AUDIO:  # sound has no picture derivatives
+            for name in DERIVATIVE_NAMES:
+                expected[derivative_key(sha256, name)] = item_id
     missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
     cutoff = time.time() - grace_minutes * 60
     orphans = [key for key, mtime in storage.entries() if key not in expected and mtime < cutoff]

@@ -19,7 +19,7 @@ from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
 from app.extensions import db
-from app.media import photos
+from app.media import photos, recordings
 from app.media.models import Album, MediaItem
 from app.media.sniffing import sniff
 from app.media.storage import LocalStorage, derivative_key, original_key
@@ -62,7 +62,10 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
                     if kind is None:
                         raise MediaRejected(
                             "unsupported",
-                            _("This is not a file Beeldrecht accepts: send JPEG, PNG, WebP or HEIC photos."),
+                            _(
+                                "This is not a file Beeldrecht accepts. Send photos (JPEG, PNG, WebP, HEIC), "
+                                "films (MP4, MOV, WebM) or sound (M4A, MP3, WAV, OGG)."
+                            ),
                             415,
                         )
                 size += len(chunk)
@@ -77,28 +80,44 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
         existing = db.session.scalar(select(MediaItem).where(MediaItem.sha256 == sha256))
         if existing is not None:
             return Ingested(existing, created=False)
-        if kind.media_type is not MediaType.PHOTO:
-            raise MediaRejected(
-                "unsupported",
-                _("Films and sound recordings cannot be uploaded yet: send JPEG, PNG, WebP or HEIC photos."),
-                415,
-            )
-        max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
-        try:
-            info = photos.inspect_photo(Path(temporary.name), kind.format, max_pixels)
+        derivatives: list[tuple[str, Path]] = []
+        width: int | None
+        height: int | None
+        duration: float | None = None
+        if kind.media_type is MediaType.PHOTO:
+            max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
+            try:
+                info = photos.inspect_photo(Path(temporary.name), kind.format, max_pixels)
+                source, source_format = Path(temporary.name), kind.format
+            except photos.PhotoRejected as problem:
+                raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
+            width, height = info.width, info.height
+        else:
+            max_seconds = int(current_app.config[f"{kind.media_type.value.upper()}_MAX_SECONDS"])
+            poster = Path(temporary.name + "-poster.jpg")
+            made.append(poster)
+            try:
+                recording = recordings.probe(
+                    Path(temporary.name),
+                    kind.format,
+                    kind.media_type,
+                    max_seconds,
+                    poster if kind.media_type is MediaType.FILM else None,
+                )
+            except recordings.RecordingRejected as problem:
+                raise MediaRejected(problem.code, _recording_message(problem.code, max_seconds)) from None
+            width, height, duration = recording.width, recording.height, recording.duration
+            source, source_format, max_pixels = poster, "JPEG", int(current_app.config["PHOTO_MAX_PIXELS"])
+        if kind.media_type is not MediaType.AUDIO:
             for name, side in (("thumbnail.jpg", photos.THUMBNAIL), ("display.jpg", photos.DISPLAY)):
                 target = Path(temporary.name + "-" + name)
                 made.append(target)
-                photos.clean_copy(Path(temporary.name), kind.format, max_pixels, side, target)
-        except photos.PhotoRejected as problem:
-            messages = {
-                "too_many_pixels": _("The photo has too many pixels: at most %(n)d megapixels.", n=max_pixels // 10**6),
-                "broken": _("The photo is damaged or incomplete."),
-            }
-            raise MediaRejected(
-                problem.code, messages.get(problem.code, _("The file is not a readable photo."))
-            ) from None
-        for name, path in (("thumbnail.jpg", made[1]), ("display.jpg", made[2])):
+                try:
+                    photos.clean_copy(source, source_format, max_pixels, side, target)
+                except photos.PhotoRejected as problem:
+                    raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
+                derivatives.append((name, target))
+        for name, path in derivatives:
             storage.put(path, derivative_key(sha256, name))
         storage.put(Path(temporary.name), original_key(sha256))
         item = MediaItem(
@@ -106,8 +125,9 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
             media_type=kind.media_type,
             mime_type=kind.mime,
             size_bytes=size,
-            width=info.width,
-            height=info.height,
+            width=width,
+            height=height,
+            duration_seconds=duration,
             group_id=album.group_id,
             album_id=album.id,
             uploaded_by_id=uploaded_by.id if uploaded_by else None,
@@ -126,3 +146,21 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
     finally:
         for path in made:
             path.unlink(missing_ok=True)
+
+
+def _photo_message(code: str, max_pixels: int) -> str:
+    messages = {
+        "too_many_pixels": _("The photo has too many pixels: at most %(n)d megapixels.", n=max_pixels // 10**6),
+        "broken": _("The photo is damaged or incomplete."),
+    }
+    return str(messages.get(code, _("The file is not a readable photo.")))
+
+
+def _recording_message(code: str, max_seconds: int) -> str:
+    messages = {
+        "too_long": _("The recording is longer than %(n)d minutes.", n=max_seconds // 60),
+        "no_video": _("This file holds no picture: upload it as a sound recording, or choose another file."),
+        "no_audio": _("This sound file holds no sound."),
+        "broken": _("The recording is damaged or incomplete."),
+    }
+    return str(messages.get(code, _("The file is not a readable film or sound recording.")))

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.access import STAFF_ROLES, allow, group_or_404, media_or_404, visible_groups, visible_media
 from app.accounts.models import Role
+from app.consent.vocabulary import MediaType
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.models import Album, MediaItem
@@ -34,7 +35,7 @@ class UploadForm(FlaskForm):
         _l("Album"), validators=[DataRequired(), Length(max=120)], description=_l("For example: Sinterklaas 2026.")
     )
     album_date = DateField(_l("Date"), validators=[DataRequired()])
-    files = MultipleFileField(_l("Photos"))
+    files = MultipleFileField(_l("Photos, films or sound recordings"))
 
 
 def _user() -> Any:
@@ -150,6 +151,8 @@ def derivative(item_id: int, variant: str) -> Response:
     """A derivative, only through this view: fixed type, no sniffing, sandboxed, never cached
     by shared caches. Originals are never served."""
     item: MediaItem = media_or_404(_user(), item_id)
+    if item.media_type is MediaType.AUDIO:
+        abort(404)  # sound has no pictures
     handle = media_storage().open(derivative_key(item.sha256, DERIVATIVES[variant]))
     response = send_file(
         handle,

@@ -177,13 +177,6 @@ def test_an_oversized_file_is_refused_while_streaming(app, album):
     assert stream.served <= 4 * 1024 * 1024  # stopped soon after the limit, not at the end
 
 
-def test_films_and_sound_are_not_accepted_yet(app, album):
-    mp4_head = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 100
-    with app.app_context(), pytest.raises(MediaRejected) as refused:
-        ingest_upload(io.BytesIO(mp4_head), album=db.session.get(Album, album), uploaded_by=None)
-    assert refused.value.status == 415
-
-
 def test_fsck_finds_orphans_and_missing_files(app, album, runner):
     import os
     import time
