@@ -20,7 +20,7 @@ from app.audit.log import record
 from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
 from app.consent.models import ConsentForm, Decision
 from app.consent.operations import ConsentError, decide
-from app.consent.overview import subject_matrix
+from app.consent.overview import Matrix, subject_matrix
 from app.consent.queries import active_form, now
 from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
@@ -36,9 +36,10 @@ def _viewer() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _render_subject(subject: Person, status: int = 200) -> Any:
-    form = active_form(now().day)
-    matrix = subject_matrix(subject, form, _viewer().person_id, now()) if form else None
+def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = None) -> Any:
+    if matrix is None:
+        form = active_form(now().day)
+        matrix = subject_matrix(subject, form, _viewer().person_id, now()) if form else None
     return render_template(
         "consent/subject.html",
         subject=subject,
@@ -55,11 +56,11 @@ def _render_subject(subject: Person, status: int = 200) -> Any:
 def subject(person_id: int) -> Any:
     person = family_subject_or_404(_viewer(), person_id)
     form = active_form(now().day)
-    if form is not None and request.args.get("overview") is None:
-        matrix = subject_matrix(person, form, _viewer().person_id, now())
-        if matrix.can_decide and matrix.undecided == len(matrix.cells):
-            return redirect(url_for("consent.answer_form", person_id=person.id))  # a first visit: the form first
-    return _render_subject(person)
+    matrix = subject_matrix(person, form, _viewer().person_id, now()) if form else None
+    first_visit = matrix is not None and matrix.can_decide and matrix.undecided == len(matrix.cells)
+    if first_visit and request.args.get("overview") is None:
+        return redirect(url_for("consent.answer_form", person_id=person.id))  # a first visit: the form first
+    return _render_subject(person, matrix=matrix)
 
 
 def _decide(subject: Person, media: str, purpose: str, action: str) -> None:
