@@ -37,18 +37,29 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
     missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
     cutoff = time.time() - grace_minutes * 60
     orphans = [key for key, mtime in storage.entries() if key not in expected and mtime < cutoff]
+    unfinished = [p for p in storage.incoming.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
     for item_id in missing:
         click.echo(f"media item {item_id}: file missing")
     for key in orphans:
         click.echo(f"orphan file: {key}")
-    if repair and orphans:
+    for path in unfinished:
+        click.echo(f"unfinished upload: incoming/{path.name}")
+    if repair and (orphans or unfinished):
         for key in orphans:
             storage.delete(key)
-        click.echo(f"{len(orphans)} orphan files removed.")
-    record("media.fsck", rows_missing_files=len(missing), orphan_files=len(orphans), repaired=bool(repair and orphans))
+        for path in unfinished:
+            path.unlink(missing_ok=True)
+        click.echo(f"{len(orphans)} orphan files and {len(unfinished)} unfinished uploads removed.")
+    record(
+        "media.fsck",
+        rows_missing_files=len(missing),
+        orphan_files=len(orphans),
+        unfinished_uploads=len(unfinished),
+        repaired=bool(repair and (orphans or unfinished)),
+    )
     db.session.commit()
     click.echo(f"{len(expected)} files expected, {len(missing)} items with missing files, {len(orphans)} orphan files.")
-    if missing or (orphans and not repair):
+    if missing or ((orphans or unfinished) and not repair):
         sys.exit(1)
 
 

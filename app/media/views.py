@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -98,6 +99,20 @@ def library() -> str:
     album_id = request.args.get("album", type=int)
     if album_id:
         query = query.where(MediaItem.album_id == album_id)
+    media_type = request.args.get("type", "")
+    if media_type in {m.value for m in MediaType}:
+        query = query.where(MediaItem.media_type == MediaType(media_type))
+    taken_on = request.args.get("date", "")
+    if taken_on:
+        try:
+            day = date.fromisoformat(taken_on)
+        except ValueError:
+            day = None
+        if day is not None:
+            query = query.where(MediaItem.album_id.in_(select(Album.id).where(Album.taken_on == day)))
+    incomplete = request.args.get("incomplete") == "1"
+    if incomplete:
+        query = query.where(MediaItem.tags_complete.is_(False))
     page = db.paginate(query, per_page=48, error_out=False)
     albums = db.session.scalars(
         select(Album).where(Album.group_id.in_([g.id for g in _groups()])).order_by(Album.taken_on.desc())

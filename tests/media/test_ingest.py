@@ -196,4 +196,40 @@ def test_fsck_finds_orphans_and_missing_files(app, album, runner):
     assert found.exit_code == 1
     assert "file missing" in found.output and "orphan file: originals/ab/" in found.output
     repaired = runner.invoke(args=["media", "fsck", "--repair"])
-    assert "1 orphan files removed" in repaired.output and not orphan.exists()
+    assert "1 orphan files and 0 unfinished uploads removed" in repaired.output and not orphan.exists()
+
+
+def test_an_upload_cut_off_midway_leaves_no_row_and_fsck_clears_its_traces(app, album, runner, monkeypatch):
+    import os
+    import time
+
+    from app.media import ingest as ingest_module
+
+    calls = {"n": 0}
+    original_put = ingest_module.LocalStorage.put
+
+    def dying_put(self, source, key):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the process dies after the first derivative was stored
+            raise KeyboardInterrupt
+        return original_put(self, source, key)
+
+    monkeypatch.setattr(ingest_module.LocalStorage, "put", dying_put)
+    with app.app_context(), pytest.raises(KeyboardInterrupt):
+        ingest_upload(io.BytesIO(jpeg()), album=db.session.get(Album, album), uploaded_by=None)
+    monkeypatch.undo()
+    with app.app_context():
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(MediaItem.id))) == 0  # no row without its files
+        storage = media_storage()
+        leftover = storage.incoming / "upload-killed"
+        leftover.write_bytes(b"half a film")  # what a killed process leaves in incoming/
+        old = time.time() - 7200
+        os.utime(leftover, (old, old))
+        for key, _mtime in storage.entries():
+            os.utime(storage.root / key, (old, old))
+    report = runner.invoke(args=["media", "fsck"])
+    assert report.exit_code == 1
+    assert "orphan file: derivatives/" in report.output and "unfinished upload: incoming/upload-killed" in report.output
+    repaired = runner.invoke(args=["media", "fsck", "--repair"])
+    assert "1 orphan files and 1 unfinished uploads removed" in repaired.output

@@ -85,3 +85,14 @@ def test_bad_tags_are_refused_and_change_nothing(client, runner, world, item, ap
     with app.app_context():
         media = db.session.get(MediaItem, item)
         assert media.tags == [] and not media.tags_complete
+
+
+def test_library_filters_by_kind_date_and_incomplete_tags(client, world, item, app):
+    listing = client.get("/media/?incomplete=1").get_data(as_text=True)
+    assert f"/media/{item}/thumbnail.jpg" in listing
+    client.submit(f"/media/{item}", {"person_id": [world["sem"]], "complete": "y"})
+    assert f"/media/{item}/thumbnail.jpg" not in client.get("/media/?incomplete=1").get_data(as_text=True)
+    assert f"/media/{item}/thumbnail.jpg" in client.get("/media/?type=photo&date=2026-11-02").get_data(as_text=True)
+    assert f"/media/{item}/thumbnail.jpg" not in client.get("/media/?type=film").get_data(as_text=True)
+    assert f"/media/{item}/thumbnail.jpg" not in client.get("/media/?date=2026-11-03").get_data(as_text=True)
+    assert client.get("/media/?date=not-a-date&type=nonsense").status_code == 200
