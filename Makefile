@@ -46,6 +46,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/import_5000.py
 	$(BIN)/python bench/consent_overview.py
+	$(BIN)/python bench/ingest_photo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
