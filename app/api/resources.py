@@ -27,7 +27,8 @@ from app.consent.queries import active_form, consent_for, now
 from app.consent.vocabulary import PURPOSES, Action, Means, MediaType
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload
-from app.media.operations import TaggingError, album_for, set_tags
+from app.media.models import DismissReason, Face
+from app.media.operations import TaggingError, TagSpec, album_for, dismiss_face, set_tags
 from app.school.models import Group, Person, PersonKind, group_pupil
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Beeldrecht's JSON API (bearer tokens).")
@@ -229,11 +230,41 @@ class MediaSchema(Schema):
     album = fields.Function(
         lambda m: {"id": m.album_id, "title": m.album.title, "taken_on": m.album.taken_on.isoformat()}
     )
-    thumbnail_url = fields.Function(lambda m: url_for("media.derivative", item_id=m.id, variant="thumbnail"))
-    display_url = fields.Function(lambda m: url_for("media.derivative", item_id=m.id, variant="display"))
+    thumbnail_url = fields.Function(
+        lambda m: (
+            None if m.media_type is MediaType.AUDIO else url_for("media.derivative", item_id=m.id, variant="thumbnail")
+        )
+    )
+    display_url = fields.Function(
+        lambda m: (
+            url_for("media.derivative", item_id=m.id, variant="display") if m.media_type is MediaType.PHOTO else None
+        )
+    )
+    poster_url = fields.Function(
+        lambda m: (
+            url_for("media.derivative", item_id=m.id, variant="display") if m.media_type is MediaType.FILM else None
+        )
+    )
+    playback_url = fields.Function(
+        lambda m: url_for("media.playback", item_id=m.id) if m.playback_name else None,
+        metadata={"description": "the tag-free copy of a film or sound recording, for playing"},
+    )
     tags = fields.Function(lambda m: [{"person_id": t.person_id, "box": t.box} for t in m.tags])
     tags_complete = fields.Boolean()
-    faces = fields.Function(lambda m: [])
+    faces = fields.Function(
+        lambda m: [
+            {
+                "id": f.id,
+                "box": f.box,
+                "status": f.status.value,
+                "frame_ms": f.frame_ms,
+                "person_id": f.person_id,
+                "dismissed_reason": f.dismissed_reason.value if f.dismissed_reason else None,
+            }
+            for f in m.faces
+        ],
+        metadata={"description": "detected faces (boxes only); status open, tagged or dismissed"},
+    )
 
 
 @blp.route("/media", methods=["POST"])
@@ -283,9 +314,37 @@ def put_tags(body: dict[str, Any], item_id: int) -> Any:
     """Replace who is shown or heard, and whether that list is complete (the attestation)."""
     item = media_or_404(_user(), item_id)
     try:
-        set_tags(item, [(t["person_id"], t["box"]) for t in body["tags"]], complete=body["complete"], by=_user())
+        set_tags(
+            item,
+            [TagSpec(t["person_id"], t["box"], t["face_id"]) for t in body["tags"]],
+            complete=body["complete"],
+            by=_user(),
+        )
     except TaggingError as problem:
         db.session.rollback()
         api_error(422, problem.code, str(problem))
+    db.session.commit()
+    return item
+
+
+class DismissSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf([r.value for r in DismissReason]))
+
+
+@blp.route("/media/<int:item_id>/faces/<int:face_id>/dismiss", methods=["POST"])
+@blp.arguments(DismissSchema)
+@blp.response(200, MediaSchema)
+@allow(*STAFF_ROLES)
+def post_dismiss_face(body: dict[str, Any], item_id: int, face_id: int) -> Any:
+    """Resolve a detected face without a tag: ``not_a_face`` or ``not_recognisable``."""
+    item = media_or_404(_user(), item_id)
+    face = db.session.get(Face, face_id)
+    if face is None or face.media_id != item.id:
+        api_error(404, "not_found", "This item has no such face.")
+    try:
+        dismiss_face(face, DismissReason(body["reason"]), by=_user())
+    except TaggingError as problem:
+        db.session.rollback()
+        api_error(409, problem.code, str(problem))
     db.session.commit()
     return item

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.audit.log import record
-from app.consent.vocabulary import MediaType
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import MediaItem
-from app.media.operations import DERIVATIVE_NAMES, delete_media, expired_media, remove_files
+from app.media.operations import delete_media, expired_media, remove_files
 from app.media.storage import derivative_key, original_key
 
 media_cli = AppGroup("media", help="Media storage.")
@@ -29,15 +30,15 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
     """Report rows whose files are missing and stored files no row refers to."""
     storage = media_storage()
     expected: dict[str, int] = {}
-    for item_id, sha256, media_type in db.session.execute(select(MediaItem.id, MediaItem.sha256, MediaItem.media_type)):
-        expected[original_key(sha256)] = item_id
-        if media_type is not MediaType.AUDIO:  # sound has no picture derivatives
-            for name in DERIVATIVE_NAMES:
-                expected[derivative_key(sha256, name)] = item_id
+    for item in db.session.scalars(select(MediaItem).options(selectinload(MediaItem.faces))):
+        expected[original_key(item.sha256)] = item.id
+        for name in item.derivative_names():
+            expected[derivative_key(item.sha256, name)] = item.id
     missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
     cutoff = time.time() - grace_minutes * 60
     orphans = [key for key, mtime in storage.entries() if key not in expected and mtime < cutoff]
-    unfinished = [p for p in storage.incoming.iterdir() if p.is_file() and p.stat().st_mtime < cutoff]
+    # An upload's temporary files, and the folder it was probed in, left by a killed process.
+    unfinished = [p for p in storage.incoming.iterdir() if p.stat().st_mtime < cutoff]
     for item_id in missing:
         click.echo(f"media item {item_id}: file missing")
     for key in orphans:
@@ -48,7 +49,10 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
         for key in orphans:
             storage.delete(key)
         for path in unfinished:
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
         click.echo(f"{len(orphans)} orphan files and {len(unfinished)} unfinished uploads removed.")
     record(
         "media.fsck",

@@ -19,8 +19,8 @@ from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
 from app.extensions import db
-from app.media import photos, recordings
-from app.media.models import Album, MediaItem
+from app.media import faces, photos, recordings
+from app.media.models import Album, Face, MediaItem
 from app.media.sniffing import sniff
 from app.media.storage import LocalStorage, derivative_key, original_key
 
@@ -81,42 +81,57 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
         if existing is not None:
             return Ingested(existing, created=False)
         derivatives: list[tuple[str, Path]] = []
+        found: list[tuple[int | None, faces.FaceBox]] = []
+        playback_name: str | None = None
         width: int | None
         height: int | None
         duration: float | None = None
+        side = int(current_app.config["FACE_DETECTION_SIDE"])
+        threshold = float(current_app.config["FACE_DETECTION_THRESHOLD"])
+        max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
+        thumbnail, display = Path(temporary.name + "-thumbnail.jpg"), Path(temporary.name + "-display.jpg")
         if kind.media_type is MediaType.PHOTO:
-            max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
+            made += [thumbnail, display]
             try:
-                info = photos.inspect_photo(Path(temporary.name), kind.format, max_pixels)
-                source, source_format = Path(temporary.name), kind.format
+                info, shown = photos.derivatives(Path(temporary.name), kind.format, max_pixels, thumbnail, display)
             except photos.PhotoRejected as problem:
                 raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
             width, height = info.width, info.height
+            derivatives += [("thumbnail.jpg", thumbnail), ("display.jpg", display)]
+            found += [(None, face) for face in faces.detect_faces(shown, side, threshold)]
         else:
             max_seconds = int(current_app.config[f"{kind.media_type.value.upper()}_MAX_SECONDS"])
-            poster = Path(temporary.name + "-poster.jpg")
-            made.append(poster)
+            is_film = kind.media_type is MediaType.FILM
+            poster, playback = Path(temporary.name + "-poster.jpg"), Path(temporary.name + "-playback")
+            made += [poster, playback]
             try:
-                recording = recordings.probe(
-                    Path(temporary.name),
-                    kind.format,
-                    kind.media_type,
-                    max_seconds,
-                    poster if kind.media_type is MediaType.FILM else None,
-                )
+                with recordings.isolated(Path(temporary.name)) as alone:
+                    recording = recordings.probe(
+                        alone, kind.format, kind.media_type, max_seconds, poster if is_film else None
+                    )
+                    extension = recordings.clean_playback(alone, kind.format, kind.media_type, playback)
+                    playback_name = f"playback.{extension}"
+                    derivatives.append((playback_name, playback))
+                    if is_film:
+                        count = int(current_app.config["FILM_FACE_SAMPLES"])
+                        for at, frame in recordings.sample_frames(alone, kind.format, recording.duration, count, side):
+                            boxes = faces.detect_faces(frame, side, threshold)
+                            if boxes:
+                                still = Path(f"{temporary.name}-frame_{at}.jpg")
+                                made.append(still)
+                                frame.save(still, format="JPEG", quality=85)
+                                derivatives.append((f"frame_{at}.jpg", still))
+                                found += [(at, face) for face in boxes]
             except recordings.RecordingRejected as problem:
                 raise MediaRejected(problem.code, _recording_message(problem.code, max_seconds)) from None
             width, height, duration = recording.width, recording.height, recording.duration
-            source, source_format, max_pixels = poster, "JPEG", int(current_app.config["PHOTO_MAX_PIXELS"])
-        if kind.media_type is not MediaType.AUDIO:
-            for name, side in (("thumbnail.jpg", photos.THUMBNAIL), ("display.jpg", photos.DISPLAY)):
-                target = Path(temporary.name + "-" + name)
-                made.append(target)
+            if is_film:
+                made += [thumbnail, display]
                 try:
-                    photos.clean_copy(source, source_format, max_pixels, side, target)
+                    photos.derivatives(poster, "JPEG", max_pixels, thumbnail, display)
                 except photos.PhotoRejected as problem:
                     raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
-                derivatives.append((name, target))
+                derivatives += [("thumbnail.jpg", thumbnail), ("display.jpg", display)]
         for name, path in derivatives:
             storage.put(path, derivative_key(sha256, name))
         storage.put(Path(temporary.name), original_key(sha256))
@@ -131,6 +146,8 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
             group_id=album.group_id,
             album_id=album.id,
             uploaded_by_id=uploaded_by.id if uploaded_by else None,
+            playback_name=playback_name,
+            faces=[Face(frame_ms=at, box_x=f.x, box_y=f.y, box_w=f.w, box_h=f.h, score=f.score) for at, f in found],
         )
         db.session.add(item)
         db.session.flush()
@@ -141,6 +158,7 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
             media_type=kind.media_type.value,
             size=size,
             group_id=album.group_id,
+            faces=len(found),
         )
         return Ingested(item, created=True)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint
@@ -48,10 +49,27 @@ class MediaItem(Model):
     tags_complete: Mapped[bool] = mapped_column(default=False)
     tags_attested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     tags_attested_at: Mapped[datetime | None] = mapped_column()
+    # The tag-free copy that staff play in the browser (films and sound), e.g. "playback.mp4".
+    playback_name: Mapped[str | None] = mapped_column(String(20))
 
     group: Mapped[Group] = relationship()
     album: Mapped[Album] = relationship()
     tags: Mapped[list[Tag]] = relationship(back_populates="item", cascade="all, delete-orphan", order_by="Tag.id")
+    faces: Mapped[list[Face]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="(Face.frame_ms, Face.id)"
+    )
+
+    @property
+    def open_faces(self) -> list[Face]:
+        return [face for face in self.faces if face.status is FaceStatus.OPEN]
+
+    def derivative_names(self) -> list[str]:
+        """Every derivative file this item has in storage."""
+        names = [] if self.media_type is MediaType.AUDIO else ["thumbnail.jpg", "display.jpg"]
+        if self.playback_name:
+            names.append(self.playback_name)
+        names += sorted({face.frame_name for face in self.faces if face.frame_name})
+        return names
 
 
 class Tag(Model):
@@ -79,3 +97,55 @@ class Tag(Model):
         if self.box_x is None or self.box_y is None or self.box_w is None or self.box_h is None:
             return None
         return [self.box_x, self.box_y, self.box_w, self.box_h]
+
+
+class FaceStatus(enum.StrEnum):
+    OPEN = "open"
+    TAGGED = "tagged"
+    DISMISSED = "dismissed"
+
+
+class DismissReason(enum.StrEnum):
+    NOT_A_FACE = "not_a_face"
+    NOT_RECOGNISABLE = "not_recognisable"
+
+
+class Face(Model):
+    """A face the detector found (a box, nothing else: no embedding, no identity). It is resolved
+    when a staff member matches it to a tagged person or dismisses it with a reason. On a film it
+    belongs to the sampled frame at ``frame_ms``."""
+
+    __tablename__ = "media_face"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
+    frame_ms: Mapped[int | None] = mapped_column()
+    box_x: Mapped[float] = mapped_column()
+    box_y: Mapped[float] = mapped_column()
+    box_w: Mapped[float] = mapped_column()
+    box_h: Mapped[float] = mapped_column()
+    score: Mapped[float] = mapped_column()
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    dismissed_reason: Mapped[DismissReason | None] = mapped_column(enum_column(DismissReason, "media_face_dismissed"))
+    dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    dismissed_at: Mapped[datetime | None] = mapped_column()
+
+    item: Mapped[MediaItem] = relationship(back_populates="faces")
+    person: Mapped[Person | None] = relationship()
+
+    @property
+    def box(self) -> list[float]:
+        return [self.box_x, self.box_y, self.box_w, self.box_h]
+
+    @property
+    def status(self) -> FaceStatus:
+        if self.person_id is not None:
+            return FaceStatus.TAGGED
+        if self.dismissed_reason is not None:
+            return FaceStatus.DISMISSED
+        return FaceStatus.OPEN
+
+    @property
+    def frame_name(self) -> str | None:
+        """The stored frame a film's face was found on."""
+        return None if self.frame_ms is None else f"frame_{self.frame_ms}.jpg"

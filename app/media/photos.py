@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -64,37 +66,70 @@ def _pixels_message(max_pixels: int) -> str:
     return f"The photo has too many pixels: at most {max_pixels // 1_000_000} megapixels."
 
 
-def inspect_photo(path: Path, expected: str, max_pixels: int) -> PhotoInfo:
-    """Decode the whole photo once, so a truncated or broken file is refused now."""
-    image = _open(path, expected, max_pixels)
-    try:
-        orientation = image.getexif().get(0x0112, 1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
-        width, height = image.size
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
-        raise PhotoRejected("broken", "The photo is damaged or incomplete.") from None
-    finally:
-        image.close()
-    if orientation in (5, 6, 7, 8):  # rotated a quarter turn: width and height swap
-        width, height = height, width
-    return PhotoInfo(width, height)
+def derivatives(
+    path: Path, expected: str, max_pixels: int, thumbnail: Path, display: Path
+) -> tuple[PhotoInfo, Image.Image]:
+    """Decode the photo once (so a truncated or broken file is refused now), apply its orientation,
+    and write the display image and the thumbnail as clean JPEGs. Returns the photo's size and the
+    display image, for face detection.
 
-
-def clean_copy(path: Path, expected: str, max_pixels: int, longest_side: int, target: Path) -> None:
-    """A JPEG of at most ``longest_side`` pixels, orientation applied, nothing but pixels."""
+    A JPEG is decoded with DCT scaling (``draft``) straight to about the display size: the decoder
+    still reads every byte of the file, so truncation is caught, at a fraction of the cost.
+    """
     image = _open(path, expected, max_pixels)
     with image:
-        if image.format == "JPEG":
-            image.draft("RGB", (longest_side, longest_side))  # fast DCT scaling while decoding
-        oriented = ImageOps.exif_transpose(image) or image
-        rgb = oriented.convert("RGB")
-        if max(rgb.size) > longest_side:
-            factor = max(rgb.size) // (2 * longest_side)
-            if factor >= 2:  # cheap integer downscale first, then a good filter for the rest
-                rgb = rgb.reduce(factor)
-            rgb.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
-        pixels = Image.new("RGB", rgb.size)
-        pixels.paste(rgb)  # a fresh image: no info, no EXIF, no ICC, no comment
-        pixels.save(target, format="JPEG", quality=85, optimize=True, progressive=True)
+        try:
+            orientation = image.getexif().get(0x0112, 1)
+            width, height = image.size
+            if image.format == "JPEG":
+                image.draft("RGB", (DISPLAY, DISPLAY))
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image.load()
+            oriented = ImageOps.exif_transpose(image) or image
+            rgb = _fit(oriented.convert("RGB"), DISPLAY)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
+            raise PhotoRejected("broken", "The photo is damaged or incomplete.") from None
+    if orientation in (5, 6, 7, 8):  # rotated a quarter turn: width and height swap
+        width, height = height, width
+    shown = _pixels_only(rgb)
+    shown.save(display, format="JPEG", quality=85, optimize=True, progressive=True)
+    small = shown.copy()
+    small.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
+    small.save(thumbnail, format="JPEG", quality=85, optimize=True, progressive=True)
+    return PhotoInfo(width, height), shown
+
+
+def _fit(rgb: Image.Image, longest_side: int) -> Image.Image:
+    if max(rgb.size) > longest_side:
+        factor = max(rgb.size) // (2 * longest_side)
+        if factor >= 2:  # cheap integer downscale first, then a good filter for the rest
+            rgb = rgb.reduce(factor)
+        rgb.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
+    return rgb
+
+
+def _pixels_only(rgb: Image.Image) -> Image.Image:
+    pixels = Image.new("RGB", rgb.size)
+    pixels.paste(rgb)  # a fresh image: no info, no EXIF, no ICC, no comment
+    return pixels
+
+
+def face_crop(handle: BinaryIO, box: list[float], side: int = 160) -> bytes:
+    """A square JPEG around a face box (with some margin) of a stored, already clean derivative."""
+    with Image.open(handle, formats=["JPEG"]) as image:
+        width, height = image.size
+        x, y, w, h = box
+        cx, cy = (x + w / 2) * width, (y + h / 2) * height
+        half = max(w * width, h * height) * 0.8
+        area = (
+            max(0, round(cx - half)),
+            max(0, round(cy - half)),
+            min(width, round(cx + half)),
+            min(height, round(cy + half)),
+        )
+        crop = _pixels_only(image.convert("RGB").crop(area))
+    crop.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    crop.save(out, format="JPEG", quality=85)
+    return out.getvalue()

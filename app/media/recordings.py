@@ -1,15 +1,21 @@
-"""Films and sound: probing with PyAV (FFmpeg inside the wheel), restricted to the local file.
+"""Films and sound: probing, sampling frames and making the playback copy with PyAV (FFmpeg inside
+the wheel), restricted to the local file.
 
 FFmpeg recognises a concat script or a playlist by its content whatever the file is called, and
 can then read other files or the network. So the demuxer is forced from the file's magic bytes
-(``format=``), only the ``file`` protocol is allowed, and each upload is probed alone in an empty
-folder of its own.
+(``format=``), only the ``file`` protocol is allowed, and each upload is opened alone in an empty
+folder of its own (``isolated``).
+
+Everything here streams: packets and frames pass one at a time, so a 2 GB film never sits in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,43 +39,132 @@ class RecordingInfo:
 
 
 OPTIONS = {"protocol_whitelist": "file", "safe": "1"}
+# The playback copy: the same streams in a container browsers play, without any tag.
+PLAYBACK = {"mp4": ("mp4", "mp4"), "mov": ("mp4", "mp4"), "matroska": ("webm", "webm")}
+PLAYBACK_AUDIO = {"mp4": ("ipod", "m4a"), "mp3": ("mp3", "mp3"), "wav": ("wav", "wav"), "ogg": ("ogg", "ogg")}
+PLAYBACK_MIME = {
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+    "m4a": "audio/mp4",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "ogg": "audio/ogg",
+}
 
 
-def probe(path: Path, demuxer: str, media_type: MediaType, max_seconds: int, poster: Path | None) -> RecordingInfo:
-    """Open the file with the forced demuxer, check its streams and length, and (for a film) save
-    the first decodable frame, as plain pixels, to ``poster``."""
-    folder = Path(tempfile.mkdtemp(prefix="probe-"))
+@contextlib.contextmanager
+def isolated(path: Path) -> Iterator[Path]:
+    """The upload, linked (or, across file systems, copied) alone into an empty folder."""
+    folder = Path(tempfile.mkdtemp(prefix="probe-", dir=path.parent))
     alone = folder / "upload"
     try:
-        shutil.copyfile(path, alone)  # alone in an empty folder: nothing next to it to read
         try:
-            container = av.open(str(alone), format=demuxer, options=OPTIONS, metadata_errors="ignore")
-        except (av.FFmpegError, ValueError, OSError):
-            raise RecordingRejected("not_a_recording") from None
-        with container:
-            video = container.streams.video[0] if container.streams.video else None
-            audio = container.streams.audio[0] if container.streams.audio else None
-            if media_type is MediaType.FILM and video is None:
-                raise RecordingRejected("no_video")
-            if media_type is MediaType.AUDIO and (audio is None or (video is not None and video.frames > 1)):
-                raise RecordingRejected("no_audio")
-            duration = _duration(container, video or audio)
-            if duration is None or duration <= 0:
-                raise RecordingRejected("broken")
-            if duration > max_seconds:
-                raise RecordingRejected("too_long")
-            width = height = None
-            if video is not None and media_type is MediaType.FILM:
-                frame = _first_frame(container, video)
-                width, height = frame.width, frame.height
-                if poster is not None:
-                    image = frame.to_image().convert("RGB")  # type: ignore[no-untyped-call]
-                    clean = Image.new("RGB", image.size)
-                    clean.paste(image)
-                    clean.save(poster, format="JPEG", quality=85)
-            return RecordingInfo(duration, width, height)
+            os.link(path, alone)
+        except OSError:
+            shutil.copyfile(path, alone)
+        yield alone
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _open(alone: Path, demuxer: str) -> av.container.InputContainer:
+    try:
+        return av.open(str(alone), format=demuxer, options=OPTIONS, metadata_errors="ignore")
+    except (av.FFmpegError, ValueError, OSError):
+        raise RecordingRejected("not_a_recording") from None
+
+
+def probe(alone: Path, demuxer: str, media_type: MediaType, max_seconds: int, poster: Path | None) -> RecordingInfo:
+    """Open the file with the forced demuxer, check its streams and length, and (for a film) save
+    the first decodable frame, as plain pixels, to ``poster``."""
+    with _open(alone, demuxer) as container:
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        if media_type is MediaType.FILM and video is None:
+            raise RecordingRejected("no_video")
+        if media_type is MediaType.AUDIO and (audio is None or (video is not None and video.frames > 1)):
+            raise RecordingRejected("no_audio")
+        duration = _duration(container, video or audio)
+        if duration is None or duration <= 0:
+            raise RecordingRejected("broken")
+        if duration > max_seconds:
+            raise RecordingRejected("too_long")
+        width = height = None
+        if video is not None and media_type is MediaType.FILM:
+            frame = _first_frame(container, video)
+            width, height = frame.width, frame.height
+            if poster is not None:
+                _pixels_only(frame).save(poster, format="JPEG", quality=85)
+        return RecordingInfo(duration, width, height)
+
+
+def sample_frames(
+    alone: Path, demuxer: str, duration: float, count: int, side: int
+) -> Iterator[tuple[int, Image.Image]]:
+    """Up to ``count`` frames spread over the film (at 1/(2n), 3/(2n), ... of its length), each as
+    ``(milliseconds, picture of at most side pixels)``; one at a time, for face detection."""
+    with _open(alone, demuxer) as container:
+        video = container.streams.video[0]
+        time_base = video.time_base
+        if time_base is None:
+            return
+        seen: set[int] = set()
+        for n in range(count):
+            target = duration * (2 * n + 1) / (2 * count)
+            try:
+                container.seek(int(target / time_base), stream=video, backward=True, any_frame=False)
+                for frame in container.decode(video):
+                    if frame.pts is None or frame.pts * time_base + 1e-3 >= target:
+                        break
+                else:
+                    continue
+            except (av.FFmpegError, ValueError):
+                continue
+            at = int(float((frame.pts or 0) * time_base) * 1000)
+            if at in seen:
+                continue
+            seen.add(at)
+            picture = _pixels_only(frame)
+            picture.thumbnail((side, side), Image.Resampling.BILINEAR)
+            yield at, picture
+
+
+def clean_playback(alone: Path, demuxer: str, media_type: MediaType, target: Path) -> str:
+    """Remux the film's first video and audio stream (or the sound's audio stream) into a new
+    container without any container or stream tag (no GPS, no device, no title, no encoder
+    string), and return the file name extension of the copy."""
+    table = PLAYBACK if media_type is MediaType.FILM else PLAYBACK_AUDIO
+    muxer, extension = table[demuxer]
+    options = {"fflags": "+bitexact"}
+    if muxer in {"mp4", "ipod"}:
+        options["movflags"] = "+faststart"
+    with _open(alone, demuxer) as source:
+        streams = [s for s in (source.streams.video[:1] + source.streams.audio[:1]) if s is not None]
+        if media_type is MediaType.AUDIO:
+            streams = list(source.streams.audio[:1])
+        try:
+            with av.open(str(target), mode="w", format=muxer, options=options) as output:
+                mapping = {}
+                for stream in streams:
+                    copy = output.add_stream_from_template(stream)
+                    copy.metadata.clear()
+                    mapping[stream.index] = copy
+                output.metadata.clear()
+                for packet in source.demux(streams):
+                    if packet.dts is None:
+                        continue
+                    packet.stream = mapping[packet.stream.index]
+                    output.mux(packet)
+        except (av.FFmpegError, ValueError) as problem:
+            raise RecordingRejected("broken") from problem
+    return extension
+
+
+def _pixels_only(frame: av.VideoFrame) -> Image.Image:
+    image = frame.to_image().convert("RGB")  # type: ignore[no-untyped-call]
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
+    return clean
 
 
 def _duration(container: av.container.InputContainer, stream: av.stream.Stream | None) -> float | None:

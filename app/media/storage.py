@@ -1,5 +1,5 @@
 """Where media files live: a small interface, and a local folder behind it (an object store can
-slot in with the same five methods).
+slot in with the same six methods).
 
 Files are written to a temporary file in the destination folder, flushed with ``fsync``, moved
 into place with ``os.replace`` (atomic), and the folder is ``fsync``-ed; only then does the
@@ -25,6 +25,7 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
     def entries(self) -> Iterator[tuple[str, float]]: ...
+    def local_path(self, key: str) -> Path: ...
 
 
 def original_key(sha256: str) -> str:
@@ -70,6 +71,11 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def local_path(self, key: str) -> Path:
+        """The file itself, so films can be served with Range requests (an object store would
+        hand out a short-lived signed address instead)."""
+        return self._path(key)
 
     def entries(self) -> Iterator[tuple[str, float]]:
         """Every stored key with its modification time (for the orphan check)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
@@ -10,21 +11,33 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import DateField, MultipleFileField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.access import STAFF_ROLES, allow, group_or_404, media_or_404, visible_groups, visible_media
+from app.access import STAFF_ROLES, allow, group_or_404, media_or_404, visible_groups, visible_media, visible_persons
 from app.accounts.models import Role
 from app.consent.vocabulary import MediaType
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
-from app.media.models import Album, MediaItem
-from app.media.operations import TaggingError, album_for, delete_media, remove_files, set_tags
+from app.media.models import Album, DismissReason, Face, MediaItem
+from app.media.operations import (
+    TaggingError,
+    TagSpec,
+    album_for,
+    delete_media,
+    dismiss_face,
+    remove_files,
+    reopen_face,
+    set_tags,
+)
+from app.media.photos import face_crop
+from app.media.recordings import PLAYBACK_MIME
 from app.media.storage import derivative_key
-from app.school.models import Group, Person
+from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
@@ -113,12 +126,25 @@ def library() -> str:
     incomplete = request.args.get("incomplete") == "1"
     if incomplete:
         query = query.where(MediaItem.tags_complete.is_(False))
-    page = db.paginate(query, per_page=48, error_out=False)
+    faces = request.args.get("faces") == "1"
+    if faces:
+        open_face = select(Face.media_id).where(Face.person_id.is_(None), Face.dismissed_reason.is_(None))
+        query = query.where(MediaItem.id.in_(open_face))
+    page = db.paginate(query.options(selectinload(MediaItem.faces)), per_page=48, error_out=False)
     albums = db.session.scalars(
         select(Album).where(Album.group_id.in_([g.id for g in _groups()])).order_by(Album.taken_on.desc())
     ).all()
     return render_template(
-        "media/library.html", page=page, groups=_groups(), albums=albums, group_id=group_id, album_id=album_id
+        "media/library.html",
+        page=page,
+        groups=_groups(),
+        albums=albums,
+        group_id=group_id,
+        album_id=album_id,
+        media_type=media_type,
+        taken_on=taken_on,
+        incomplete=incomplete,
+        faces=faces,
     )
 
 
@@ -126,11 +152,81 @@ class TagForm(FlaskForm):
     pass
 
 
-def _taggable(item: MediaItem) -> list[Person]:
-    """The item's group's pupils first, then everyone else the tagger may see in the group's circle."""
-    return sorted(item.group.pupils, key=lambda p: (p.first_name, p.last_name)) + sorted(
-        item.group.teachers, key=lambda p: p.first_name
+class FaceForm(FlaskForm):
+    pass
+
+
+def _circle(item: MediaItem) -> Select[tuple[Person]]:
+    """Whom the picker offers for this item: the group's pupils, their guardians, staff and
+    volunteers, within what the tagger may see."""
+    pupils = select(group_pupil.c.person_id).where(group_pupil.c.group_id == item.group_id)
+    guardians = select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(pupils))
+    return visible_persons(_user()).where(
+        or_(
+            Person.id.in_(pupils),
+            Person.id.in_(guardians),
+            Person.kind.in_([PersonKind.STAFF, PersonKind.VOLUNTEER]),
+        )
     )
+
+
+def _people(item: MediaItem, query: str = "") -> list[Person]:
+    """The group's pupils, everyone already tagged, and whoever the search finds in the circle."""
+    pupils = sorted(item.group.pupils, key=lambda p: (p.first_name, p.last_name))
+    shown = {p.id for p in pupils}
+    extra = [t.person for t in item.tags if t.person_id not in shown]
+    if query:
+        extra += [p for p in _search(item, query) if p.id not in shown]
+    seen: set[int] = set()
+    return [p for p in pupils + extra if not (p.id in seen or seen.add(p.id))]  # type: ignore[func-returns-value]
+
+
+def _search(item: MediaItem, query: str, limit: int = 12) -> list[Person]:
+    words = [w for w in query.split() if w][:3]
+    statement = _circle(item)
+    for word in words:
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        statement = statement.where(or_(Person.first_name.ilike(pattern), Person.last_name.ilike(pattern)))
+    return list(db.session.scalars(statement.order_by(Person.first_name, Person.last_name).limit(limit)))
+
+
+def _tag_specs(item: MediaItem) -> list[TagSpec]:
+    """Read the tag form: checked people, a box drawn for a person, and faces matched to people
+    (a face matched to someone not ticked tags them too)."""
+    chosen = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+    faces: dict[int, int] = {}
+    for face in item.faces:
+        value = request.form.get(f"face_{face.id}", "")
+        if value.isdigit():
+            faces.setdefault(int(value), face.id)
+            if int(value) not in chosen:
+                chosen.append(int(value))
+    boxes = {t.person_id: t.box for t in item.tags}
+    specs = []
+    for person_id in chosen:
+        box: list[float] | None = boxes.get(person_id)
+        drawn = request.form.get(f"box_{person_id}", "")
+        if drawn:
+            try:
+                box = [float(v) for v in drawn.split(",")]
+            except ValueError:
+                box = [-1.0]  # refused by set_tags with a clear message
+        specs.append(TagSpec(person_id, box, faces.get(person_id)))
+    return specs
+
+
+def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, int]:
+    query = request.args.get("q", "").strip()[:60]
+    return render_template(
+        "media/item.html",
+        item=item,
+        delete_form=DeleteForm(),
+        tag_form=form,
+        face_form=FaceForm(),
+        people=_people(item, query),
+        query=query,
+        reasons=list(DismissReason),
+    ), status
 
 
 @bp.route("/<int:item_id>", methods=["GET", "POST"])
@@ -139,25 +235,108 @@ def show(item_id: int) -> Any:
     item = media_or_404(_user(), item_id)
     form = TagForm()
     if form.validate_on_submit():
-        chosen = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
-        boxes = {t.person_id: t.box for t in item.tags}
         try:
-            set_tags(
-                item, [(pid, boxes.get(pid)) for pid in chosen], complete=bool(request.form.get("complete")), by=_user()
-            )
+            set_tags(item, _tag_specs(item), complete=bool(request.form.get("complete")), by=_user())
         except TaggingError as problem:
             db.session.rollback()
             flash(str(problem), "danger")
-            return render_template(
-                "media/item.html", item=item, delete_form=DeleteForm(), tag_form=form, people=_taggable(item)
-            ), 422
+            return _item_page(db.session.get_one(MediaItem, item_id), form, 422)
         db.session.commit()
         flash(_("Tags saved."), "success")
         return redirect(url_for("media.show", item_id=item.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "media/item.html", item=item, delete_form=DeleteForm(), tag_form=form, people=_taggable(item)
-    ), status
+    return _item_page(item, form, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:item_id>/people")
+@allow(*STAFF_ROLES)
+def people(item_id: int) -> Response:
+    """The picker's search: names only, within the item's group's circle."""
+    item = media_or_404(_user(), item_id)
+    query = request.args.get("q", "").strip()[:60]
+    found = _search(item, query) if len(query) >= 2 else []
+    kinds = {
+        PersonKind.PUPIL: _("pupil"),
+        PersonKind.GUARDIAN: _("parent or guardian"),
+        PersonKind.STAFF: _("staff"),
+        PersonKind.VOLUNTEER: _("volunteer"),
+    }
+    return jsonify([{"id": p.id, "name": p.full_name, "kind": str(kinds[p.kind])} for p in found])
+
+
+@bp.route("/<int:item_id>/faces/<int:face_id>", methods=["POST"])
+@allow(*STAFF_ROLES)
+def face(item_id: int, face_id: int) -> Any:
+    """Dismiss a detected face with a reason, or undo that."""
+    item = media_or_404(_user(), item_id)
+    found = next((f for f in item.faces if f.id == face_id), None)
+    if found is None:
+        abort(404)
+    if not FaceForm().validate_on_submit():
+        flash(_("The form had expired; please try again."), "warning")
+        return redirect(url_for("media.show", item_id=item.id)), 400
+    action = request.form.get("action", "")
+    try:
+        if action == "reopen":
+            reopen_face(found, by=_user())
+        elif action in {r.value for r in DismissReason}:
+            dismiss_face(found, DismissReason(action), by=_user())
+        else:
+            flash(_("Choose why this face needs no tag."), "danger")
+            return _item_page(item, TagForm(), 400)
+    except TaggingError as problem:
+        db.session.rollback()
+        flash(str(problem), "danger")
+        return _item_page(item, TagForm(), 409)
+    db.session.commit()
+    return redirect(url_for("media.show", item_id=item.id, _anchor="faces"))
+
+
+@bp.route("/<int:item_id>/faces/<int:face_id>.jpg")
+@allow(*STAFF_ROLES)
+def face_picture(item_id: int, face_id: int) -> Response:
+    """A small crop around a detected face, for the list of faces to resolve."""
+    item = media_or_404(_user(), item_id)
+    found = next((f for f in item.faces if f.id == face_id), None)
+    if found is None:
+        abort(404)
+    source = found.frame_name or "display.jpg"
+    with media_storage().open(derivative_key(item.sha256, source)) as handle:
+        crop = face_crop(handle, found.box)
+    return _picture(crop, f"beeldrecht-{item.id}-face-{found.id}.jpg")
+
+
+face_picture.talisman_view_options = {"content_security_policy": "sandbox"}  # type: ignore[attr-defined]
+
+
+@bp.route("/<int:item_id>/playback")
+@allow(*STAFF_ROLES)
+def playback(item_id: int) -> Response:
+    """The tag-free copy of a film or recording, with Range support so players can seek."""
+    item: MediaItem = media_or_404(_user(), item_id)
+    if not item.playback_name:
+        abort(404)
+    extension = item.playback_name.rsplit(".", 1)[1]
+    response = send_file(
+        media_storage().local_path(derivative_key(item.sha256, item.playback_name)),
+        mimetype=PLAYBACK_MIME[extension],
+        download_name=f"beeldrecht-{item.id}.{extension}",
+        conditional=True,
+        etag=item.sha256[:16],
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+playback.talisman_view_options = {"content_security_policy": "sandbox"}  # type: ignore[attr-defined]
+
+
+def _picture(data: bytes, name: str) -> Response:
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/<int:item_id>/<any(thumbnail, display):variant>.jpg")
