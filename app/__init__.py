@@ -66,6 +66,9 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    from app.media.ingest import raise_upload_limit
+
+    app.before_request(raise_upload_limit)  # before CSRF protection reads (and limits) the form
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     bootstrap.init_app(app)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -38,6 +38,19 @@ class MediaRejected(Exception):
 class Ingested:
     item: MediaItem
     created: bool
+
+
+UPLOAD_ENDPOINTS = frozenset({"media.upload", "api.post_media"})
+
+
+def raise_upload_limit() -> None:
+    """Media uploads may be far larger than any other request (MAX_CONTENT_LENGTH): lift the limit
+    for the two upload endpoints only, to the largest media limit plus room for the form fields.
+    Registered before CSRF protection, which is the first to read the form. Each file is still
+    held to its own type's limit while it streams (``ingest_upload``)."""
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        largest = max(int(current_app.config[f"{kind}_MAX_BYTES"]) for kind in ("PHOTO", "FILM", "AUDIO"))
+        request.max_content_length = largest + 2**20
 
 
 def media_storage() -> LocalStorage:

@@ -16,11 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 THUMBNAIL = 320
 DISPLAY = 1600
+# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose).
+ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class PhotoRejected(Exception):
@@ -82,12 +92,17 @@ def derivatives(
             orientation = image.getexif().get(0x0112, 1)
             width, height = image.size
             if image.format == "JPEG":
-                image.draft("RGB", (DISPLAY, DISPLAY))
+                # The largest DCT reduction that still leaves at least the display size.
+                scale = min(1.0, DISPLAY / max(width, height))
+                image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image.load()
-            oriented = ImageOps.exif_transpose(image) or image
-            rgb = _fit(oriented.convert("RGB"), DISPLAY)
+            # Resize first, then turn: turning the smaller picture is cheaper.
+            rgb = _fit(image.convert("RGB"), DISPLAY)
+            method = ORIENTATION_TRANSPOSE.get(orientation)
+            if method is not None:
+                rgb = rgb.transpose(method)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
             raise PhotoRejected("broken", "The photo is damaged or incomplete.") from None
     if orientation in (5, 6, 7, 8):  # rotated a quarter turn: width and height swap

@@ -284,3 +284,29 @@ def test_deleting_a_film_removes_frames_and_playback_copy(api, world, app, clien
     login_as("admin")
     assert client.submit(f"/media/{item['id']}/delete", {}).status_code == 302
     assert [p for p in media_root.rglob("*") if p.is_file()] == []
+
+
+def test_a_recording_larger_than_other_requests_may_be_is_accepted(api, world, app, client, login_as):
+    """MAX_CONTENT_LENGTH (20 MB) guards every other request; uploads are held to the media limits."""
+    seconds = 300  # five minutes of 44.1 kHz mono: about 25 MB
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=44100)
+        stream.layout = "mono"
+        frame = av.AudioFrame(format="s16", layout="mono", samples=44100)
+        frame.planes[0].update(bytes(88200))
+        frame.sample_rate = 44100
+        for n in range(seconds):
+            frame.pts = n * 44100
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = out.getvalue()
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]
+    item = api.upload(data, "zingen.wav", world["5b"])
+    assert item["media_type"] == "audio" and 299 < item["duration_seconds"] < 301
+    login_as("teacher")
+    # The same size anywhere else is still refused before it is read.
+    response = client.post("/media/1", data={"csrf_token": "x", "q": "x" * len(data)})
+    assert response.status_code == 413

@@ -233,3 +233,25 @@ def test_an_upload_cut_off_midway_leaves_no_row_and_fsck_clears_its_traces(app, 
     assert "orphan file: derivatives/" in report.output and "unfinished upload: incoming/upload-killed" in report.output
     repaired = runner.invoke(args=["media", "fsck", "--repair"])
     assert "1 orphan files and 1 unfinished uploads removed" in repaired.output
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_is_shown_upright(app, album, orientation):
+    """The derivative matches Pillow's own exif_transpose of the original, for all eight values."""
+    from PIL import ImageChops, ImageDraw, ImageOps
+
+    picture = Image.new("RGB", (60, 40), (255, 255, 255))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 0, 19, 9), fill=(255, 0, 0))  # a red corner and a blue edge: any turn or flip shows
+    draw.rectangle((50, 0, 59, 39), fill=(0, 0, 255))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", exif=exif, quality=95)
+    _item_id, _created, sha = ingest(app, album, out.getvalue())
+    expected = ImageOps.exif_transpose(Image.open(io.BytesIO(out.getvalue()))).convert("RGB")
+    with app.app_context(), media_storage().open(derivative_key(sha, "display.jpg")) as handle:
+        shown = Image.open(handle).convert("RGB")
+        assert shown.size == expected.size
+        difference = ImageChops.difference(shown, expected).convert("L")
+        assert difference.getextrema()[1] < 60
