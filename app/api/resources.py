@@ -298,7 +298,10 @@ def get_media(item_id: int) -> Any:
 class TagInSchema(Schema):
     person_id = fields.Integer(required=True)
     box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
-    face_id = fields.Integer(load_default=None, allow_none=True)
+    face_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "the detected face"})
+    face_ids = fields.List(
+        fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
+    )
 
 
 class TagsInSchema(Schema):
@@ -316,7 +319,10 @@ def put_tags(body: dict[str, Any], item_id: int) -> Any:
     try:
         set_tags(
             item,
-            [TagSpec(t["person_id"], t["box"], t["face_id"]) for t in body["tags"]],
+            [
+                TagSpec(t["person_id"], t["box"], tuple(([t["face_id"]] if t["face_id"] else []) + t["face_ids"]))
+                for t in body["tags"]
+            ],
             complete=body["complete"],
             by=_user(),
         )

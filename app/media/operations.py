@@ -61,12 +61,13 @@ class TaggingError(Exception):
 
 @dataclass(frozen=True)
 class TagSpec:
-    """One person shown or heard; on a photo optionally with a box, or with the detected face
-    that is this person (the face's box is then used when no box is given)."""
+    """One person shown or heard; on a photo optionally with a box; with the detected faces that
+    are this person (a film shows someone on several sampled frames). On a photo, a single face's
+    box becomes the tag's box when no box is given."""
 
     person_id: int
     box: list[float] | None = None
-    face_id: int | None = None
+    face_ids: tuple[int, ...] = ()
 
 
 def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) -> None:
@@ -89,7 +90,7 @@ def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) 
     if set(ids) - allowed:
         raise TaggingError("unknown_person", _("One of the tagged people does not exist or is not yours to tag."))
     faces = {face.id: face for face in item.faces}
-    face_ids = [tag.face_id for tag in tags if tag.face_id is not None]
+    face_ids = [face_id for tag in tags for face_id in tag.face_ids]
     if len(set(face_ids)) != len(face_ids):
         raise TaggingError("duplicate_face", _("A face is given to two people."))
     if set(face_ids) - set(faces):
@@ -97,8 +98,8 @@ def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) 
     wanted: list[tuple[int, tuple[float, ...] | None]] = []
     for tag in tags:
         box = tag.box
-        if box is None and tag.face_id is not None and faces[tag.face_id].frame_ms is None:
-            box = faces[tag.face_id].box
+        if box is None and len(tag.face_ids) == 1 and faces[tag.face_ids[0]].frame_ms is None:
+            box = faces[tag.face_ids[0]].box
         if box is not None and (item.media_type is not MediaType.PHOTO or not _valid_box(box)):
             raise TaggingError("bad_box", _("A box must be four fractions (x, y, width, height) inside the picture."))
         wanted.append((tag.person_id, tuple(box) if box else None))
@@ -118,7 +119,7 @@ def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) 
             )
             for pid, box in wanted
         ]
-    matched = {tag.face_id: tag.person_id for tag in tags if tag.face_id is not None}
+    matched = {face_id: tag.person_id for tag in tags for face_id in tag.face_ids}
     faces_changed = False
     for face in item.faces:
         person_id = matched.get(face.id)

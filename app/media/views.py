@@ -194,11 +194,11 @@ def _tag_specs(item: MediaItem) -> list[TagSpec]:
     """Read the tag form: checked people, a box drawn for a person, and faces matched to people
     (a face matched to someone not ticked tags them too)."""
     chosen = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
-    faces: dict[int, int] = {}
+    faces: dict[int, list[int]] = {}
     for face in item.faces:
         value = request.form.get(f"face_{face.id}", "")
         if value.isdigit():
-            faces.setdefault(int(value), face.id)
+            faces.setdefault(int(value), []).append(face.id)
             if int(value) not in chosen:
                 chosen.append(int(value))
     boxes = {t.person_id: t.box for t in item.tags}
@@ -211,7 +211,7 @@ def _tag_specs(item: MediaItem) -> list[TagSpec]:
                 box = [float(v) for v in drawn.split(",")]
             except ValueError:
                 box = [-1.0]  # refused by set_tags with a clear message
-        specs.append(TagSpec(person_id, box, faces.get(person_id)))
+        specs.append(TagSpec(person_id, box, tuple(faces.get(person_id, []))))
     return specs
 
 

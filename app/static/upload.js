@@ -8,6 +8,8 @@
   const list = document.getElementById("upload-list");
   const overall = document.getElementById("overall-bar");
   const label = (name) => form.dataset["label" + name];
+  const done = document.getElementById("upload-done");
+  let album = null;
 
   function row(file) {
     const item = document.createElement("li");
@@ -45,9 +47,13 @@
       try { result = JSON.parse(request.responseText); } catch (error) { result = null; }
       const outcome = result && result.results ? result.results[0] : null;
       view.fill.style.width = "100%";
+      if (result && result.album_id) album = result.album_id;
       if (outcome && outcome.status !== "refused") {
         view.item.dataset.status = outcome.status;
-        view.status.textContent = label(outcome.status === "added" ? "Added" : "Existing");
+        const link = document.createElement("a");
+        link.href = form.dataset.item.replace("0", outcome.id);
+        link.textContent = label(outcome.status === "added" ? "Added" : "Existing");
+        view.status.replaceChildren(link);
         view.fill.classList.add("bg-success");
       } else {
         view.item.dataset.status = "refused";
@@ -75,7 +81,14 @@
     let finished = 0;
     const next = () => {
       overall.style.width = Math.round((100 * finished) / files.length) + "%";
-      if (finished === files.length) { input.value = ""; return; }  // keep the group and album for the next batch
+      if (finished === files.length) {
+        input.value = "";  // keep the group and album for the next batch
+        if (album) {
+          done.href = form.dataset.library + "?album=" + album;
+          done.hidden = false;
+        }
+        return;
+      }
       const file = files[finished];
       send(file, row(file), () => { finished += 1; next(); });
     };

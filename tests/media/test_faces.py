@@ -32,14 +32,14 @@ def plain_jpeg() -> bytes:
     return out.getvalue()
 
 
-def astronaut_film(seconds: int = 2) -> bytes:
+def astronaut_film(seconds: int = 2, fmt: str = "mp4", codec: str = "mpeg4") -> bytes:
     """A film whose second half shows the astronaut, with a GPS tag in the container."""
     out = io.BytesIO()
     face = Image.fromarray(skimage.data.astronaut()).resize((320, 320))
-    with av.open(out, mode="w", format="mp4") as container:
+    with av.open(out, mode="w", format=fmt) as container:
         container.metadata["location"] = "+52.0907+005.1214/"
         container.metadata["title"] = "Sem en Noah"
-        stream = container.add_stream("mpeg4", rate=10)
+        stream = container.add_stream(codec, rate=10)
         stream.width, stream.height = 320, 320
         stream.pix_fmt = "yuv420p"
         for i in range(seconds * 10):
@@ -310,3 +310,68 @@ def test_a_recording_larger_than_other_requests_may_be_is_accepted(api, world, a
     # The same size anywhere else is still refused before it is read.
     response = client.post("/media/1", data={"csrf_token": "x", "q": "x" * len(data)})
     assert response.status_code == 413
+
+
+def test_one_pupil_on_several_frames_of_a_film(api, world, app, client, login_as):
+    item = api.upload(astronaut_film(), "film.mp4", world["5b"])
+    face_ids = [face["id"] for face in item["faces"]]
+    assert len(face_ids) >= 2, "the astronaut is on several sampled frames"
+    login_as("teacher")
+    response = client.submit(f"/media/{item['id']}", {f"face_{f}": world["sem"] for f in face_ids} | {"complete": "y"})
+    assert response.status_code == 302
+    data = api.get(f"/api/v1/media/{item['id']}").get_json()
+    assert {f["status"] for f in data["faces"]} == {"tagged"} and data["tags_complete"]
+    assert data["tags"] == [{"person_id": world["sem"], "box": None}]  # a film's tag has no box
+    # Through the API, the same with face_ids.
+    body = {"tags": [{"person_id": world["noah"], "face_ids": face_ids}], "complete": True}
+    data = api.put(f"/api/v1/media/{item['id']}/tags", json=body).get_json()
+    assert {f["person_id"] for f in data["faces"]} == {world["noah"]}
+
+
+def test_other_groups_teachers_parents_and_visitors_reach_no_face_or_playback(
+    client, runner, world, media_root, app, login_as
+):
+    token = runner.invoke(args=["users", "token", "comms@example.org"]).output.strip().splitlines()[-1]
+    comms = {"Authorization": f"Bearer {token}"}
+
+    def upload(data, name):
+        response = client.post(
+            "/api/v1/media",
+            data={"file": (io.BytesIO(data), name), "group_id": world["3a"], "album": "Uitje"},
+            headers=comms,
+            content_type="multipart/form-data",
+        )
+        return response.get_json()
+
+    photo = upload(astronaut_jpeg(), "a.jpg")
+    from tests.media.samples import sound
+
+    recording = upload(sound(), "s.mp3")
+    face = photo["faces"][0]["id"]
+    pages = [
+        f"/media/{photo['id']}",
+        f"/media/{photo['id']}/people?q=Emma",
+        f"/media/{photo['id']}/faces/{face}.jpg",
+        f"/media/{recording['id']}/playback",
+    ]
+    posts = [
+        (f"/media/{photo['id']}/faces/{face}", {"action": "not_a_face"}),
+        (f"/media/{photo['id']}", {"person_id": []}),
+    ]
+    for who in ("teacher", "parent"):  # the teacher teaches 5b, not 3a
+        login_as(who)
+        for url in pages:
+            assert client.get(url).status_code == 404, (who, url)
+        for url, data in posts:
+            assert client.submit(url, data).status_code == 404, (who, url)
+        client.submit("/sign-out")
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"], url
+    teacher = runner.invoke(args=["users", "token", "teacher@example.org"]).output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {teacher}"}
+    assert client.get(f"/api/v1/media/{photo['id']}", headers=headers).status_code == 404
+    url = f"/api/v1/media/{photo['id']}/faces/{face}/dismiss"
+    assert client.post(url, json={"reason": "not_a_face"}, headers=headers).status_code == 404
+    assert client.post(url, json={"reason": "not_a_face"}).status_code == 401
+    assert client.get(f"/api/v1/media/{photo['id']}", headers=comms).get_json()["faces"][0]["status"] == "open"
