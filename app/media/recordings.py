@@ -91,10 +91,10 @@ def probe(alone: Path, demuxer: str, media_type: MediaType, max_seconds: int, po
             raise RecordingRejected("too_long")
         width = height = None
         if video is not None and media_type is MediaType.FILM:
-            frame = _first_frame(container, video)
-            width, height = frame.width, frame.height
+            picture = _pixels_only(_first_frame(container, video))
+            width, height = picture.size
             if poster is not None:
-                _pixels_only(frame).save(poster, format="JPEG", quality=85)
+                picture.save(poster, format="JPEG", quality=85)
         return RecordingInfo(duration, width, height)
 
 
@@ -160,8 +160,16 @@ def clean_playback(alone: Path, demuxer: str, media_type: MediaType, target: Pat
     return extension
 
 
+TURN = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+
+
 def _pixels_only(frame: av.VideoFrame) -> Image.Image:
+    """The frame upright (a phone records portrait films as landscape frames plus a display
+    matrix: -90 means "turn a quarter clockwise"), as a fresh image with nothing but pixels."""
     image = frame.to_image().convert("RGB")  # type: ignore[no-untyped-call]
+    turn = round((frame.rotation or 0) / 90) * 90 % 360
+    if turn in TURN:
+        image = image.transpose(TURN[turn])
     clean = Image.new("RGB", image.size)
     clean.paste(image)
     return clean

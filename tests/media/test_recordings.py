@@ -155,3 +155,26 @@ def test_the_playback_copy_carries_no_tags(app, album, data, fmt):
         assert container.metadata.get("encoder", "Lavf") == "Lavf"  # the muxer's bare name, no version
         for stream in container.streams:
             assert set(stream.metadata) <= {"language", "handler_name", "vendor_id", "DURATION"}
+
+
+def test_a_portrait_phone_film_is_shown_upright(app, album):
+    """Phones store portrait films as landscape frames with a display matrix (-90 degrees)."""
+    import struct
+
+    import av
+
+    identity = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    quarter = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    data = film("mp4", "mpeg4", size=(64, 48))
+    at = data.rfind(identity)  # the track header's matrix (the movie header has one too)
+    rotated = data[:at] + quarter + data[at + len(identity) :]
+    item_id, _kind, _mime, width, _duration, sha = ingest(app, album, rotated)
+    with app.app_context():
+        item = db.session.get(MediaItem, item_id)
+        assert (item.width, item.height) == (48, 64)
+        storage = media_storage()
+        with storage.open(derivative_key(sha, "display.jpg")) as handle, Image.open(handle) as poster:
+            assert poster.size == (48, 64)
+        with storage.open(derivative_key(sha, item.playback_name)) as handle:
+            with av.open(io.BytesIO(handle.read())) as copy:  # players turn it the same way
+                assert next(copy.decode(video=0)).rotation == -90
