@@ -53,6 +53,8 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/import_5000.py
 	$(BIN)/python bench/consent_overview.py
 	$(BIN)/python bench/ingest_photo.py
+	$(BIN)/python bench/faces.py
+	$(BIN)/python bench/film_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

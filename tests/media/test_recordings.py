@@ -168,7 +168,7 @@ def test_a_portrait_phone_film_is_shown_upright(app, album):
     data = film("mp4", "mpeg4", size=(64, 48))
     at = data.rfind(identity)  # the track header's matrix (the movie header has one too)
     rotated = data[:at] + quarter + data[at + len(identity) :]
-    item_id, _kind, _mime, width, _duration, sha = ingest(app, album, rotated)
+    item_id, _kind, _mime, _width, _duration, sha = ingest(app, album, rotated)
     with app.app_context():
         item = db.session.get(MediaItem, item_id)
         assert (item.width, item.height) == (48, 64)
