@@ -176,5 +176,6 @@ def test_a_portrait_phone_film_is_shown_upright(app, album):
         with storage.open(derivative_key(sha, "display.jpg")) as handle, Image.open(handle) as poster:
             assert poster.size == (48, 64)
         with storage.open(derivative_key(sha, item.playback_name)) as handle:
-            with av.open(io.BytesIO(handle.read())) as copy:  # players turn it the same way
-                assert next(copy.decode(video=0)).rotation == -90
+            copy = io.BytesIO(handle.read())
+        with av.open(copy) as container:  # players turn it the same way
+            assert next(container.decode(video=0)).rotation == -90
