@@ -243,8 +243,29 @@ def show(item_id: int) -> Any:
             return _item_page(db.session.get_one(MediaItem, item_id), form, 422)
         db.session.commit()
         flash(_("Tags saved."), "success")
+        if request.form.get("next") and item.open_faces:
+            flash(_("Resolve the detected faces of this item first."), "warning")
+        elif request.form.get("next"):
+            following = _next_to_tag(item)
+            if following is None:
+                flash(_("Everything in this album is tagged and resolved."), "success")
+                return redirect(url_for("media.library", album=item.album_id))
+            return redirect(url_for("media.show", item_id=following))
         return redirect(url_for("media.show", item_id=item.id))
     return _item_page(item, form, 400 if form.is_submitted() else 200)
+
+
+def _next_to_tag(item: MediaItem) -> int | None:
+    """The next item of the same album that still needs work (tags not attested, or a face to
+    resolve), after this one, else from the start of the album."""
+    open_face = select(Face.media_id).where(Face.person_id.is_(None), Face.dismissed_reason.is_(None))
+    needs_work = visible_media(_user()).where(
+        MediaItem.album_id == item.album_id,
+        MediaItem.id != item.id,
+        or_(MediaItem.tags_complete.is_(False), MediaItem.id.in_(open_face)),
+    )
+    ids = list(db.session.scalars(needs_work.with_only_columns(MediaItem.id).order_by(MediaItem.id)))
+    return next((i for i in ids if i > item.id), ids[0] if ids else None)
 
 
 @bp.route("/<int:item_id>/people")

@@ -375,3 +375,17 @@ def test_other_groups_teachers_parents_and_visitors_reach_no_face_or_playback(
     assert client.post(url, json={"reason": "not_a_face"}, headers=headers).status_code == 404
     assert client.post(url, json={"reason": "not_a_face"}).status_code == 401
     assert client.get(f"/api/v1/media/{photo['id']}", headers=comms).get_json()["faces"][0]["status"] == "open"
+
+
+def test_save_and_next_walks_the_album_until_everything_is_done(api, world, client, login_as):
+    first = api.upload(plain_jpeg(), "a.jpg", world["5b"])["id"]
+    second = api.upload(astronaut_jpeg(), "b.jpg", world["5b"])["id"]
+    login_as("teacher")
+    response = client.submit(f"/media/{first}", {"person_id": [world["sem"]], "complete": "y", "next": "1"})
+    assert response.headers["Location"].endswith(f"/media/{second}")
+    # The second is attested but its face is still open: it still needs work, so it is next again.
+    response = client.submit(f"/media/{second}", {"person_id": [world["sem"]], "complete": "y", "next": "1"})
+    assert response.headers["Location"].endswith(f"/media/{second}")
+    face = api.get(f"/api/v1/media/{second}").get_json()["faces"][0]["id"]
+    response = client.submit(f"/media/{second}", {f"face_{face}": world["sem"], "complete": "y", "next": "1"})
+    assert "/media/?album=" in response.headers["Location"]
