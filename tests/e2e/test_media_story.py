@@ -147,16 +147,22 @@ def test_teacher_uploads_tags_and_resolves_faces_on_a_phone(phone, live_app, tmp
     phone.check(f"#tag-{people['Noah']}")
     save(phone)
 
-    # The other ten photos: Sem and Noah are on them; the search finds Noah's father for one.
+    # The other ten photos, one after the other with "save and go to the next": Sem is on all of
+    # them; on the first, the search finds Noah's father too.
     plain = [i.id for i in by_kind["photo"] if i.id not in (photo_a, photo_b)]
+    open_item(phone, plain[0])
     for n, item_id in enumerate(plain):
-        open_item(phone, item_id)
+        assert phone.url.endswith(f"/media/{item_id}")
         phone.check(f"#tag-{people['Sem']}")
         if n == 0:
             phone.fill("#people-search", "Ahmed")
             phone.locator("#search-results button").first.click()
             assert phone.is_checked(f"#tag-{people['Ahmed']}")
-        save(phone)
+        phone.check("#complete")
+        phone.click("#save-next")
+        phone.wait_for_load_state("load")
+    assert "/media/?album=" in phone.url  # back to the album: nothing left to do
+    assert phone.locator(".alert-success").count() == 2
 
     # Nothing left to resolve or to tag in this album.
     phone.goto(f"/media/?album={album.id}&faces=1")
