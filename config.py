@@ -124,6 +124,10 @@ class Config:
     FACE_DETECTION_SIDE = env("FACE_DETECTION_SIDE", 1024)
     FACE_DETECTION_THRESHOLD = env("FACE_DETECTION_THRESHOLD", 0.2)
     FILM_FACE_SAMPLES = env("FILM_FACE_SAMPLES", 6)
+    # Release: removal work is due this many hours after consent is withdrawn; blurred exports
+    # (faces of people without consent pixelated) only where the school allows them.
+    TAKEDOWN_DUE_HOURS = env("TAKEDOWN_DUE_HOURS", 48)
+    BLURRED_EXPORTS = env("BLURRED_EXPORTS", False)
 
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False

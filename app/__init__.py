@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     register_extensions(app)
     register_models()
+    register_signals()
     register_blueprints(app)
     register_request_hooks(app)
     register_error_handlers(app)
@@ -107,6 +108,7 @@ def register_models() -> None:
     from app.audit import models as _audit  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
     from app.media import models as _media  # noqa: F401
+    from app.release import models as _release  # noqa: F401
     from app.school import erasure as _erasure  # noqa: F401
     from app.school import models as _school  # noqa: F401
 
@@ -117,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from app.consent.routes import bp as consent_bp
     from app.core.views import bp as core_bp
     from app.media.views import bp as media_bp
+    from app.release.views import bp as release_bp
     from app.school.routes import bp as school_bp
 
     app.register_blueprint(core_bp)
@@ -125,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(release_bp)
     register_api(app)
 
 
@@ -134,6 +138,7 @@ def register_api(app: Flask) -> None:
 
     from app.api.resources import blp
     from app.extensions import csrf
+    from app.release import api as _release_api  # noqa: F401  (adds its routes to blp)
 
     class BeeldrechtApi(Api):  # type: ignore[misc]
         def _register_error_handlers(self) -> None:
@@ -150,6 +155,14 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     csrf.exempt(blp)  # bearer tokens only: the API never reads the session cookie
     api.register_blueprint(blp)
+
+
+def register_signals() -> None:
+    """A decision that takes consent away opens takedowns in the same transaction."""
+    from app.consent.operations import decision_recorded
+    from app.release.takedowns import on_decision
+
+    decision_recorded.connect(on_decision)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -41,3 +41,17 @@ def send_password_reset(user: User, link: str, minutes_valid: int) -> None:
             link=link,
             minutes_valid=minutes_valid,
         )
+
+
+def send_takedown_notice(email: str, locale: str | None, count: int) -> None:
+    """Tell communications staff that published media must come down (no names in the mail)."""
+    from app.accounts.operations import absolute_url
+
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        message = EmailMessage(
+            subject=_("Beeldrecht: media must be taken down"),
+            body=render_template("release/mail/takedown.txt", count=count, link=absolute_url("release.takedowns")),
+            from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+            to=[email],
+        )
+        message.send()

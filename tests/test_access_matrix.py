@@ -34,6 +34,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from app.consent.models import ConsentForm
     from app.extensions import db
     from app.media.models import Face, MediaItem
+    from app.release.models import Channel, Export, Takedown
     from app.school.models import Guardianship, Location, SchoolYear
 
     with app.app_context():
@@ -54,6 +55,9 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "item_id": db.session.scalar(select(MediaItem.id).limit(1)),
             "face_id": db.session.scalar(select(Face.id).limit(1)),
             "recording_id": db.session.scalar(select(MediaItem.id).where(MediaItem.playback_name.is_not(None))),
+            "export_id": db.session.scalar(select(Export.id).limit(1)),
+            "takedown_id": db.session.scalar(select(Takedown.id).limit(1)),
+            "channel_id": db.session.scalar(select(Channel.id).limit(1)),
             "variant": "thumbnail",
         }
 
@@ -70,14 +74,16 @@ def routes(app: Flask):
 def a_photo(app, world, tmp_path):
     """One photo of group 5b, so the media routes have an object to open."""
     import io
-    from datetime import date
+    from datetime import UTC, date, datetime
 
     import skimage.data
     from PIL import Image
+    from sqlalchemy import select
 
     from app.extensions import db
     from app.media.ingest import ingest_upload
     from app.media.models import Album
+    from app.release.models import Channel, Export, ExportItem, Publication, Takedown
     from tests.media.samples import sound
 
     app.config["MEDIA_ROOT"] = str(tmp_path / "media")
@@ -88,8 +94,26 @@ def a_photo(app, world, tmp_path):
         data = io.BytesIO()
         Image.fromarray(skimage.data.astronaut()).save(data, format="JPEG")  # one face, so a face route has one
         data.seek(0)
-        ingest_upload(data, album=album, uploaded_by=None)
+        photo = ingest_upload(data, album=album, uploaded_by=None).item
         ingest_upload(io.BytesIO(sound()), album=album, uploaded_by=None)  # for the playback route
+        # An export with a publication and its takedown, written directly (the gate has its own tests).
+        channel = db.session.scalar(select(Channel).where(Channel.key == "website"))
+        export = Export(channel_id=channel.id, bundle_token="ab" * 32)
+        export.items.append(ExportItem(media_id=photo.id, position=1, file_name="beeldrecht-1-1.jpg", evidence={}))
+        db.session.add(export)
+        db.session.flush()
+        publication = Publication(
+            export_id=export.id,
+            media_id=photo.id,
+            channel_id=channel.id,
+            url="https://example.org/p",
+            published_on=date(2026, 10, 2),
+        )
+        db.session.add(publication)
+        db.session.flush()
+        db.session.add(
+            Takedown(publication_id=publication.id, url=publication.url, due_at=datetime(2026, 10, 4, tzinfo=UTC))
+        )
         db.session.commit()
     yield
     app.config["MEDIA_ROOT"] = None
@@ -144,7 +168,7 @@ def test_role_route_matrix(app, world, published_form, a_photo, who):
         elif role is None:
             ok = response.status_code == 302 and "/sign-in" in response.headers["Location"]
         elif SIGNED_IN in allowed or role in allowed:
-            ok = response.status_code in (200, 302, 400, 409, 410)
+            ok = response.status_code in (200, 302, 400, 409, 410, 422)
         else:
             ok = response.status_code == 404
         if not ok:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.log import record
@@ -15,6 +17,10 @@ from app.consent.rules import entitled_deciders
 from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
 from app.school.models import Person
+
+# Sent inside the decision's transaction, after the event is written: the release module opens
+# takedowns there, so a withdrawal and its removal work commit together.
+decision_recorded = Namespace().signal("decision-recorded")
 
 
 class ConsentError(Exception):
@@ -48,6 +54,9 @@ def decide(
         raise ConsentError("unknown_choice", _("This is not a media type or decision the form knows.")) from None
     if media not in form.media_types or purpose not in form.purposes:
         raise ConsentError("not_on_form", _("The consent form in force does not ask about this."))
+    # Exports hold FOR SHARE on the tagged people while they check and record (PostgreSQL); this
+    # makes a decision about one of them wait for, or be seen by, that export.
+    db.session.execute(select(Person.id).where(Person.id == subject.id).with_for_update())
     subject_rules = load_subjects([subject.id])[subject.id]
     if decided_by.id not in entitled_deciders(subject_rules, moment.day):
         raise ConsentError("not_entitled", _("You may not decide about this person."))
@@ -80,4 +89,5 @@ def decide(
         means=means.value,
         form_id=form.id,
     )
+    decision_recorded.send(decision.__class__, decision=decision)
     return decision

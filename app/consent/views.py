@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +24,7 @@ from app.consent.overview import Matrix, subject_matrix
 from app.consent.queries import active_form, now
 from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
+from app.release.family import published_for
 from app.school.models import Guardianship, Person
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
@@ -48,6 +49,7 @@ def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = 
         locale=str(get_locale()),
         decide_form=DecideForm(formdata=None),
         all_form=DecideAllForm(formdata=None),
+        published=published_for(subject.id),
     ), status
 
 
@@ -63,12 +65,29 @@ def subject(person_id: int) -> Any:
     return _render_subject(person, matrix=matrix)
 
 
-def _decide(subject: Person, media: str, purpose: str, action: str) -> None:
+def _decide(subject: Person, media: str, purpose: str, action: str) -> Decision:
     viewer = _viewer()
     decider = db.session.get(Person, viewer.person_id) if viewer.person_id else None
     if decider is None:
         raise ConsentError("not_entitled", _("You may not decide about this person."))
-    decide(subject, media, purpose, action, decided_by=decider, recorded_by=viewer, means=Means.WEB)
+    return decide(subject, media, purpose, action, decided_by=decider, recorded_by=viewer, means=Means.WEB)
+
+
+def _removal_notice(decisions: list[Decision]) -> None:
+    """Tell the parent what will be taken down because of these decisions."""
+    from app.release.family import removals_for
+
+    removals = removals_for([d.id for d in decisions])
+    if removals:
+        flash(
+            ngettext(
+                "This will be removed: %(list)s. The school has been asked to do it.",
+                "These will be removed: %(list)s. The school has been asked to do it.",
+                len(removals),
+                list="; ".join(removals),
+            ),
+            "info",
+        )
 
 
 @bp.route("/<int:person_id>/decide", methods=["POST"])
@@ -79,7 +98,7 @@ def decide_cell(person_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        _decide(subject, form.media_type.data, form.purpose.data, form.decision.data)
+        decision = _decide(subject, form.media_type.data, form.purpose.data, form.decision.data)
     except ConsentError as problem:
         db.session.rollback()
         flash(str(problem), "warning" if problem.code == "already_recorded" else "danger")
@@ -91,6 +110,7 @@ def decide_cell(person_id: int) -> Any:
         "withdraw": _("Saved: you withdrew consent. It applies to everything published from now on."),
     }
     flash(messages[form.decision.data], "success")
+    _removal_notice([decision])
     return redirect(
         url_for("consent.subject", person_id=subject.id, _anchor=f"{form.media_type.data}-{form.purpose.data}")
     )
@@ -111,19 +131,19 @@ def decide_all(person_id: int) -> Any:
     if not matrix.can_decide:
         flash(_("You may not decide about this person."), "danger")
         return _render_subject(subject, 403)
-    changed = 0
+    made: list[Decision] = []
     for cell in matrix.cells:
         if cell.my_choice == "granted":
-            _decide(subject, cell.media_type, cell.purpose, Action.WITHDRAW)
-            changed += 1
+            made.append(_decide(subject, cell.media_type, cell.purpose, Action.WITHDRAW))
         elif cell.my_choice == "none" and form.decision.data == "refuse_all":
-            _decide(subject, cell.media_type, cell.purpose, Action.REFUSE)
-            changed += 1
+            made.append(_decide(subject, cell.media_type, cell.purpose, Action.REFUSE))
+    changed = len(made)
     if not changed:
         flash(_("Nothing to change: there is no consent to withdraw."), "info")
         return _render_subject(subject, 409)
     db.session.commit()
     flash(_("Saved: %(n)d choices changed to no.", n=changed), "success")
+    _removal_notice(made)
     return redirect(url_for("consent.subject", person_id=subject.id))
 
 

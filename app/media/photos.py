@@ -86,20 +86,37 @@ def derivatives(
     A JPEG is decoded with DCT scaling (``draft``) straight to about the display size: the decoder
     still reads every byte of the file, so truncation is caught, at a fraction of the cost.
     """
+    width, height, rgb = _decode_upright(path, expected, max_pixels, DISPLAY)
+    shown = _pixels_only(rgb)
+    shown.save(display, format="JPEG", quality=85, optimize=True, progressive=True)
+    small = shown.copy()
+    small.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
+    small.save(thumbnail, format="JPEG", quality=85, optimize=True, progressive=True)
+    return PhotoInfo(width, height), shown
+
+
+def _decode_upright(
+    path: Path, expected: str, max_pixels: int, longest_side: int | None
+) -> tuple[int, int, Image.Image]:
+    """Decode once, at most ``longest_side`` pixels a side (None: full size), colours converted to
+    sRGB when the photo carries another ICC profile, and turned upright. Returns the original's
+    upright size and the pixels."""
     image = _open(path, expected, max_pixels)
     with image:
         try:
             orientation = image.getexif().get(0x0112, 1)
             width, height = image.size
-            if image.format == "JPEG":
-                # The largest DCT reduction that still leaves at least the display size.
-                scale = min(1.0, DISPLAY / max(width, height))
+            if image.format == "JPEG" and longest_side:
+                # The largest DCT reduction that still leaves at least the wanted size.
+                scale = min(1.0, longest_side / max(width, height))
                 image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image.load()
+            rgb = _srgb(image)
             # Resize first, then turn: turning the smaller picture is cheaper.
-            rgb = _fit(image.convert("RGB"), DISPLAY)
+            if longest_side:
+                rgb = _fit(rgb, longest_side)
             method = ORIENTATION_TRANSPOSE.get(orientation)
             if method is not None:
                 rgb = rgb.transpose(method)
@@ -107,12 +124,56 @@ def derivatives(
             raise PhotoRejected("broken", "The photo is damaged or incomplete.") from None
     if orientation in (5, 6, 7, 8):  # rotated a quarter turn: width and height swap
         width, height = height, width
-    shown = _pixels_only(rgb)
-    shown.save(display, format="JPEG", quality=85, optimize=True, progressive=True)
-    small = shown.copy()
-    small.thumbnail((THUMBNAIL, THUMBNAIL), Image.Resampling.LANCZOS)
-    small.save(thumbnail, format="JPEG", quality=85, optimize=True, progressive=True)
-    return PhotoInfo(width, height), shown
+    return width, height, rgb
+
+
+def _srgb(image: Image.Image) -> Image.Image:
+    """The pixels in sRGB: a photo with another colour profile (a phone's Display P3, say) is
+    converted, so dropping the profile does not change its colours."""
+    profile = image.info.get("icc_profile")
+    if profile:
+        try:
+            from PIL import ImageCms
+
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            converted = ImageCms.profileToProfile(
+                image.convert("RGB"), source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+            )
+            if converted is not None:
+                return converted
+        except (ImportError, OSError, ValueError, ImageCms.PyCMSError):
+            pass  # an unreadable profile: keep the pixels as they are
+    return image.convert("RGB")
+
+
+def export_copy(
+    path: Path, expected: str, max_pixels: int, longest_side: int | None, target: Path, blur: list[list[float]]
+) -> None:
+    """A photo for a channel: from the original, upright, sRGB, at most ``longest_side`` pixels,
+    the ``blur`` boxes (fractions) irreversibly pixelated, and nothing but pixels in the JPEG."""
+    _width, _height, rgb = _decode_upright(path, expected, max_pixels, longest_side)
+    picture = _pixels_only(rgb)
+    for box in blur:
+        pixelate(picture, box)
+    picture.save(target, format="JPEG", quality=90, optimize=True)
+
+
+def pixelate(picture: Image.Image, box: list[float]) -> None:
+    """Replace the box (with a margin) by a mosaic of at most 8 blocks across: nothing of the face
+    can be recovered from it."""
+    width, height = picture.size
+    x, y, w, h = box
+    margin = 0.15
+    left = max(0, int((x - w * margin) * width))
+    top = max(0, int((y - h * margin) * height))
+    right = min(width, int((x + w * (1 + margin)) * width) + 1)
+    bottom = min(height, int((y + h * (1 + margin)) * height) + 1)
+    if right - left < 2 or bottom - top < 2:
+        return
+    area = picture.crop((left, top, right, bottom))
+    blocks = max(1, min(8, (right - left) // 4))
+    small = area.resize((blocks, max(1, blocks * (bottom - top) // (right - left))), Image.Resampling.BOX)
+    picture.paste(small.resize(area.size, Image.Resampling.NEAREST), (left, top))
 
 
 def _fit(rgb: Image.Image, longest_side: int) -> Image.Image:

@@ -1,0 +1,211 @@
+"""Exports: the gate, the record with its evidence, and the clean bundle.
+
+``export_media`` checks clearance and records the export in the caller's transaction (the
+tagged people locked, see ``app.release.clearance``); a refused attempt is audited and raises
+``ExportBlocked`` (the caller commits the audit row and answers 409). After the commit,
+``build_bundle`` writes the ZIP: every file made anew from the original, nothing personal in it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.access import visible_media
+from app.accounts.models import User
+from app.audit.log import record
+from app.consent.vocabulary import MediaType
+from app.extensions import db
+from app.media.ingest import media_storage
+from app.media.models import FaceStatus, MediaItem
+from app.media.photos import export_copy
+from app.media.storage import derivative_key, original_key
+from app.release.clearance import Blocker, Clearance, clear
+from app.release.models import Channel, Export, ExportItem
+
+MAX_ITEMS = 500
+PHOTO_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
+
+
+class ExportError(Exception):
+    def __init__(self, code: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class ExportBlocked(Exception):
+    def __init__(self, blockers: list[Blocker]) -> None:
+        super().__init__("export_blocked")
+        self.blockers = blockers
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a blurred export may pixelate on one item, and what still blocks it."""
+
+    blur: list[dict[str, object]]
+    blockers: list[Blocker]
+
+
+def channel_or_error(key: str) -> Channel:
+    if not key:
+        raise ExportError("no_channel", _("Choose a channel."))
+    channel = db.session.scalar(select(Channel).where(Channel.key == key))
+    if channel is None:
+        raise ExportError("unknown_channel", _("There is no channel called “%(key)s”.", key=key[:40]), 404)
+    if not channel.enabled:
+        raise ExportError("channel_disabled", _("The channel %(name)s is switched off.", name=channel.name))
+    return channel
+
+
+def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: bool = False) -> Export:
+    channel = channel_or_error(channel_key)
+    if not media_ids:
+        raise ExportError("no_items", _("Choose at least one item to export."))
+    if len(set(media_ids)) != len(media_ids):
+        raise ExportError("duplicate_item", _("An item is in the list twice."))
+    if len(media_ids) > MAX_ITEMS:
+        raise ExportError("too_many_items", _("Export at most %(n)d items at a time.", n=MAX_ITEMS))
+    if blurred and not current_app.config["BLURRED_EXPORTS"]:
+        raise ExportError("blurring_off", _("This school does not allow blurred exports."), 403)
+    found = set(
+        db.session.scalars(visible_media(by).with_only_columns(MediaItem.id).where(MediaItem.id.in_(media_ids)))
+    )
+    if set(media_ids) - found:
+        raise ExportError("unknown_item", _("One of the items does not exist (any more)."), 404)
+    answers = clear(media_ids, channel, lock=True)
+    plans = {mid: _plan(answers[mid], blurred) for mid in media_ids}
+    blockers = [b for mid in media_ids for b in plans[mid].blockers]
+    if blockers:
+        record(
+            "release.export_refused",
+            actor_id=by.id,
+            channel=channel.key,
+            media_ids=media_ids,
+            blockers=sorted({f"{b.media_id}:{b.code}:{b.person_id or ''}" for b in blockers}),
+        )
+        raise ExportBlocked(blockers)
+    export = Export(channel_id=channel.id, created_by_id=by.id, blurred=blurred, bundle_token=secrets.token_hex(32))
+    db.session.add(export)
+    db.session.flush()
+    rows = db.session.execute(select(MediaItem.id, MediaItem.mime_type).where(MediaItem.id.in_(media_ids)))
+    kinds: dict[int, str] = {row.id: row.mime_type for row in rows}
+    for position, media_id in enumerate(media_ids, start=1):
+        answer = answers[media_id]
+        export.items.append(
+            ExportItem(
+                media_id=media_id,
+                position=position,
+                file_name=f"beeldrecht-{export.id}-{position}.{_extension(answer.media_type, kinds[media_id])}",
+                evidence={
+                    "decisions": {str(pid): ids for pid, ids in answer.evidence.items()},
+                    "blurred": plans[media_id].blur,
+                },
+            )
+        )
+    db.session.flush()
+    record(
+        "release.exported",
+        target=export,
+        actor_id=by.id,
+        channel=channel.key,
+        media_ids=media_ids,
+        decision_ids=sorted({i for a in answers.values() for ids in a.evidence.values() for i in ids}),
+        blurred=blurred,
+    )
+    return export
+
+
+def _plan(answer: Clearance, blurred: bool) -> Plan:
+    """Without blurring every blocker stands. With it, a photo's unresolved faces and the boxes of
+    tagged people without consent are pixelated instead; a person without a box, incomplete tags,
+    quarantine, or a film or recording still block."""
+    if not blurred or answer.cleared:
+        return Plan([], answer.blockers)
+    if answer.media_type is not MediaType.PHOTO:
+        return Plan([], answer.blockers)
+    item = db.session.get_one(MediaItem, answer.media_id)
+    blur: list[dict[str, object]] = []
+    left: list[Blocker] = []
+    for blocker in answer.blockers:
+        if blocker.code == "face_unresolved":
+            blur += [
+                {"face_id": f.id, "box": f.box, "reason": "face_unresolved"}
+                for f in item.faces
+                if f.status is FaceStatus.OPEN and f.frame_ms is None
+            ]
+        elif blocker.code == "no_consent":
+            boxes = [t.box for t in item.tags if t.person_id == blocker.person_id and t.box]
+            boxes += [f.box for f in item.faces if f.person_id == blocker.person_id and f.frame_ms is None]
+            if not boxes:
+                left.append(
+                    Blocker(
+                        blocker.media_id,
+                        blocker.code,
+                        blocker.person_id,
+                        blocker.message + " " + _("There is no box around this person to blur."),
+                    )
+                )
+                continue
+            blur += [{"person_id": blocker.person_id, "box": box, "reason": "no_consent"} for box in boxes]
+        else:
+            left.append(blocker)
+    return Plan(blur, left)
+
+
+def _extension(media_type: MediaType, mime: str) -> str:
+    if media_type is MediaType.PHOTO:
+        return "jpg"
+    return {"video/mp4": "mp4", "video/quicktime": "mp4", "video/webm": "webm"}.get(mime) or {
+        "audio/mp4": "m4a",
+        "audio/mpeg": "mp3",
+        "audio/wav": "wav",
+        "audio/ogg": "ogg",
+    }.get(mime, "bin")
+
+
+def bundle_key(export: Export) -> str:
+    return f"exports/{export.bundle_token[:2]}/{export.bundle_token}/bundle.zip"
+
+
+def build_bundle(export: Export) -> None:
+    """The ZIP for an export: photos made anew from the original for the channel's size, films and
+    sound as their tag-free copies; neutral names; no comments or dates that say anything."""
+    storage = media_storage()
+    max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
+    with tempfile.TemporaryDirectory(dir=storage.incoming) as folder:
+        target = Path(folder) / "bundle.zip"
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as bundle:
+            for entry in export.items:
+                item = entry.item
+                if item is None:
+                    continue  # deleted since (retention or erasure): it is not sent out again
+                path = Path(folder) / entry.file_name
+                if item.media_type is MediaType.PHOTO:
+                    boxes = [b["box"] for b in entry.evidence.get("blurred", [])]
+                    export_copy(
+                        storage.local_path(original_key(item.sha256)),
+                        PHOTO_FORMATS[item.mime_type],
+                        max_pixels,
+                        export.channel.export_side,
+                        path,
+                        boxes,  # type: ignore[arg-type]
+                    )
+                else:
+                    assert item.playback_name
+                    with storage.open(derivative_key(item.sha256, item.playback_name)) as source:
+                        path.write_bytes(source.read())
+                info = zipfile.ZipInfo(entry.file_name, date_time=(1980, 1, 1, 0, 0, 0))
+                with open(path, "rb") as handle, bundle.open(info, "w") as out:
+                    while chunk := handle.read(1 << 20):
+                        out.write(chunk)
+                path.unlink()
+        storage.put(target, bundle_key(export))

@@ -1,0 +1,171 @@
+"""Channels, exports (with the evidence they relied on), publications, takedowns, quarantines and
+incidents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Model
+from app.media.models import MediaItem
+from app.school.models import Person, enum_column
+from app.timestamps import utcnow
+
+
+class Channel(Model):
+    """A concrete destination; each serves exactly one purpose of the consent form."""
+
+    __tablename__ = "channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    purpose: Mapped[str] = mapped_column(String(40))
+    # Longest side of exported pictures in pixels; None: full size.
+    export_side: Mapped[int | None] = mapped_column()
+    enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class Export(Model):
+    """One release of items to one channel. Written only when every item was cleared, in the same
+    transaction as the check."""
+
+    __tablename__ = "media_export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="RESTRICT"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blurred: Mapped[bool] = mapped_column(default=False)
+    # Random, unguessable; the bundle is stored under it (never under a name).
+    bundle_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    channel: Mapped[Channel] = relationship()
+    items: Mapped[list[ExportItem]] = relationship(
+        back_populates="export", cascade="all, delete-orphan", order_by="ExportItem.position"
+    )
+
+
+class ExportItem(Model):
+    __tablename__ = "media_export_item"
+    __table_args__ = (UniqueConstraint("export_id", "media_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_id: Mapped[int] = mapped_column(ForeignKey("media_export.id", ondelete="CASCADE"), index=True)
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media_item.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int] = mapped_column()
+    file_name: Mapped[str] = mapped_column(String(80))
+    # The evidence: per tagged person, the decision events the clearance relied on; and, for a
+    # blurred export, which faces were pixelated and why.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    export: Mapped[Export] = relationship(back_populates="items")
+    item: Mapped[MediaItem | None] = relationship()
+
+
+class Publication(Model):
+    """An exported item was posted: where and when."""
+
+    __tablename__ = "publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    export_id: Mapped[int] = mapped_column(ForeignKey("media_export.id", ondelete="RESTRICT"), index=True)
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media_item.id", ondelete="SET NULL"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="RESTRICT"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    published_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    export: Mapped[Export] = relationship()
+    channel: Mapped[Channel] = relationship()
+    item: Mapped[MediaItem | None] = relationship()
+
+
+class TakedownStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Takedown(Model):
+    """Removal work: a publication (or, for an incident, an address) must come down."""
+
+    __tablename__ = "takedown"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publication.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    # Whose consent went away (None for an incident's takedown), and the decision that did it.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id", ondelete="RESTRICT"))
+    status: Mapped[TakedownStatus] = mapped_column(
+        enum_column(TakedownStatus, "takedown_status"), default=TakedownStatus.OPEN, index=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    publication: Mapped[Publication | None] = relationship()
+    incident: Mapped[Incident | None] = relationship(back_populates="takedowns")
+    person: Mapped[Person | None] = relationship()
+
+
+class Quarantine(Model):
+    """An item may not go out for a purpose while consent was taken away and removal work is
+    open (lifted when its takedowns are resolved)."""
+
+    __tablename__ = "media_quarantine"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    takedown_id: Mapped[int | None] = mapped_column(ForeignKey("takedown.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column()
+
+
+class Measure(enum.StrEnum):
+    """The measures the protocol's "Sancties en gevolgen" section names."""
+
+    NONE_YET = "none_yet"
+    CONVERSATION = "conversation"
+    WARNING = "warning"
+    REPRIMAND = "reprimand"
+    SUSPENSION = "suspension"
+    DISMISSAL = "dismissal"
+    SUMMARY_DISMISSAL = "summary_dismissal"
+    REMOVAL_FROM_SCHOOL = "removal_from_school"
+    POLICE_REPORT = "police_report"
+
+
+incident_person = Table(
+    "incident_person",
+    Model.metadata,
+    Column("incident_id", ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Incident(Model):
+    """Something went out against the protocol (for example a class photo posted without clearance)."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(80))
+    url: Mapped[str | None] = mapped_column(String(500))
+    measure: Mapped[Measure] = mapped_column(enum_column(Measure, "incident_measure"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    people: Mapped[list[Person]] = relationship(secondary=incident_person, order_by="Person.last_name")
+    takedowns: Mapped[list[Takedown]] = relationship(back_populates="incident", order_by="Takedown.id")
