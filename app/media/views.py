@@ -130,7 +130,22 @@ def library() -> str:
     if faces:
         open_face = select(Face.media_id).where(Face.person_id.is_(None), Face.dismissed_reason.is_(None))
         query = query.where(MediaItem.id.in_(open_face))
+    from app.release.clearance import clear
+    from app.release.views import channels
+
+    enabled = channels()
+    cleared_for = next((c for c in enabled if c.key == request.args.get("cleared")), None)
+    if cleared_for is not None:  # clearance is computed, not stored: check the candidates first
+        candidates = list(db.session.scalars(query.with_only_columns(MediaItem.id).limit(2000)))
+        answers = clear(candidates, cleared_for)
+        query = query.where(MediaItem.id.in_([i for i, a in answers.items() if a.cleared]))
     page = db.paginate(query.options(selectinload(MediaItem.faces)), per_page=48, error_out=False)
+    ids = [item.id for item in page.items]
+    badges: dict[int, list[str]] = {i: [] for i in ids}
+    for channel in enabled if ids else []:
+        for item_id, answer in clear(ids, channel).items():
+            if answer.cleared:
+                badges[item_id].append(channel.name)
     albums = db.session.scalars(
         select(Album).where(Album.group_id.in_([g.id for g in _groups()])).order_by(Album.taken_on.desc())
     ).all()
@@ -145,10 +160,20 @@ def library() -> str:
         taken_on=taken_on,
         incomplete=incomplete,
         faces=faces,
+        channels=enabled,
+        cleared=cleared_for.key if cleared_for else "",
+        badges=badges,
+        export_form=ExportForm(),
+        can_export=_user().has_role(Role.COMMUNICATIONS, Role.ADMIN),
+        blurring=current_app.config["BLURRED_EXPORTS"],
     )
 
 
 class TagForm(FlaskForm):
+    pass
+
+
+class ExportForm(FlaskForm):
     pass
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import send_file, url_for
+from flask import abort, jsonify, make_response, send_file, url_for
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -92,6 +92,7 @@ class ExportOutSchema(Schema):
 @blp.route("/exports", methods=["POST"])
 @blp.arguments(ExportInSchema)
 @blp.response(201, ExportOutSchema)
+@blp.alt_response(409, description="Blocked: every blocker of every item, nothing released.")
 @allow(*RELEASERS)
 def post_export(body: dict[str, Any]) -> Any:
     """Release items to a channel: 201 with the bundle's address, or 409 with every blocker."""
@@ -99,13 +100,14 @@ def post_export(body: dict[str, Any]) -> Any:
         export = export_media(body["channel"], body["media_ids"], by=_user(), blurred=body["blurred"])
     except ExportBlocked as blocked:
         db.session.commit()  # the refused attempt stays in the audit log
-        return {
+        body = {
             "error": {
                 "code": "export_blocked",
                 "message": "Not everyone shown or heard may appear on this channel; nothing was released.",
                 "blockers": [b.as_dict() for b in blocked.blockers],
             }
-        }, 409
+        }
+        abort(make_response(jsonify(body), 409))
     except ExportError as problem:
         db.session.rollback()
         api_error(problem.status, problem.code, str(problem))

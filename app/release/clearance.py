@@ -134,7 +134,7 @@ def clear(
                     "quarantined",
                     None,
                     _(
-                        "Held back for %(purpose)s: consent was withdrawn and removal work is open.",
+                        "Held back for “%(purpose)s”: consent was withdrawn and removal work is open.",
                         purpose=labels.purpose,
                     ),
                 )
@@ -168,7 +168,7 @@ class _Labels:
             form = active_form(now().day)
             locale = str(get_locale() or "nl")
             label = form.purpose_label(self.channel.purpose, locale) if form else self.channel.purpose
-            self._purpose = label.lower()
+            self._purpose = label
         return self._purpose
 
 
@@ -200,7 +200,7 @@ def _no_consent(name: str, media_type: MediaType, labels: _Labels, consent: Cons
     assert consent is None or consent.state is not State.GRANTED
     return str(
         _(
-            "%(name)s has no consent for %(what)s on %(purpose)s: %(reason)s.",
+            "%(name)s has no consent for %(what)s for “%(purpose)s”: %(reason)s.",
             name=name,
             what=what,
             purpose=labels.purpose,
