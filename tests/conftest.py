@@ -107,7 +107,7 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     No application context is held during the test: requests must each get their own,
     as in production (a shared one would share ``g`` between requests). Browser tests run
     against a live server with a database of its own and are left alone."""
-    if request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("own_database"):
         yield
         return
     app: Flask = request.getfixturevalue("app")
