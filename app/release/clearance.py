@@ -66,8 +66,8 @@ class Clearance:
 def clear(
     media_ids: list[int], channel: Channel, moment: Moment | None = None, *, lock: bool = False
 ) -> dict[int, Clearance]:
-    """Clearance of each item for ``channel`` at ``moment`` (now by default)."""
-    moment = moment or now()
+    """Clearance of each item for ``channel`` at ``moment`` (now by default: read after the lock
+    is held, so a decision that made the export wait is not left out as "later")."""
     ids = sorted(set(media_ids))
     if not ids:
         return {}
@@ -90,6 +90,7 @@ def clear(
     tags: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(tags_query):
         tags[row.media_id].append(row)
+    moment = moment or now()
     open_faces = (
         select(func.count(Face.id))
         .where(Face.media_id == MediaItem.id, Face.person_id.is_(None), Face.dismissed_reason.is_(None))

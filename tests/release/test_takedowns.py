@@ -74,7 +74,7 @@ def test_a_withdrawal_opens_a_takedown_quarantines_and_mails(release, world, app
 
 
 def test_resolving_a_takedown_needs_a_note_and_happens_once(release, app):
-    item, _export, _publication = published(release)
+    published(release)
     release.decide("sem", "photo", "social_media", "withdraw")
     [task] = release.comms.get("/api/v1/takedowns?status=open").get_json()
     url = f"/api/v1/takedowns/{task['id']}/resolve"
