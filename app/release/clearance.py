@@ -1,15 +1,16 @@
 """Clearance: may these items go to this channel now? Every blocker, in words a person understands.
 
 The consent part is the consent module's own answer (``consent_for`` with its rules), never a
-copy. Five statements for any number of items: the tags (with the tagged people, locked against a
-concurrent decision when ``lock`` is set), the items (with their open faces and quarantine), and
-the three of ``consent_for``.
+copy. Four statements for any number of items: the items with their tagged people, open faces and
+quarantine, and the three of ``consent_for``; a fifth reads the purpose's words when a message needs
+them, and an export adds one that locks the tagged people against a concurrent decision.
 
-Why the lock makes exports race-free: on PostgreSQL the tags query takes ``FOR SHARE`` on the
+Why the lock makes exports race-free: on PostgreSQL the export first takes ``FOR SHARE`` on the
 tagged people's rows, and ``decide`` takes ``FOR UPDATE`` on the subject's row before it writes a
-decision. A withdrawal that got there first makes the export wait until it commits, and the
-consent queries that follow (new statements under READ COMMITTED) see it; an export that got
-there first makes the withdrawal wait until the export is recorded. On SQLite every write
+decision; "now" is read after the lock is held. A withdrawal that got there first makes the
+export wait until it commits, and the consent queries that follow (new statements under READ
+COMMITTED) see it; an export that got there first makes the withdrawal wait until the export is
+recorded. On SQLite every write
 transaction starts with BEGIN IMMEDIATE (see ``app.extensions``), so there is only one writer at a
 time and the check and the release cannot interleave with a decision at all.
 """
@@ -23,7 +24,7 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import func, select
 
 from app.consent.queries import Moment, active_form, consent_for, now
 from app.consent.rules import Consent, Rule, State
@@ -56,7 +57,6 @@ class Clearance:
     media_type: MediaType
     blockers: list[Blocker] = field(default_factory=list)
     evidence: dict[int, list[int]] = field(default_factory=dict)
-    people: dict[int, str] = field(default_factory=dict)
 
     @property
     def cleared(self) -> bool:
@@ -71,44 +71,76 @@ def clear(
     ids = sorted(set(media_ids))
     if not ids:
         return {}
-    group_name = (
-        select(Group.name)
-        .join(group_pupil, group_pupil.c.group_id == Group.id)
-        .where(group_pupil.c.person_id == Person.id)
-        .order_by(Group.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    tags_query = (
-        select(Tag.media_id, Person.id, Person.first_name, Person.last_name, group_name.label("group_name"))
-        .join(Person, Person.id == Tag.person_id)
-        .where(Tag.media_id.in_(ids))
-        .order_by(Tag.media_id, Person.last_name, Person.first_name)
-    )
     if lock:
-        tags_query = tags_query.with_for_update(read=True, of=Person)
-    tags: dict[int, list[Any]] = defaultdict(list)
-    for row in db.session.execute(tags_query):
-        tags[row.media_id].append(row)
+        db.session.execute(
+            select(Person.id)
+            .join(Tag, Tag.person_id == Person.id)
+            .where(Tag.media_id.in_(ids))
+            .with_for_update(read=True, of=Person)
+        )
     moment = moment or now()
-    open_faces = (
-        select(func.count(Face.id))
-        .where(Face.media_id == MediaItem.id, Face.person_id.is_(None), Face.dismissed_reason.is_(None))
-        .scalar_subquery()
+    purpose = channel.purpose
+    # Derived tables, each computed once: open faces per item, quarantined items, and the group of
+    # each tagged person (for the messages).
+    tagged = select(Tag.person_id).where(Tag.media_id.in_(ids))
+    faces = (
+        select(Face.media_id, func.count(Face.id).label("open_faces"))
+        .where(Face.media_id.in_(ids), Face.person_id.is_(None), Face.dismissed_reason.is_(None))
+        .group_by(Face.media_id)
+        .subquery()
     )
-    quarantined = exists().where(
-        and_(Quarantine.media_id == MediaItem.id, Quarantine.purpose == channel.purpose, Quarantine.lifted_at.is_(None))
+    held = (
+        select(Quarantine.media_id)
+        .where(Quarantine.media_id.in_(ids), Quarantine.purpose == purpose, Quarantine.lifted_at.is_(None))
+        .distinct()
+        .subquery()
     )
-    items = db.session.execute(
-        select(MediaItem.id, MediaItem.media_type, MediaItem.tags_complete, open_faces.label("open_faces"), quarantined)
+    groups = (
+        select(group_pupil.c.person_id, func.max(Group.name).label("group_name"))
+        .join(Group, Group.id == group_pupil.c.group_id)
+        .where(group_pupil.c.person_id.in_(tagged))
+        .group_by(group_pupil.c.person_id)
+        .subquery()
+    )
+    # One statement for the items and their tagged people (an item without tags has one row).
+    rows = db.session.execute(
+        select(
+            MediaItem.id,
+            MediaItem.media_type,
+            MediaItem.tags_complete,
+            faces.c.open_faces,
+            held.c.media_id.label("quarantined"),
+            Person.id.label("person_id"),
+            Person.first_name,
+            Person.last_name,
+            groups.c.group_name,
+        )
+        .outerjoin(faces, faces.c.media_id == MediaItem.id)
+        .outerjoin(held, held.c.media_id == MediaItem.id)
+        .outerjoin(Tag, Tag.media_id == MediaItem.id)
+        .outerjoin(Person, Person.id == Tag.person_id)
+        .outerjoin(groups, groups.c.person_id == Person.id)
         .where(MediaItem.id.in_(ids))
-        .order_by(MediaItem.id)
+        .order_by(MediaItem.id, Person.last_name, Person.first_name)
     ).all()
-    keys = {(row.id, item.media_type, channel.purpose) for item in items for row in tags[item.id]}
+    items: dict[int, Any] = {}
+    tags: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        items.setdefault(row[0], row)
+        if row[5] is not None:
+            tags[row[0]].append(row)
+    keys = {(row[5], row[1], purpose) for rows_ in tags.values() for row in rows_}
     consents = consent_for(keys, moment) if keys else {}
+    evidence: dict[tuple[int, MediaType], list[int] | None] = {
+        (pid, media): [e.id for e in consents[(pid, media, p)].relied_on]
+        if (pid, media, p) in consents and consents[(pid, media, p)].granted
+        else None
+        for pid, media, p in keys
+    }
+    messages: dict[tuple[int, MediaType], str] = {}
     labels = _Labels(channel)
     answers: dict[int, Clearance] = {}
-    for item in items:
+    for item in items.values():
         answer = Clearance(item.id, item.media_type)
         if not item.tags_complete:
             answer.blockers.append(
@@ -128,7 +160,7 @@ def clear(
                     _("%(n)d detected face(s) not yet given to a person or set aside.", n=item.open_faces),
                 )
             )
-        if item[4]:
+        if item.quarantined:
             answer.blockers.append(
                 Blocker(
                     item.id,
@@ -141,15 +173,18 @@ def clear(
                 )
             )
         for row in tags[item.id]:
-            name = f"{row.first_name} {row.last_name}" + (f" ({_('group')} {row.group_name})" if row.group_name else "")
-            answer.people[row.id] = name
-            consent = consents.get((row.id, item.media_type, channel.purpose))
-            if consent is not None and consent.granted:
-                answer.evidence[row.id] = [event.id for event in consent.relied_on]
+            person_id = row[5]
+            relied_on = evidence[(person_id, item.media_type)]
+            if relied_on is not None:
+                answer.evidence[person_id] = relied_on
                 continue
-            answer.blockers.append(
-                Blocker(item.id, "no_consent", row.id, _no_consent(name, item.media_type, labels, consent))
-            )
+            key = (person_id, item.media_type)
+            if key not in messages:  # the same person's reason is the same on every item
+                group = f" ({_('group')} {row.group_name})" if row.group_name else ""
+                name = f"{row.first_name} {row.last_name}{group}"
+                consent = consents.get((person_id, item.media_type, purpose))
+                messages[key] = _no_consent(name, item.media_type, labels, consent)
+            answer.blockers.append(Blocker(item.id, "no_consent", person_id, messages[key]))
         answers[item.id] = answer
     return answers
 
