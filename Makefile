@@ -55,6 +55,7 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/ingest_photo.py
 	$(BIN)/python bench/faces.py
 	$(BIN)/python bench/film_memory.py
+	$(BIN)/python bench/gate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

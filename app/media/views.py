@@ -240,6 +240,19 @@ def _tag_specs(item: MediaItem) -> list[TagSpec]:
     return specs
 
 
+def _publications(item: MediaItem) -> list[Any]:
+    """Where the item was posted (communications and administrators only)."""
+    if not _user().has_role(Role.COMMUNICATIONS, Role.ADMIN):
+        return []
+    from app.release.models import Publication
+
+    return list(
+        db.session.scalars(
+            select(Publication).where(Publication.media_id == item.id).order_by(Publication.published_on.desc())
+        )
+    )
+
+
 def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, int]:
     query = request.args.get("q", "").strip()[:60]
     return render_template(
@@ -251,6 +264,7 @@ def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, 
         people=_people(item, query),
         query=query,
         reasons=list(DismissReason),
+        publications=_publications(item),
     ), status
 
 

@@ -157,3 +157,70 @@ def test_incidents_are_registered_with_a_takedown(release, world, client, login_
     client.submit("/sign-out")
     login_as("teacher")
     assert client.get("/release/incidents").status_code == 404
+
+
+def test_publications_are_listed_per_channel_and_per_item(release, client, login_as):
+    item, _export, _publication = published(release)
+    login_as("comms")
+    assert "https://instagram.com/p/abc" in client.get(f"/media/{item}").get_data(as_text=True)
+    assert "https://instagram.com/p/abc" in client.get("/release/publications?channel=1").get_data(as_text=True)
+    assert "https://instagram.com/p/abc" not in client.get("/release/publications?channel=3").get_data(as_text=True)
+    assert "https://instagram.com/p/abc" in client.get(f"/release/publications?media={item}").get_data(as_text=True)
+    client.submit("/sign-out")
+    login_as("teacher")  # teachers tag, but do not see where things were posted
+    assert "https://instagram.com/p/abc" not in client.get(f"/media/{item}").get_data(as_text=True)
+    assert client.get("/release/publications").status_code == 404
+
+
+def test_channels_are_managed_by_administrators(release, client, login_as):
+    login_as("admin")
+    assert client.submit("/release/channels", {"key": "Bad Key", "name": "x", "purpose": "website"}).status_code == 422
+    assert client.submit("/release/channels", {"key": "website", "name": "x", "purpose": "website"}).status_code == 422
+    response = client.submit(
+        "/release/channels", {"key": "yearbook", "name": "Jaarboek", "purpose": "school_guide", "enabled": "y"}
+    )
+    assert response.status_code == 302
+    channels = {c["key"]: c for c in release.comms.get("/api/v1/channels").get_json()}
+    assert channels["yearbook"] == {
+        "key": "yearbook",
+        "name": "Jaarboek",
+        "purpose": "school_guide",
+        "export_side": None,
+        "enabled": True,
+    }
+    assert channels["instagram"]["export_side"] == 1080 and channels["instagram"]["purpose"] == "social_media"
+    client.submit("/sign-out")
+    login_as("comms")
+    assert client.get("/release/channels").status_code == 404
+
+
+def test_a_recording_goes_out_without_its_tags(release, world, app):
+    import io
+    import zipfile
+
+    import av
+
+    from tests.media.samples import sound
+    from tests.media.test_recordings import tagged
+
+    response = release.teacher.post(
+        "/api/v1/media",
+        data={
+            "file": (io.BytesIO(tagged(sound(seconds=2), "mp3")), "lied.mp3"),
+            "group_id": world["5b"],
+            "album": "Zang",
+        },
+        content_type="multipart/form-data",
+    )
+    item = response.get_json()["id"]
+    release.tag(item, [world["sem"]], complete=True)
+    release.decide("sem", "audio", "website", "grant")
+    made = release.comms.post("/api/v1/exports", json={"channel": "website", "media_ids": [item]}).get_json()
+    bundle = release.comms.get(made["download_url"]).data
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        [name] = archive.namelist()
+        data = archive.read(name)
+    assert name == f"beeldrecht-{made['id']}-1.mp3"
+    assert b"Karin de Vries" not in data and b"Sem en Noah" not in data
+    with av.open(io.BytesIO(data), format="mp3") as container:
+        assert "title" not in container.metadata and container.duration
