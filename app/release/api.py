@@ -3,6 +3,7 @@ added to the API blueprint (imported by ``register_api`` before the blueprint is
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import abort, jsonify, make_response, send_file, url_for
@@ -16,7 +17,7 @@ from app.api.resources import api_error, blp
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.release.clearance import clear
-from app.release.exports import ExportBlocked, ExportError, build_bundle, bundle_key, channel_or_error, export_media
+from app.release.exports import BundleFailed, ExportBlocked, ExportError, channel_or_error, ensure_bundle, export_media
 from app.release.models import Channel, Export, Takedown, TakedownStatus
 from app.release.publications import record_publication
 from app.release.takedowns import TakedownError, resolve
@@ -112,7 +113,8 @@ def post_export(body: dict[str, Any]) -> Any:
         db.session.rollback()
         api_error(problem.status, problem.code, str(problem))
     db.session.commit()
-    build_bundle(export)
+    with contextlib.suppress(BundleFailed):  # the export stands; the download tries again and says so if it still fails
+        ensure_bundle(export)
     return export
 
 
@@ -123,11 +125,12 @@ def get_export_download(export_id: int) -> Any:
     export = db.session.get(Export, export_id)
     if export is None:
         api_error(404, "not_found", "There is no such export.")
-    storage = media_storage()
-    if not storage.exists(bundle_key(export)):
-        build_bundle(export)
+    try:
+        key = ensure_bundle(export)
+    except BundleFailed:
+        api_error(409, "bundle_failed", "The files of this export could not be made; ask an administrator.")
     response = send_file(
-        storage.local_path(bundle_key(export)),
+        media_storage().local_path(key),
         mimetype="application/zip",
         as_attachment=True,
         download_name=f"beeldrecht-export-{export.id}.zip",

@@ -23,6 +23,7 @@ from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
 from app.extensions import db
+from app.media import photos
 from app.media.ingest import media_storage
 from app.media.models import FaceStatus, MediaItem
 from app.media.photos import export_copy
@@ -174,6 +175,23 @@ def _extension(media_type: MediaType, mime: str) -> str:
 
 def bundle_key(export: Export) -> str:
     return f"exports/{export.bundle_token[:2]}/{export.bundle_token}/bundle.zip"
+
+
+class BundleFailed(Exception):
+    """An original could not be read back (damaged or missing storage): the export stands, the
+    bundle is tried again on the next download."""
+
+
+def ensure_bundle(export: Export) -> str:
+    """The bundle's storage key, made now if it is not there yet."""
+    key = bundle_key(export)
+    if not media_storage().exists(key):
+        try:
+            build_bundle(export)
+        except (OSError, ValueError, photos.PhotoRejected) as problem:
+            current_app.logger.exception("bundle of export %s could not be made", export.id)
+            raise BundleFailed() from problem
+    return key
 
 
 def build_bundle(export: Export) -> None:

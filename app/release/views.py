@@ -3,6 +3,7 @@ the takedown worklist, incidents, and (administrators) channels."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -21,7 +22,7 @@ from app.consent.vocabulary import PURPOSES
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import MediaItem
-from app.release.exports import ExportBlocked, ExportError, build_bundle, bundle_key, export_media
+from app.release.exports import BundleFailed, ExportBlocked, ExportError, ensure_bundle, export_media
 from app.release.models import Channel, Export, Incident, Measure, Publication, Takedown, TakedownStatus
 from app.release.publications import record_publication, register_incident
 from app.release.takedowns import TakedownError, resolve
@@ -84,7 +85,8 @@ def export() -> Any:
             "release/blocked.html", error=str(problem), blockers=[], items={}, channel=None, ids=ids, form=form
         ), problem.status
     db.session.commit()
-    build_bundle(made)
+    with contextlib.suppress(BundleFailed):  # the export stands; its page offers the download, which tries again
+        ensure_bundle(made)
     flash(_("Cleared and exported: download the files and record where you post them."), "success")
     return redirect(url_for("release.show_export", export_id=made.id))
 
@@ -135,11 +137,13 @@ def show_export(export_id: int) -> Any:
 @allow(*RELEASERS)
 def download(export_id: int) -> Any:
     made = db.session.get(Export, export_id) or abort(404)
-    storage = media_storage()
-    if not storage.exists(bundle_key(made)):
-        build_bundle(made)
+    try:
+        key = ensure_bundle(made)
+    except BundleFailed:
+        flash(_("The files of this export could not be made; ask an administrator."), "danger")
+        return redirect(url_for("release.show_export", export_id=made.id)), 409
     response = send_file(
-        storage.local_path(bundle_key(made)),
+        media_storage().local_path(key),
         mimetype="application/zip",
         as_attachment=True,
         download_name=f"beeldrecht-export-{made.id}.zip",

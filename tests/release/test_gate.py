@@ -236,3 +236,20 @@ def test_the_export_page_in_the_library(release, world, client, login_as, app):
     assert "bundle.zip" in export_page
     response = client.submit("/release/export", {"media_id": [], "channel": "newsletter"})
     assert response.status_code == 422
+
+
+def test_a_bundle_that_cannot_be_made_is_a_clear_409(release, app):
+    from app.media.ingest import media_storage
+    from app.media.models import MediaItem
+    from app.media.storage import original_key
+    from app.release.exports import bundle_key
+
+    item = release.cleared_photo("website")
+    made = release.comms.post("/api/v1/exports", json={"channel": "website", "media_ids": [item]}).get_json()
+    with app.app_context():
+        storage = media_storage()
+        export = db.session.get(Export, made["id"])
+        storage.delete(bundle_key(export))
+        storage.local_path(original_key(db.session.get(MediaItem, item).sha256)).write_bytes(b"not a photo any more")
+    response = release.comms.get(made["download_url"])
+    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "bundle_failed")
