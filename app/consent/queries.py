@@ -8,13 +8,14 @@ function over ``ix_decision_lookup``). The rules themselves live in ``app.consen
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.consent.models import ConsentForm, Decision
 from app.consent.rules import Consent, Event, GuardianPolicy, Subject, effective_consent
@@ -116,11 +117,27 @@ def now() -> Moment:
     return Moment(utcnow(), school_today())
 
 
-def active_form(day: date) -> ConsentForm | None:
+def active_form_query(day: date) -> Select[tuple[ConsentForm]]:
     """The form parents decide under now: the newest published version still valid on ``day``."""
-    return db.session.scalar(
+    return (
         select(ConsentForm)
         .where((ConsentForm.valid_until.is_(None)) | (ConsentForm.valid_until >= day))
         .order_by(ConsentForm.published_at.desc(), ConsentForm.version.desc())
         .limit(1)
     )
+
+
+def active_form(day: date) -> ConsentForm | None:
+    return db.session.scalar(active_form_query(day))
+
+
+@functools.lru_cache(maxsize=32)
+def purpose_labels(form_id: int, published_at: datetime) -> dict[tuple[str, str], str]:
+    """``(purpose, locale) -> label`` of a published form. A published version never changes,
+    so the answer is kept for the life of the process (keyed by id and publication time)."""
+    form = db.session.get_one(ConsentForm, form_id)
+    return {
+        (purpose["key"], locale): str(label)
+        for purpose in form.content["purposes"]
+        for locale, label in purpose["label"].items()
+    }

@@ -1,9 +1,10 @@
 """Clearance: may these items go to this channel now? Every blocker, in words a person understands.
 
 The consent part is the consent module's own answer (``consent_for`` with its rules), never a
-copy. Four statements for any number of items: the items with their tagged people, open faces and
-quarantine, and the three of ``consent_for``; a fifth reads the purpose's words when a message needs
-them, and an export adds one that locks the tagged people against a concurrent decision.
+copy. At most five statements for any number of items: the items with their open faces, quarantine
+and tagged people; the three of ``consent_for``; and, only when a message needs words, the names of
+the people without consent with the form in force. An export adds one that locks the tagged people
+against a concurrent decision.
 
 Why the lock makes exports race-free: on PostgreSQL the export first takes ``FOR SHARE`` on the
 tagged people's rows, and ``decide`` takes ``FOR UPDATE`` on the subject's row before it writes a
@@ -17,16 +18,15 @@ time and the check and the release cannot interleave with a decision at all.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 
-from app.consent.queries import Moment, active_form, consent_for, now
+from app.consent.queries import Moment, active_form_query, consent_for, now, purpose_labels
 from app.consent.rules import Consent, Rule, State
 from app.consent.vocabulary import Action, MediaType
 from app.extensions import db
@@ -80,9 +80,7 @@ def clear(
         )
     moment = moment or now()
     purpose = channel.purpose
-    # Derived tables, each computed once: open faces per item, quarantined items, and the group of
-    # each tagged person (for the messages).
-    tagged = select(Tag.person_id).where(Tag.media_id.in_(ids))
+    # Derived tables, each computed once: open faces per item and quarantined items.
     faces = (
         select(Face.media_id, func.count(Face.id).label("open_faces"))
         .where(Face.media_id.in_(ids), Face.person_id.is_(None), Face.dismissed_reason.is_(None))
@@ -95,41 +93,25 @@ def clear(
         .distinct()
         .subquery()
     )
-    groups = (
-        select(group_pupil.c.person_id, func.max(Group.name).label("group_name"))
-        .join(Group, Group.id == group_pupil.c.group_id)
-        .where(group_pupil.c.person_id.in_(tagged))
-        .group_by(group_pupil.c.person_id)
-        .subquery()
-    )
-    # One statement for the items and their tagged people (an item without tags has one row).
-    rows = db.session.execute(
+    # One statement for the items, with their tagged people as a list of ids.
+    items = db.session.execute(
         select(
             MediaItem.id,
             MediaItem.media_type,
             MediaItem.tags_complete,
-            faces.c.open_faces,
-            held.c.media_id.label("quarantined"),
-            Person.id.label("person_id"),
-            Person.first_name,
-            Person.last_name,
-            groups.c.group_name,
+            func.max(faces.c.open_faces).label("open_faces"),
+            func.max(held.c.media_id).label("quarantined"),
+            func.aggregate_strings(cast(Tag.person_id, String), ",").label("people"),
         )
         .outerjoin(faces, faces.c.media_id == MediaItem.id)
         .outerjoin(held, held.c.media_id == MediaItem.id)
         .outerjoin(Tag, Tag.media_id == MediaItem.id)
-        .outerjoin(Person, Person.id == Tag.person_id)
-        .outerjoin(groups, groups.c.person_id == Person.id)
         .where(MediaItem.id.in_(ids))
-        .order_by(MediaItem.id, Person.last_name, Person.first_name)
+        .group_by(MediaItem.id, MediaItem.media_type, MediaItem.tags_complete)
+        .order_by(MediaItem.id)
     ).all()
-    items: dict[int, Any] = {}
-    tags: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        items.setdefault(row[0], row)
-        if row[5] is not None:
-            tags[row[0]].append(row)
-    keys = {(row[5], row[1], purpose) for rows_ in tags.values() for row in rows_}
+    tagged = {item.id: [int(p) for p in item.people.split(",")] if item.people else [] for item in items}
+    keys = {(pid, item.media_type, purpose) for item in items for pid in tagged[item.id]}
     consents = consent_for(keys, moment) if keys else {}
     evidence: dict[tuple[int, MediaType], list[int] | None] = {
         (pid, media): [e.id for e in consents[(pid, media, p)].relied_on]
@@ -137,82 +119,99 @@ def clear(
         else None
         for pid, media, p in keys
     }
-    messages: dict[tuple[int, MediaType], str] = {}
-    labels = _Labels(channel)
+    blocked = sorted({pid for (pid, _media), relied_on in evidence.items() if relied_on is None})
+    words = _Words(blocked, moment, channel) if blocked or any(item.quarantined for item in items) else None
     answers: dict[int, Clearance] = {}
-    for item in items.values():
+    for item in items:
         answer = Clearance(item.id, item.media_type)
         if not item.tags_complete:
-            answer.blockers.append(
-                Blocker(
-                    item.id,
-                    "tags_incomplete",
-                    None,
-                    _("Nobody has confirmed yet that everyone shown or heard is tagged."),
-                )
-            )
+            message = _("Nobody has confirmed yet that everyone shown or heard is tagged.")
+            answer.blockers.append(Blocker(item.id, "tags_incomplete", None, message))
         if item.open_faces:
-            answer.blockers.append(
-                Blocker(
-                    item.id,
-                    "face_unresolved",
-                    None,
-                    _("%(n)d detected face(s) not yet given to a person or set aside.", n=item.open_faces),
-                )
+            message = _("%(n)d detected face(s) not yet given to a person or set aside.", n=item.open_faces)
+            answer.blockers.append(Blocker(item.id, "face_unresolved", None, message))
+        if item.quarantined and words is not None:
+            message = _(
+                "Held back for “%(purpose)s”: consent was withdrawn and removal work is open.", purpose=words.purpose
             )
-        if item.quarantined:
-            answer.blockers.append(
-                Blocker(
-                    item.id,
-                    "quarantined",
-                    None,
-                    _(
-                        "Held back for “%(purpose)s”: consent was withdrawn and removal work is open.",
-                        purpose=labels.purpose,
-                    ),
-                )
-            )
-        for row in tags[item.id]:
-            person_id = row[5]
+            answer.blockers.append(Blocker(item.id, "quarantined", None, message))
+        refused = []
+        for person_id in tagged[item.id]:
             relied_on = evidence[(person_id, item.media_type)]
             if relied_on is not None:
                 answer.evidence[person_id] = relied_on
-                continue
-            key = (person_id, item.media_type)
-            if key not in messages:  # the same person's reason is the same on every item
-                group = f" ({_('group')} {row.group_name})" if row.group_name else ""
-                name = f"{row.first_name} {row.last_name}{group}"
+            elif words is not None:
                 consent = consents.get((person_id, item.media_type, purpose))
-                messages[key] = _no_consent(name, item.media_type, labels, consent)
-            answer.blockers.append(Blocker(item.id, "no_consent", person_id, messages[key]))
+                refused.append(
+                    (words.sort_key(person_id), person_id, words.reason(person_id, item.media_type, consent))
+                )
+        answer.blockers += [Blocker(item.id, "no_consent", pid, message) for _key, pid, message in sorted(refused)]
         answers[item.id] = answer
     return answers
 
 
-class _Labels:
-    """The purpose's words from the consent form in force (read only when a message needs them)."""
+class _Words:
+    """Names (with the group) of the people without consent and the purpose's words from the form
+    in force: one statement, only when a message needs them; reasons kept per person."""
 
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
-        self._purpose: str | None = None
+    def __init__(self, people: list[int], moment: Moment, channel: Channel) -> None:
+        from flask_babel import get_locale
 
-    @property
-    def purpose(self) -> str:
-        if self._purpose is None:
-            from flask_babel import get_locale
+        form = active_form_query(moment.day).subquery()
+        form_id = select(form.c.id).scalar_subquery()
+        form_published = select(form.c.published_at).scalar_subquery()
+        groups = (
+            select(group_pupil.c.person_id, func.max(Group.name).label("group_name"))
+            .join(Group, Group.id == group_pupil.c.group_id)
+            .where(group_pupil.c.person_id.in_(people))
+            .group_by(group_pupil.c.person_id)
+            .subquery()
+        )
+        if people:
+            rows = db.session.execute(
+                select(
+                    Person.id,
+                    Person.first_name,
+                    Person.last_name,
+                    groups.c.group_name,
+                    form_id.label("form_id"),
+                    form_published.label("form_published"),
+                )
+                .outerjoin(groups, groups.c.person_id == Person.id)
+                .where(Person.id.in_(people))
+            ).all()
+            first = rows[0] if rows else None
+            found = (first.form_id, first.form_published) if first else (None, None)
+        else:
+            rows = []
+            found = tuple(db.session.execute(select(form_id, form_published)).one())
+        self.names = {
+            row.id: f"{row.first_name} {row.last_name}"
+            + (f" ({_('group')} {row.group_name})" if row.group_name else "")
+            for row in rows
+        }
+        self.sorting = {row.id: (row.last_name, row.first_name) for row in rows}
+        locale = str(get_locale() or "nl")
+        labels = purpose_labels(found[0], found[1]) if found[0] is not None else {}
+        self.purpose = labels.get((channel.purpose, locale)) or labels.get((channel.purpose, "nl")) or channel.purpose
+        self._reasons: dict[tuple[int, MediaType], str] = {}
 
-            form = active_form(now().day)
-            locale = str(get_locale() or "nl")
-            label = form.purpose_label(self.channel.purpose, locale) if form else self.channel.purpose
-            self._purpose = label
-        return self._purpose
+    def sort_key(self, person_id: int) -> tuple[str, str]:
+        return self.sorting.get(person_id, ("", ""))
+
+    def reason(self, person_id: int, media_type: MediaType, consent: Consent | None) -> str:
+        key = (person_id, media_type)
+        if key not in self._reasons:
+            name = self.names.get(person_id, "?")
+            self._reasons[key] = _no_consent(name, media_type, self.purpose, consent)
+        return self._reasons[key]
 
 
 def moment_day() -> date:
     return now().day
 
 
-def _no_consent(name: str, media_type: MediaType, labels: _Labels, consent: Consent | None) -> str:
+def _no_consent(name: str, media_type: MediaType, purpose: str, consent: Consent | None) -> str:
     from app.consent.views import MEDIA_LABELS
 
     what = str(MEDIA_LABELS[media_type]).lower()
@@ -239,7 +238,7 @@ def _no_consent(name: str, media_type: MediaType, labels: _Labels, consent: Cons
             "%(name)s has no consent for %(what)s for “%(purpose)s”: %(reason)s.",
             name=name,
             what=what,
-            purpose=labels.purpose,
+            purpose=purpose,
             reason=reason,
         )
     )

@@ -16,6 +16,7 @@ import os
 import random
 import secrets
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -154,6 +155,7 @@ def test_no_export_is_released_after_a_withdrawal_committed(own_app, tmp_path):
                     db.session.commit()
                 with lock:
                     outcomes[kind] += 1
+                time.sleep(rng.random() * 0.004)
         except BaseException as problem:  # noqa: BLE001 - reported by the main thread
             errors.append(problem)
 
