@@ -102,7 +102,7 @@ class Takedown(Model):
     url: Mapped[str] = mapped_column(String(500))
     # Whose consent went away (None for an incident's takedown), and the decision that did it.
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
-    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id", ondelete="RESTRICT"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id", ondelete="SET NULL"))
     status: Mapped[TakedownStatus] = mapped_column(
         enum_column(TakedownStatus, "takedown_status"), default=TakedownStatus.OPEN, index=True
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, delete, or_, select
+from sqlalchemy import String, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import User
@@ -41,7 +41,17 @@ def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
         if account.id == by.id:
             raise ValueError("an administrator cannot erase their own record")
         db.session.delete(account)
-    db.session.delete(person)  # cascades: guardianship links, group places
+    # Media that showed the person lose the tag with them: they are no longer "everyone tagged"
+    # (the person is still in the picture), so they cannot be released until checked again.
+    from app.media.models import MediaItem, Tag
+
+    db.session.execute(
+        update(MediaItem)
+        .where(MediaItem.id.in_(select(Tag.media_id).where(Tag.person_id == person_id)))
+        .values(tags_complete=False, tags_attested_by_id=None, tags_attested_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.delete(person)  # cascades: guardianship links, group places, tags
     tombstone = ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500])
     db.session.add(tombstone)
     db.session.flush()

@@ -111,7 +111,7 @@ def upgrade():
     sa.Column('resolved_at', sa.DateTime(), nullable=True),
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], name=op.f('fk_takedown_decision_id_decision'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], name=op.f('fk_takedown_decision_id_decision'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_takedown_incident_id_incident'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_takedown_person_id_person'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['publication_id'], ['publication.id'], name=op.f('fk_takedown_publication_id_publication'), ondelete='CASCADE'),

@@ -224,3 +224,21 @@ def test_a_recording_goes_out_without_its_tags(release, world, app):
     assert b"Karin de Vries" not in data and b"Sem en Noah" not in data
     with av.open(io.BytesIO(data), format="mp3") as container:
         assert "title" not in container.metadata and container.duration
+
+
+def test_erasing_a_pupil_keeps_the_removal_work(release, world, app, client, login_as):
+    published(release)
+    release.decide("sem", "photo", "social_media", "withdraw")
+    login_as("admin")
+    response = client.submit(
+        f"/admin/persons/{world['sem']}/erase", {"reason": "Verzoek van de ouders", "confirm": "y"}
+    )
+    assert response.status_code == 302
+    [task] = release.comms.get("/api/v1/takedowns?status=open").get_json()
+    assert task["person_id"] is None and task["url"] == "https://instagram.com/p/abc"
+    # The photo still shows the child, now untagged: it must be checked again before any release.
+    codes = [
+        b["code"]
+        for b in release.comms.get(f"/api/v1/media/{task['media_id']}/clearance?channel=website").get_json()["blockers"]
+    ]
+    assert "tags_incomplete" in codes
