@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User, UserRole
@@ -53,12 +53,15 @@ def open_takedowns(decision: Decision) -> list[Takedown]:
         )
         .order_by(Publication.id)
     ).all()
+    # Skip a post that already has removal work for this person, or that was taken down already.
     already = set(
         db.session.scalars(
             select(Takedown.publication_id).where(
                 Takedown.publication_id.in_([p.id for p in publications]),
-                Takedown.person_id == decision.subject_id,
-                Takedown.status == TakedownStatus.OPEN,
+                or_(
+                    and_(Takedown.person_id == decision.subject_id, Takedown.status == TakedownStatus.OPEN),
+                    Takedown.status == TakedownStatus.RESOLVED,
+                ),
             )
         )
     )

@@ -90,6 +90,10 @@ def test_resolving_a_takedown_needs_a_note_and_happens_once(release, app):
         assert db.session.scalars(select(Quarantine)).one().lifted_at is not None
     assert release.comms.get("/api/v1/takedowns?status=open").get_json() == []
     assert release.comms.get("/api/v1/takedowns?status=bogus").status_code == 422
+    # The post is gone: granting and withdrawing again opens no new task for it.
+    release.decide("sem", "photo", "social_media", "grant")
+    release.decide("sem", "photo", "social_media", "withdraw")
+    assert release.comms.get("/api/v1/takedowns?status=open").get_json() == []
 
 
 def test_the_worklist_highlights_overdue_tasks(release, app, client, login_as):
