@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import abort, jsonify, make_response, send_file, url_for
+from flask import abort, jsonify, make_response, url_for
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -15,9 +15,16 @@ from app.access import STAFF_ROLES, allow, media_or_404
 from app.accounts.models import Role
 from app.api.resources import api_error, blp
 from app.extensions import db
-from app.media.ingest import media_storage
 from app.release.clearance import clear
-from app.release.exports import BundleFailed, ExportBlocked, ExportError, channel_or_error, ensure_bundle, export_media
+from app.release.exports import (
+    BundleFailed,
+    ExportBlocked,
+    ExportError,
+    bundle_download,
+    channel_or_error,
+    ensure_bundle,
+    export_media,
+)
 from app.release.models import Channel, Export, Takedown, TakedownStatus
 from app.release.publications import record_publication
 from app.release.takedowns import TakedownError, resolve
@@ -126,18 +133,9 @@ def get_export_download(export_id: int) -> Any:
     if export is None:
         api_error(404, "not_found", "There is no such export.")
     try:
-        key = ensure_bundle(export)
+        return bundle_download(export)
     except BundleFailed:
         api_error(409, "bundle_failed", "The files of this export could not be made; ask an administrator.")
-    response = send_file(
-        media_storage().local_path(key),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"beeldrecht-export-{export.id}.zip",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 class PublicationInSchema(Schema):

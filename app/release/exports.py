@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -192,6 +192,20 @@ def ensure_bundle(export: Export) -> str:
             current_app.logger.exception("bundle of export %s could not be made", export.id)
             raise BundleFailed() from problem
     return key
+
+
+def bundle_download(export: Export) -> Response:
+    """The bundle as a private download (``BundleFailed`` when it cannot be made)."""
+    key = ensure_bundle(export)
+    response = send_file(
+        media_storage().local_path(key),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"beeldrecht-export-{export.id}.zip",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def build_bundle(export: Export) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,9 +20,8 @@ from app.access import allow, visible_persons
 from app.accounts.models import Role
 from app.consent.vocabulary import PURPOSES
 from app.extensions import db
-from app.media.ingest import media_storage
 from app.media.models import MediaItem
-from app.release.exports import BundleFailed, ExportBlocked, ExportError, ensure_bundle, export_media
+from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, ensure_bundle, export_media
 from app.release.models import Channel, Export, Incident, Measure, Publication, Takedown, TakedownStatus
 from app.release.publications import record_publication, register_incident
 from app.release.takedowns import TakedownError, resolve
@@ -127,6 +126,10 @@ def show_export(export_id: int) -> Any:
         else:
             flash(_("Give the full web address of the post, starting with https://."), "danger")
             status = 422
+    return _export_page(made, form, status)
+
+
+def _export_page(made: Export, form: PublicationForm, status: int = 200) -> Any:
     publications = db.session.scalars(
         select(Publication).where(Publication.export_id == made.id).order_by(Publication.id)
     ).all()
@@ -138,19 +141,10 @@ def show_export(export_id: int) -> Any:
 def download(export_id: int) -> Any:
     made = db.session.get(Export, export_id) or abort(404)
     try:
-        key = ensure_bundle(made)
+        return bundle_download(made)
     except BundleFailed:
         flash(_("The files of this export could not be made; ask an administrator."), "danger")
-        return redirect(url_for("release.show_export", export_id=made.id)), 409
-    response = send_file(
-        media_storage().local_path(key),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"beeldrecht-export-{made.id}.zip",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        return _export_page(made, PublicationForm(formdata=None), 409)
 
 
 @bp.route("/publications")

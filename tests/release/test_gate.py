@@ -253,3 +253,20 @@ def test_a_bundle_that_cannot_be_made_is_a_clear_409(release, app):
         storage.local_path(original_key(db.session.get(MediaItem, item).sha256)).write_bytes(b"not a photo any more")
     response = release.comms.get(made["download_url"])
     assert (response.status_code, response.get_json()["error"]["code"]) == (409, "bundle_failed")
+
+
+def test_a_bundle_that_cannot_be_made_on_the_web_page(release, app, client, login_as):
+    from app.media.ingest import media_storage
+    from app.media.models import MediaItem
+    from app.media.storage import original_key
+    from app.release.exports import bundle_key
+
+    item = release.cleared_photo("newsletter")
+    made = release.comms.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]}).get_json()
+    with app.app_context():
+        storage = media_storage()
+        storage.delete(bundle_key(db.session.get(Export, made["id"])))
+        storage.local_path(original_key(db.session.get(MediaItem, item).sha256)).write_bytes(b"not a photo any more")
+    login_as("comms")
+    response = client.get(f"/release/exports/{made['id']}/bundle.zip")
+    assert response.status_code == 409 and "konden niet worden gemaakt" in response.get_data(as_text=True)
