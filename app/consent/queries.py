@@ -1,8 +1,8 @@
 """Effective consent for many keys at once, in a constant number of queries.
 
-``consent_for`` answers any set of (person, media type, purpose) keys with three queries,
-whatever the number of keys or the length of the history: the subjects, their guardians
-with parental authority, and only the *latest* decision of each decider per key (a window
+``consent_for`` answers any set of (person, media type, purpose) keys with two queries,
+whatever the number of keys or the length of the history: the subjects with their guardians
+who have parental authority, and only the *latest* decision of each decider per key (a window
 function over ``ix_decision_lookup``). The rules themselves live in ``app.consent.rules``.
 """
 
@@ -40,17 +40,24 @@ def load_subjects(person_ids: Iterable[int]) -> dict[int, Subject]:
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    people = db.session.execute(select(Person.id, Person.kind, Person.date_of_birth).where(Person.id.in_(ids))).all()
-    guardians: dict[int, set[int]] = defaultdict(set)
-    for guardian_id, pupil_id in db.session.execute(
-        select(Guardianship.guardian_id, Guardianship.pupil_id).where(
-            Guardianship.pupil_id.in_(ids), Guardianship.has_parental_authority.is_(True)
+    # One statement: each person with their guardians who have parental authority (if any).
+    rows = db.session.execute(
+        select(Person.id, Person.kind, Person.date_of_birth, Guardianship.guardian_id)
+        .outerjoin(
+            Guardianship,
+            (Guardianship.pupil_id == Person.id) & Guardianship.has_parental_authority.is_(True),
         )
-    ):
-        guardians[pupil_id].add(guardian_id)
+        .where(Person.id.in_(ids))
+    ).all()
+    people: dict[int, tuple[PersonKind, date | None]] = {}
+    guardians: dict[int, set[int]] = defaultdict(set)
+    for pid, kind, born, guardian_id in rows:
+        people[pid] = (kind, born)
+        if guardian_id is not None:
+            guardians[pid].add(guardian_id)
     return {
         pid: Subject(pid, kind == PersonKind.PUPIL, born, frozenset(guardians.get(pid, ())))
-        for pid, kind, born in people
+        for pid, (kind, born) in people.items()
     }
 
 
@@ -99,7 +106,7 @@ def latest_events(
 
 
 def consent_for(keys: Iterable[Key], moment: Moment) -> dict[Key, Consent]:
-    """Effective consent for every key, in three queries."""
+    """Effective consent for every key, in two queries."""
     keys = list(keys)
     subjects = load_subjects(k[0] for k in keys)
     events = latest_events((k[0] for k in keys), (k[1] for k in keys), (k[2] for k in keys), moment.at)

@@ -1,8 +1,8 @@
 """Clearance: may these items go to this channel now? Every blocker, in words a person understands.
 
 The consent part is the consent module's own answer (``consent_for`` with its rules), never a
-copy. At most five statements for any number of items: the items with their open faces, quarantine
-and tagged people; the three of ``consent_for``; and, only when a message needs words, the names of
+copy. At most four statements for any number of items: the items with their open faces, quarantine
+and tagged people; the two of ``consent_for``; and, only when a message needs words, the names of
 the people without consent with the form in force. An export adds one that locks the tagged people
 against a concurrent decision.
 
