@@ -3,8 +3,9 @@
 The consent part is the consent module's own answer (``consent_for`` with its rules), never a
 copy. At most four statements for any number of items: the items with their open faces, quarantine
 and tagged people; the two of ``consent_for``; and, only when a message needs words, the names of
-the people without consent with the form in force. An export adds one that locks the tagged people
-against a concurrent decision.
+the people without consent with the form in force (whose purpose labels are read once per process:
+published forms never change). An export adds one that locks the tagged people against a
+concurrent decision.
 
 Why the lock makes exports race-free: on PostgreSQL the export first takes ``FOR SHARE`` on the
 tagged people's rows, and ``decide`` takes ``FOR UPDATE`` on the subject's row before it writes a
