@@ -103,8 +103,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_models() -> None:
     """Import every module with models, so the metadata (and Alembic) sees all tables."""
+    from app.accounts import api_tokens as _api_tokens  # noqa: F401
     from app.accounts import models as _accounts  # noqa: F401
-    from app.api import tokens as _api_tokens  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
     from app.media import models as _media  # noqa: F401
@@ -168,7 +168,7 @@ def register_signals() -> None:
 def register_request_hooks(app: Flask) -> None:
     from app import access
     from app.accounts import sessions
-    from app.api.tokens import authenticate_api_request
+    from app.api.auth import authenticate_api_request
 
     app.before_request(authenticate_api_request)
     app.before_request(sessions.enforce_session_lifetime)

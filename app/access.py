@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import Select, false, or_, select
 
 from app.accounts.models import Role, User
+from app.api import is_api_request
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,7 +65,7 @@ def enforce_route_rules() -> Any:
     if ANONYMOUS in rule:
         return None
     if not current_user.is_authenticated:
-        if request.blueprint == "api":
+        if is_api_request():
             abort(401)
         flash(_l("Please sign in to see this page."), "info")
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))

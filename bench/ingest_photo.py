@@ -49,7 +49,7 @@ def main() -> None:
 
     from app import create_app
     from app.accounts.models import Role, User
-    from app.api.tokens import issue_api_token
+    from app.accounts.api_tokens import issue_api_token
     from app.extensions import db
     from app.media.models import MediaItem
     from app.school.models import Group, Location, SchoolYear

@@ -51,7 +51,7 @@ def invite_command(email: str, roles: tuple[str, ...], person_id: int | None, lo
 @click.option("--name", default="script", show_default=True, help="What the token is for.")
 def token_command(email: str, name: str) -> None:
     """Create a personal API token for EMAIL and print it (it is shown only this once)."""
-    from app.api.tokens import issue_api_token
+    from app.accounts.api_tokens import issue_api_token
 
     user = operations.find_user_by_email(email)
     if user is None or not user.active:
@@ -66,7 +66,7 @@ def token_command(email: str, name: str) -> None:
 @click.argument("token_id", type=int)
 def revoke_token_command(token_id: int) -> None:
     """Revoke API token TOKEN_ID at once."""
-    from app.api.tokens import ApiToken, revoke_api_token
+    from app.accounts.api_tokens import ApiToken, revoke_api_token
 
     token = db.session.get(ApiToken, token_id)
     if token is None:

@@ -9,8 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.db_types import enum_column
 from app.extensions import Model
-from app.school.models import Person, enum_column
+from app.school.models import Person
 from app.timestamps import utcnow
 
 

@@ -4,9 +4,8 @@ transaction; views, the CLI and (later) the API call these and commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts import passwords
@@ -14,9 +13,10 @@ from app.accounts.models import Role, TokenPurpose, User
 from app.accounts.tokens import TokenError, issue_token, resolve_token
 from app.audit.log import record
 from app.extensions import db
-from app.notifications import send_invitation, send_password_reset
+from app.notifications import INVITATION, PASSWORD_RESET, send_mail
 from app.school.models import Person
 from app.timestamps import utcnow
+from app.urls import absolute_url
 
 
 class AccountError(Exception):
@@ -125,7 +125,7 @@ def invite(
         roles=sorted(r.value for r in roles),
         created=created,
     )
-    send_invitation(user, link, days_valid=max(1, ttl.days))
+    send_mail(INVITATION, to=user.email, locale=user.locale, link=link, days_valid=max(1, ttl.days))
     return Invitation(user=user, link=link, created=created)
 
 
@@ -146,7 +146,10 @@ def request_password_reset(email: str) -> None:
     ttl = current_app.config["PASSWORD_RESET_TTL"]
     signed = issue_token(user, TokenPurpose.PASSWORD_RESET, ttl)
     record("account.password_reset_requested", target=user)
-    send_password_reset(user, absolute_url("accounts.open_reset", token=signed), int(ttl.total_seconds() // 60))
+    link = absolute_url("accounts.open_reset", token=signed)
+    send_mail(
+        PASSWORD_RESET, to=user.email, locale=user.locale, link=link, minutes_valid=int(ttl.total_seconds() // 60)
+    )
 
 
 def reset_password(signed: str, password: str) -> User:
@@ -178,15 +181,6 @@ def update_account(user: User, *, roles: set[Role], active: bool, person: Person
     changed = {key: {"from": before[key], "to": after[key]} for key in before if before[key] != after[key]}
     if changed:
         record("account.updated", target=user, actor_id=by.id, changes=changed)
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """A link for a mail or the terminal, on the configured ``BASE_URL``."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    if has_request_context():
-        return base + str(url_for(endpoint, **values))
-    with current_app.test_request_context():
-        return base + str(url_for(endpoint, **values))
 
 
 __all__ = [

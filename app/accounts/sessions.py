@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from app.accounts.models import User
+from app.api import is_api_request
 from app.extensions import db
 from app.timestamps import utcnow
 
@@ -60,7 +61,7 @@ def end_session() -> None:
 
 
 def enforce_session_lifetime() -> Any:
-    if request.blueprint == "api" or not current_user.is_authenticated:
+    if is_api_request() or not current_user.is_authenticated:
         return None  # the API has no sessions: a bearer token per request
     started = session.get(SIGNED_IN_AT)
     limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"]

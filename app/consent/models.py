@@ -9,8 +9,9 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.consent.vocabulary import Action, Means, MediaType, Validity
+from app.db_types import enum_column
 from app.extensions import Model
-from app.school.models import Person, enum_column
+from app.school.models import Person
 from app.timestamps import utcnow
 
 

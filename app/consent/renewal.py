@@ -7,9 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts import operations as accounts
@@ -19,7 +16,9 @@ from app.consent.models import ConsentForm
 from app.consent.queries import Moment, consent_for
 from app.consent.rules import State
 from app.extensions import db
+from app.notifications import CONSENT_REMINDER, send_mail
 from app.school.models import Group, Guardianship, Person, SchoolYear
+from app.urls import absolute_url
 
 EXPIRING_WITHIN = timedelta(days=30)
 
@@ -114,16 +113,11 @@ def send_reminders(form: ConsentForm, moment: Moment, *, by: User | None, dry_ru
 
 
 def _mail_reminder(user: User, children: list[str], form: ConsentForm) -> None:
-    from flask import render_template
-    from flask_mailman import EmailMessage
-
-    link = accounts.absolute_url("core.home")
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        EmailMessage(
-            subject=_("Please decide about photos and films at school"),
-            body=render_template(
-                "consent/mail/reminder.txt", children=children, link=link, form=form, locale=user.locale or "nl"
-            ),
-            from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-            to=[user.email],
-        ).send()
+    send_mail(
+        CONSENT_REMINDER,
+        to=user.email,
+        locale=user.locale,
+        children=children,
+        link=absolute_url("core.home"),
+        form=form,
+    )

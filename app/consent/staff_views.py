@@ -18,11 +18,12 @@ from wtforms.validators import DataRequired, Optional
 
 from app.access import STAFF_ROLES, allow, group_or_404
 from app.accounts.models import Role
+from app.consent.labels import MEDIA_LABELS
 from app.consent.operations import ConsentError, decide
 from app.consent.queries import active_form, consent_for, now
 from app.consent.renewal import pupils_needing_a_decision, send_reminders
 from app.consent.rules import State
-from app.consent.views import MEDIA_LABELS, bp
+from app.consent.views import bp
 from app.consent.vocabulary import Means, MediaType
 from app.extensions import db
 from app.school.models import Person, PersonKind

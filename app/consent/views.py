@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -18,18 +17,18 @@ from app.access import SIGNED_IN, allow, family_subject_or_404, family_subjects
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
+from app.consent.labels import MEDIA_LABELS
 from app.consent.models import ConsentForm, Decision
 from app.consent.operations import ConsentError, decide
 from app.consent.overview import Matrix, subject_matrix
 from app.consent.queries import active_form, now
-from app.consent.vocabulary import Action, Means, MediaType
+from app.consent.vocabulary import Action, Means
 from app.extensions import db
 from app.release.family import published_for
 from app.school.models import Guardianship, Person
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 
-MEDIA_LABELS = {MediaType.PHOTO: _l("Photos"), MediaType.FILM: _l("Films"), MediaType.AUDIO: _l("Sound recordings")}
 STATUS = {"already_recorded": 409, "not_entitled": 403, "no_active_form": 409}
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.api import is_api_request
 from app.extensions import db
 
 MESSAGES = {
@@ -41,7 +42,7 @@ API_CODES = {
 
 
 def _render(code: int, message: str, details: Any = None) -> Any:
-    if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
+    if is_api_request() or request.accept_mimetypes.best == "application/json":
         body: dict[str, Any] = {"code": API_CODES.get(code, str(code)), "message": message}
         if details:
             body["details"] = details

@@ -9,8 +9,9 @@ from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.consent.vocabulary import MediaType
+from app.db_types import enum_column
 from app.extensions import Model
-from app.school.models import Group, Person, enum_column
+from app.school.models import Group, Person
 from app.timestamps import utcnow
 
 

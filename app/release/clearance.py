@@ -213,7 +213,7 @@ def moment_day() -> date:
 
 
 def _no_consent(name: str, media_type: MediaType, purpose: str, consent: Consent | None) -> str:
-    from app.consent.views import MEDIA_LABELS
+    from app.consent.labels import MEDIA_LABELS
 
     what = str(MEDIA_LABELS[media_type]).lower()
     if consent is None or consent.rule is Rule.NO_DECISION:

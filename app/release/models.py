@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.db_types import enum_column
 from app.extensions import Model
 from app.media.models import MediaItem
-from app.school.models import Person, enum_column
+from app.school.models import Person
 from app.timestamps import utcnow
 
 

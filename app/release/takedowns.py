@@ -18,8 +18,10 @@ from app.consent.models import Decision
 from app.consent.queries import consent_for, now
 from app.extensions import db
 from app.media.models import MediaItem, Tag
+from app.notifications import TAKEDOWN_NOTICE, send_mail
 from app.release.models import Channel, Publication, Quarantine, Takedown, TakedownStatus
 from app.timestamps import utcnow
+from app.urls import absolute_url
 
 PENDING_MAIL = "beeldrecht_takedown_mail"
 
@@ -127,11 +129,9 @@ def _send_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_MAIL, None)
     if not pending:
         return
-    from app.notifications import send_takedown_notice
-
     for (email, locale), count in pending.items():
         try:
-            send_takedown_notice(email, locale, count)
+            send_mail(TAKEDOWN_NOTICE, to=email, locale=locale, count=count, link=absolute_url("release.takedowns"))
         except Exception:  # a mail problem must never undo or hide the takedown itself
             current_app.logger.exception("a takedown notice could not be sent")
 

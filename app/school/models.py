@@ -9,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    Enum,
     ForeignKey,
     String,
     Table,
@@ -17,21 +16,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.db_types import enum_column
 from app.extensions import Model, db
 from app.timestamps import utcnow
-
-
-def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    """A portable enum: lower-case strings with a named CHECK constraint, no native type
-    (native PostgreSQL enums break the downgrade/upgrade round trip)."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class PersonKind(enum.StrEnum):

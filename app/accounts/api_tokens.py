@@ -1,6 +1,5 @@
-"""Personal API tokens: shown once, stored as SHA-256, revocable. Sent as
-``Authorization: Bearer <token>``; the API ignores session cookies entirely, so a browser's
-cookie can never drive it (and it needs no CSRF token)."""
+"""Personal API tokens: shown once, stored as SHA-256, revocable. The API authenticates with
+them (``app.api.auth``); the CLI issues and revokes them."""
 
 from __future__ import annotations
 
@@ -8,8 +7,6 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from flask import g, request
-from flask_login import AnonymousUserMixin
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,17 +57,3 @@ def user_for_token(secret: str) -> User | None:
         return None
     token.last_used_at = utcnow()
     return token.user
-
-
-def authenticate_api_request() -> None:
-    """``before_request`` (ahead of the route rules): on /api/v1 the bearer token alone decides
-    who is asking; a session cookie is ignored."""
-    if request.blueprint != "api":
-        return
-    header = request.headers.get("Authorization", "")
-    user = None
-    if header.startswith("Bearer "):
-        user = user_for_token(header.removeprefix("Bearer ").strip())
-        if user is not None:
-            db.session.commit()  # last_used_at
-    g._login_user = user if user is not None else AnonymousUserMixin()
