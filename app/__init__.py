@@ -129,32 +129,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(consent_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(release_bp)
+    from app.api.setup import register_api
+
     register_api(app)
-
-
-def register_api(app: Flask) -> None:
-    """/api/v1 with its generated OpenAPI document at /api/v1/openapi.json."""
-    from flask_smorest import Api
-
-    from app.api.resources import blp
-    from app.extensions import csrf
-    from app.release import api as _release_api  # noqa: F401  (adds its routes to blp)
-
-    class BeeldrechtApi(Api):  # type: ignore[misc]
-        def _register_error_handlers(self) -> None:
-            """The application's own handlers answer {"error": {"code", "message"}} on /api/v1."""
-
-    app.config.update(
-        API_TITLE="Beeldrecht",
-        API_VERSION="1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api/v1",
-        OPENAPI_JSON_PATH="openapi.json",
-    )
-    api = BeeldrechtApi(app, spec_kwargs={"security": [{"bearer": []}]})
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    csrf.exempt(blp)  # bearer tokens only: the API never reads the session cookie
-    api.register_blueprint(blp)
 
 
 def register_signals() -> None:

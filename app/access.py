@@ -31,6 +31,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 ANONYMOUS = "anonymous"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in account, whatever its roles
 STAFF_ROLES = (Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN)
+# Who exports, records publications and resolves takedowns.
+RELEASERS = (Role.COMMUNICATIONS, Role.ADMIN)
 # Endpoints outside our blueprints that are public by nature.
 PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
 
@@ -79,8 +81,9 @@ def enforce_route_rules() -> Any:
     abort(404)
 
 
-def has_role(user: Any, *roles: Role) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(*roles))
+def current_account() -> User:
+    """The signed-in account of this request (the route rules have made sure there is one)."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def is_school_wide(user: User) -> bool:
@@ -94,6 +97,13 @@ def can_manage_school(user: User) -> bool:
 
 def own_children_ids(user: User) -> Select[tuple[int]]:
     return select(Guardianship.pupil_id).where(Guardianship.guardian_id == user.person_id)
+
+
+def own_children(user: User) -> Select[tuple[Person]]:
+    """The pupils this account's person is a guardian of (none for an account without a person)."""
+    if user.person_id is None:
+        return select(Person).where(false())
+    return select(Person).where(Person.id.in_(own_children_ids(user)))
 
 
 def taught_group_ids(user: User) -> Select[tuple[int]]:
@@ -150,12 +160,6 @@ def person_or_404(user: User, person_id: int) -> Person:
 
 def group_or_404(user: User, group_id: int) -> Group:
     return get_visible_or_404(visible_groups(user), Group, group_id)  # type: ignore[no-any-return]
-
-
-def admin_only_or_404(user: User) -> None:
-    """Object-level guard inside admin operations, in case a route rule was forgotten."""
-    if not can_manage_school(user):
-        abort(404)
 
 
 def family_subjects(user: User) -> Select[tuple[Person]]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+
+from app.api import is_api_request
 
 LOCALE_SESSION_KEY = "locale"
 
@@ -17,7 +19,16 @@ def supported(locale: str | None) -> bool:
 
 
 def select_locale() -> str:
+    """The web: the language chosen in this browser, else the account's, else Dutch. The API (no
+    session): the request's Accept-Language, else the token's account's, else Dutch."""
     if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if is_api_request():
+        asked = request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        if asked:
+            return str(asked)
+        if current_user and current_user.is_authenticated and supported(current_user.locale):
+            return str(current_user.locale)
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get(LOCALE_SESSION_KEY)
     if supported(chosen):

@@ -12,6 +12,7 @@ from app.accounts import passwords
 from app.accounts.models import Role, TokenPurpose, User
 from app.accounts.tokens import TokenError, issue_token, resolve_token
 from app.audit.log import record
+from app.errors import DomainError
 from app.extensions import db
 from app.notifications import INVITATION, PASSWORD_RESET, send_mail
 from app.school.models import Person
@@ -19,8 +20,13 @@ from app.timestamps import utcnow
 from app.urls import absolute_url
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A request that cannot be carried out; the message is shown to the user."""
+
+    default_status = 400
+
+    def __init__(self, message: str, code: str = "account_refused") -> None:
+        super().__init__(code, message)
 
 
 def normalise_email(email: str) -> str:

@@ -12,20 +12,32 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from app.accounts.models import AccountToken, TokenPurpose, User
+from app.errors import DomainError
 from app.extensions import db
 from app.timestamps import utcnow
 
 
-class TokenError(Exception):
+class TokenError(DomainError):
     """A link that cannot be used; ``code`` is ``invalid``, ``expired`` or ``used``."""
 
+    statuses = {"invalid": 404, "expired": 410, "used": 410}
+
     def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+        messages = {
+            "invalid": lambda: _(
+                "This link is not valid. Check that you copied the whole link, or ask the school for a new one."
+            ),
+            "expired": lambda: _(
+                "This link has expired. Ask the school for a new invitation, or request a new password link."
+            ),
+            "used": lambda: _("This link has already been used. Sign in, or request a new password link."),
+        }
+        super().__init__(code, messages[code]())
 
 
 def _serializer(purpose: TokenPurpose) -> URLSafeSerializer:

@@ -44,14 +44,6 @@ from app.school.models import Person
 
 bp = Blueprint("accounts", __name__)
 
-TOKEN_MESSAGES = {
-    "invalid": lambda: _(
-        "This link is not valid. Check that you copied the whole link, or ask the school for a new one."
-    ),
-    "expired": lambda: _("This link has expired. Ask the school for a new invitation, or request a new password link."),
-    "used": lambda: _("This link has already been used. Sign in, or request a new password link."),
-}
-TOKEN_STATUS = {"invalid": 404, "expired": 410, "used": 410}
 
 
 def _safe_next(target: str | None) -> str:
@@ -130,8 +122,8 @@ def forgot_password() -> Any:
     return render_template("accounts/forgot_password.html", form=form), status
 
 
-def _token_problem(code: str) -> tuple[str, int]:
-    return render_template("accounts/link_problem.html", message=TOKEN_MESSAGES[code]()), TOKEN_STATUS[code]
+def _token_problem(problem: TokenError) -> tuple[str, int]:
+    return render_template("accounts/link_problem.html", message=problem.message), problem.status
 
 
 def _open_link(purpose: TokenPurpose, token: str, session_key: str, endpoint: str) -> Any:
@@ -140,7 +132,7 @@ def _open_link(purpose: TokenPurpose, token: str, session_key: str, endpoint: st
     try:
         resolve_token(token, purpose)
     except TokenError as problem:
-        return _token_problem(problem.code)
+        return _token_problem(problem)
     session[session_key] = token
     return redirect(url_for(endpoint))
 
@@ -148,12 +140,12 @@ def _open_link(purpose: TokenPurpose, token: str, session_key: str, endpoint: st
 def _use_link(purpose: TokenPurpose, session_key: str, template: str, complete: Any, done: str) -> Any:
     token = session.get(session_key)
     if not token:
-        return _token_problem("invalid")
+        return _token_problem(TokenError("invalid"))
     try:
         stored = resolve_token(token, purpose)
     except TokenError as problem:
         session.pop(session_key, None)
-        return _token_problem(problem.code)
+        return _token_problem(problem)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -161,7 +153,7 @@ def _use_link(purpose: TokenPurpose, session_key: str, template: str, complete: 
         except TokenError as problem:  # used by a double submit, or expired meanwhile
             db.session.rollback()
             session.pop(session_key, None)
-            return _token_problem(problem.code)
+            return _token_problem(problem)
         except AccountError as problem:
             db.session.rollback()
             form.password.errors.append(str(problem))

@@ -1,20 +1,29 @@
-"""Recording decisions: check who may decide, write the event, audit it; one transaction
-(the caller commits)."""
+"""Recording decisions: check who may decide, write the events, audit them; one transaction
+(the caller commits).
+
+Every way of answering (the parent's form, a one-tap cell, "withdraw everything", a paper form,
+the API, the command line) goes through :func:`decide_answers`, so a "no" means the same thing
+everywhere (``rules.action_for``: a withdrawal after one's own grant, a refusal otherwise).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from blinker import Namespace
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.log import record
-from app.consent.models import Decision
-from app.consent.queries import active_form, latest_events, load_subjects, now
-from app.consent.rules import entitled_deciders
+from app.consent.models import ConsentForm, Decision
+from app.consent.queries import Moment, active_form, latest_events, load_subjects, now
+from app.consent.rules import Event, action_for, entitled_deciders
 from app.consent.vocabulary import Action, Means, MediaType
+from app.errors import DomainError
 from app.extensions import db
 from app.school.models import Person
 
@@ -22,13 +31,42 @@ from app.school.models import Person
 # takedowns there, so a withdrawal and its removal work commit together.
 decision_recorded = Namespace().signal("decision-recorded")
 
+Key = tuple[MediaType, str]
+# Yes (True) or no (False) per (media type, purpose) of the form in force.
+Answers = Mapping[tuple[MediaType | str, str], bool]
 
-class ConsentError(Exception):
+
+class ConsentError(DomainError):
     """A decision that cannot be recorded; ``code`` says why, the message is for people."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    statuses = {"not_entitled": 403, "already_recorded": 409, "no_active_form": 409}
+
+
+def decide_answers(
+    subject: Person,
+    answers: Answers,
+    *,
+    decided_by: Person,
+    recorded_by: User | None,
+    means: Means,
+    decided_at: datetime | None = None,
+) -> list[Decision]:
+    """Record ``decided_by``'s yes/no answers about ``subject`` under the form in force, each as
+    what it means given their own standing decision; answers that change nothing record nothing.
+    Returns the decisions written (in the order of ``answers``)."""
+    moment = now()
+    form = form_in_force(moment)
+    keys = [(_media_on_form(form, media), _purpose_on_form(form, purpose)) for media, purpose in answers]
+    _lock_subject(subject)
+    if decided_by.id not in entitled_deciders(load_subjects([subject.id])[subject.id], moment.day):
+        raise ConsentError("not_entitled", _("You may not decide about this person."))
+    standing = own_decisions(subject, decided_by, keys, moment)
+    made = []
+    for key, yes in zip(keys, answers.values(), strict=True):
+        action = action_for(yes, standing.get(key), moment.day)
+        if action is not None:
+            made.append(_write(subject, key, action, decided_by, recorded_by, means, form, decided_at, moment))
+    return made
 
 
 def decide(
@@ -42,33 +80,136 @@ def decide(
     means: Means,
     decided_at: datetime | None = None,
 ) -> Decision:
-    """Record one decision under the active form, if ``decided_by`` may make it."""
+    """One answer, as a cell or the API gives it: ``grant`` is yes; ``refuse`` and ``withdraw``
+    are no. Repeating the standing answer is refused (``already_recorded``)."""
+    try:
+        yes = Action(action) is Action.GRANT
+    except ValueError:
+        raise ConsentError("unknown_choice", _("This is not a media type or decision the form knows.")) from None
+    made = decide_answers(
+        subject,
+        {(media_type, purpose): yes},
+        decided_by=decided_by,
+        recorded_by=recorded_by,
+        means=means,
+        decided_at=decided_at,
+    )
+    if not made:
+        raise ConsentError("already_recorded", _("This choice was already recorded; nothing has changed."))
+    return made[0]
+
+
+def say_no_to_everything(
+    subject: Person, *, decided_by: Person, recorded_by: User | None, means: Means, undecided_too: bool
+) -> list[Decision]:
+    """ "Withdraw everything": every grant of ``decided_by`` that holds becomes a withdrawal, and
+    with ``undecided_too`` ("say no to everything") every open question a refusal."""
     moment = now()
+    form = form_in_force(moment)
+    keys = [(media, purpose) for media in form.media_types for purpose in form.purposes]
+    if not undecided_too:
+        standing = own_decisions(subject, decided_by, keys, moment)
+        keys = [key for key in keys if action_for(False, standing.get(key), moment.day) is Action.WITHDRAW]
+    made = decide_answers(
+        subject, dict.fromkeys(keys, False), decided_by=decided_by, recorded_by=recorded_by, means=means
+    )
+    if not made:
+        raise ConsentError("already_recorded", _("Nothing to change: there is no consent to withdraw."))
+    return made
+
+
+def record_paper_form(
+    subject: Person, answers: Answers, *, signed_by: Person, signed_on: date, recorded_by: User | None
+) -> list[Decision]:
+    """A signed paper form, entered by an administrator (or from the command line): each event
+    names the signer and who entered it, and is dated noon on the day it was signed (or now, when
+    that is still to come today)."""
+    moment = now()
+    if signed_on > moment.day:
+        raise ConsentError("future_date", _("The date lies in the future."))
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    decided_at = min(datetime.combine(signed_on, time(12), tzinfo=zone), moment.at)
+    return decide_answers(
+        subject, answers, decided_by=signed_by, recorded_by=recorded_by, means=Means.PAPER, decided_at=decided_at
+    )
+
+
+def possible_signers(subject: Person) -> list[Person]:
+    """Who can sign a paper form about ``subject``: for a pupil their guardians with parental
+    authority and the pupil (who signs from 16), for anyone else themself."""
+    from app.school.models import PersonKind
+
+    if subject.kind is not PersonKind.PUPIL:
+        return [subject]
+    return [g.guardian for g in subject.guardianships if g.has_parental_authority] + [subject]
+
+
+def decider_of(user: User) -> Person:
+    """The person an account decides as (a parent's own person record)."""
+    person = db.session.get(Person, user.person_id) if user.person_id is not None else None
+    if person is None:
+        raise ConsentError("not_entitled", _("You may not decide about this person."))
+    return person
+
+
+def form_in_force(moment: Moment) -> ConsentForm:
     form = active_form(moment.day)
     if form is None:
         raise ConsentError("no_active_form", _("There is no consent form in force; the school must publish one first."))
+    return form
+
+
+def own_decisions(subject: Person, decider: Person, keys: list[Key], moment: Moment) -> dict[Key, Event]:
+    """``decider``'s own latest decision about ``subject`` for each key (expired ones included:
+    ``action_for`` knows they no longer hold)."""
+    events = latest_events([subject.id], {m for m, _p in keys}, {p for _m, p in keys}, moment.at)
+    return {
+        (media, purpose): event
+        for (_subject, media, purpose), history in events.items()
+        for event in history
+        if event.decided_by_id == decider.id
+    }
+
+
+def _media_on_form(form: ConsentForm, media_type: MediaType | str) -> MediaType:
     try:
         media = MediaType(media_type)
-        verb = Action(action)
     except ValueError:
         raise ConsentError("unknown_choice", _("This is not a media type or decision the form knows.")) from None
-    if media not in form.media_types or purpose not in form.purposes:
+    if media not in form.media_types:
         raise ConsentError("not_on_form", _("The consent form in force does not ask about this."))
-    # Exports hold FOR SHARE on the tagged people while they check and record (PostgreSQL); this
-    # makes a decision about one of them wait for, or be seen by, that export.
+    return media
+
+
+def _purpose_on_form(form: ConsentForm, purpose: str) -> str:
+    if purpose not in form.purposes:
+        raise ConsentError("not_on_form", _("The consent form in force does not ask about this."))
+    return purpose
+
+
+def _lock_subject(subject: Person) -> None:
+    """Exports hold FOR SHARE on the tagged people while they check and record (PostgreSQL); this
+    makes a decision about one of them wait for, or be seen by, that export."""
     db.session.execute(select(Person.id).where(Person.id == subject.id).with_for_update())
-    subject_rules = load_subjects([subject.id])[subject.id]
-    if decided_by.id not in entitled_deciders(subject_rules, moment.day):
-        raise ConsentError("not_entitled", _("You may not decide about this person."))
-    previous = latest_events([subject.id], [media], [purpose], moment.at).get((subject.id, media, purpose), [])
-    own = next((e for e in previous if e.decided_by_id == decided_by.id and not e.expired_on(moment.day)), None)
-    if own is not None and (own.action is Action.GRANT) == (verb is Action.GRANT):
-        raise ConsentError("already_recorded", _("This choice was already recorded; nothing has changed."))
+
+
+def _write(
+    subject: Person,
+    key: Key,
+    action: Action,
+    decided_by: Person,
+    recorded_by: User | None,
+    means: Means,
+    form: ConsentForm,
+    decided_at: datetime | None,
+    moment: Moment,
+) -> Decision:
+    media, purpose = key
     decision = Decision(
         subject_id=subject.id,
         media_type=media,
         purpose=purpose,
-        action=verb,
+        action=action,
         decided_by_id=decided_by.id,
         recorded_by_id=recorded_by.id if recorded_by else None,
         means=means,
@@ -85,9 +226,9 @@ def decide(
         subject_id=subject.id,
         media_type=media.value,
         purpose=purpose,
-        decision=verb.value,
+        decision=action.value,
         means=means.value,
         form_id=form.id,
     )
-    decision_recorded.send(decision.__class__, decision=decision)
+    decision_recorded.send(Decision, decision=decision)
     return decision

@@ -14,6 +14,10 @@ The rules (``shared/DESIGN.md``, "Consent rules"):
    guardians is reported as a conflict either way.
 5. A decision holds until its form's ``valid_until`` (inclusive) or, without one, until it is
    withdrawn; an expired decision counts as no decision.
+6. An answer means one thing wherever it is given (the parent's form, a one-tap cell, "withdraw
+   everything", a paper form, the API, the command line): "yes" is a grant; "no" after one's own
+   grant that still holds is a withdrawal, "no" otherwise a refusal; repeating one's standing
+   answer records nothing (:func:`action_for`).
 """
 
 from __future__ import annotations
@@ -179,6 +183,18 @@ def effective_consent(
         by_guardians,
         expires_on=_latest_expiry(grants),
     )
+
+
+def action_for(yes: bool, own: Event | None, day: date) -> Action | None:
+    """What a decider's yes or no records, given their own latest decision for that key (rule 6);
+    None when it changes nothing."""
+    holds = own is not None and not own.expired_on(day)
+    granted = holds and own is not None and own.action is Action.GRANT
+    if yes:
+        return None if granted else Action.GRANT
+    if granted:
+        return Action.WITHDRAW
+    return None if holds else Action.REFUSE
 
 
 def _latest_expiry(grants: tuple[Event, ...]) -> date | None:

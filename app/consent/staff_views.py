@@ -3,30 +3,27 @@ list, and an administrator recording a paper form."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from app.access import STAFF_ROLES, allow, group_or_404
+from app.access import STAFF_ROLES, allow, current_account, group_or_404
 from app.accounts.models import Role
 from app.consent.labels import MEDIA_LABELS
-from app.consent.operations import ConsentError, decide
+from app.consent.operations import ConsentError, possible_signers, record_paper_form
 from app.consent.queries import active_form, consent_for, now
 from app.consent.renewal import pupils_needing_a_decision, send_reminders
 from app.consent.rules import State
 from app.consent.views import bp
-from app.consent.vocabulary import Means, MediaType
+from app.consent.vocabulary import MediaType
 from app.extensions import db
-from app.school.models import Person, PersonKind
+from app.school.models import Person
 
 
 def _media_filter() -> MediaType | None:
@@ -37,7 +34,7 @@ def _media_filter() -> MediaType | None:
 @bp.route("/groups/<int:group_id>")
 @allow(*STAFF_ROLES)
 def group_overview(group_id: int) -> Any:
-    group = group_or_404(current_user._get_current_object(), group_id)
+    group = group_or_404(current_account(), group_id)
     form = active_form(now().day)
     media_filter = _media_filter()
     purpose_filter = request.args.get("purpose", "")
@@ -66,7 +63,7 @@ def group_overview(group_id: int) -> Any:
 @allow(*STAFF_ROLES)
 def not_allowed_list(group_id: int) -> Any:
     """One page to print and hang up: who must not be photographed, filmed or recorded, and for what."""
-    group = group_or_404(current_user._get_current_object(), group_id)
+    group = group_or_404(current_account(), group_id)
     form = active_form(now().day)
     media = _media_filter() or MediaType.PHOTO
     rows: list[tuple[Person, list[str], list[str]]] = []
@@ -105,10 +102,7 @@ def record_paper(person_id: int) -> Any:
         flash(_("There is no consent form in force."), "warning")
         return redirect(url_for("school.admin_edit_person", person_id=subject.id))
     locale = str(get_locale())
-    if subject.kind == PersonKind.PUPIL:
-        signers = [g.guardian for g in subject.guardianships if g.has_parental_authority] + [subject]
-    else:
-        signers = [subject]
+    signers = possible_signers(subject)
 
     class Form(PaperForm):
         pass
@@ -134,43 +128,25 @@ def record_paper(person_id: int) -> Any:
     form.decided_by.label.text = _("Signed by")
     form.signed_on.label.text = _("Date on the form")
     if form.validate_on_submit():
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        if form.signed_on.data > now().day:
-            form.signed_on.errors.append(_("The date lies in the future."))
+        signer = next(p for p in signers if p.id == form.decided_by.data)  # the choices validate this
+        answers = {
+            (media, purpose): form[f"{media.value}__{purpose}"].data == "grant"
+            for media in consent_form.media_types
+            for purpose in consent_form.purposes
+            if form[f"{media.value}__{purpose}"].data
+        }
+        try:
+            made = record_paper_form(
+                subject, answers, signed_by=signer, signed_on=form.signed_on.data, recorded_by=current_account()
+            )
+        except ConsentError as problem:
+            db.session.rollback()
+            field = form.signed_on if problem.code == "future_date" else form.decided_by
+            field.errors.append(problem.message)
         else:
-            signer = db.session.get(Person, form.decided_by.data)
-            if signer is None:  # pragma: no cover - the choices validate this
-                abort(400)
-            # Noon on the day it was signed, or now when that is still to come today.
-            decided_at = min(datetime.combine(form.signed_on.data, time(12), tzinfo=zone), now().at)
-            recorded = 0
-            try:
-                for media in consent_form.media_types:
-                    for purpose in consent_form.purposes:
-                        answer = form[f"{media.value}__{purpose}"].data
-                        if answer:
-                            try:
-                                decide(
-                                    subject,
-                                    media,
-                                    purpose,
-                                    answer,
-                                    decided_by=signer,
-                                    recorded_by=current_user._get_current_object(),
-                                    means=Means.PAPER,
-                                    decided_at=decided_at,
-                                )
-                                recorded += 1
-                            except ConsentError as problem:
-                                if problem.code != "already_recorded":
-                                    raise
-            except ConsentError as problem:
-                db.session.rollback()
-                form.decided_by.errors.append(str(problem))
-            else:
-                db.session.commit()
-                flash(_("Paper form recorded: %(n)d answers.", n=recorded), "success")
-                return redirect(url_for("school.admin_edit_person", person_id=subject.id))
+            db.session.commit()
+            flash(_("Paper form recorded: %(n)d answers.", n=len(made)), "success")
+            return redirect(url_for("school.admin_edit_person", person_id=subject.id))
     status = 400 if form.is_submitted() else 200
     return render_template(
         "consent/paper.html", form=form, subject=subject, consent_form=consent_form, locale=locale
@@ -188,7 +164,7 @@ def renewal() -> Any:
     form = active_form(now().day)
     remind = RemindForm()
     if form is not None and remind.validate_on_submit():
-        report = send_reminders(form, now(), by=current_user._get_current_object())
+        report = send_reminders(form, now(), by=current_account())
         db.session.commit()
         flash(
             _(

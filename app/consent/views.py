@@ -10,36 +10,28 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from app.access import SIGNED_IN, allow, family_subject_or_404, family_subjects
-from app.accounts.models import User
-from app.audit.log import record
+from app.access import SIGNED_IN, allow, current_account, family_subject_or_404
+from app.consent.family_data import export_family_data
 from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
 from app.consent.labels import MEDIA_LABELS
 from app.consent.models import ConsentForm, Decision
-from app.consent.operations import ConsentError, decide
+from app.consent.operations import ConsentError, decide, decide_answers, decider_of, say_no_to_everything
 from app.consent.overview import Matrix, subject_matrix
 from app.consent.queries import active_form, now
 from app.consent.vocabulary import Action, Means
 from app.extensions import db
 from app.release.family import published_for
-from app.school.models import Guardianship, Person
+from app.school.models import Person
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
-
-STATUS = {"already_recorded": 409, "not_entitled": 403, "no_active_form": 409}
-
-
-def _viewer() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = None) -> Any:
     if matrix is None:
         form = active_form(now().day)
-        matrix = subject_matrix(subject, form, _viewer().person_id, now()) if form else None
+        matrix = subject_matrix(subject, form, current_account().person_id, now()) if form else None
     return render_template(
         "consent/subject.html",
         subject=subject,
@@ -55,21 +47,13 @@ def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = 
 @bp.route("/<int:person_id>")
 @allow(SIGNED_IN)
 def subject(person_id: int) -> Any:
-    person = family_subject_or_404(_viewer(), person_id)
+    person = family_subject_or_404(current_account(), person_id)
     form = active_form(now().day)
-    matrix = subject_matrix(person, form, _viewer().person_id, now()) if form else None
+    matrix = subject_matrix(person, form, current_account().person_id, now()) if form else None
     first_visit = matrix is not None and matrix.can_decide and matrix.undecided == len(matrix.cells)
     if first_visit and request.args.get("overview") is None:
         return redirect(url_for("consent.answer_form", person_id=person.id))  # a first visit: the form first
     return _render_subject(person, matrix=matrix)
-
-
-def _decide(subject: Person, media: str, purpose: str, action: str) -> Decision:
-    viewer = _viewer()
-    decider = db.session.get(Person, viewer.person_id) if viewer.person_id else None
-    if decider is None:
-        raise ConsentError("not_entitled", _("You may not decide about this person."))
-    return decide(subject, media, purpose, action, decided_by=decider, recorded_by=viewer, means=Means.WEB)
 
 
 def _removal_notice(decisions: list[Decision]) -> None:
@@ -92,23 +76,32 @@ def _removal_notice(decisions: list[Decision]) -> None:
 @bp.route("/<int:person_id>/decide", methods=["POST"])
 @allow(SIGNED_IN)
 def decide_cell(person_id: int) -> Any:
-    subject = family_subject_or_404(_viewer(), person_id)
+    """One tap on a cell: yes, or no (a withdrawal when it takes back one's own grant)."""
+    subject = family_subject_or_404(current_account(), person_id)
     form = DecideForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        decision = _decide(subject, form.media_type.data, form.purpose.data, form.decision.data)
+        decision = decide(
+            subject,
+            form.media_type.data or "",
+            form.purpose.data or "",
+            form.decision.data or "",
+            decided_by=decider_of(current_account()),
+            recorded_by=current_account(),
+            means=Means.WEB,
+        )
     except ConsentError as problem:
         db.session.rollback()
-        flash(str(problem), "warning" if problem.code == "already_recorded" else "danger")
-        return _render_subject(subject, STATUS.get(problem.code, 422))
+        flash(problem.message, "warning" if problem.code == "already_recorded" else "danger")
+        return _render_subject(subject, problem.status)
     db.session.commit()
     messages = {
-        "grant": _("Saved: you gave consent."),
-        "refuse": _("Saved: you refused consent."),
-        "withdraw": _("Saved: you withdrew consent. It applies to everything published from now on."),
+        Action.GRANT: _("Saved: you gave consent."),
+        Action.REFUSE: _("Saved: you refused consent."),
+        Action.WITHDRAW: _("Saved: you withdrew consent. It applies to everything published from now on."),
     }
-    flash(messages[form.decision.data], "success")
+    flash(messages[decision.action], "success")
     _removal_notice([decision])
     return redirect(
         url_for("consent.subject", person_id=subject.id, _anchor=f"{form.media_type.data}-{form.purpose.data}")
@@ -118,30 +111,26 @@ def decide_cell(person_id: int) -> Any:
 @bp.route("/<int:person_id>/all", methods=["POST"])
 @allow(SIGNED_IN)
 def decide_all(person_id: int) -> Any:
-    """Refuse everything not yet decided and withdraw everything granted, in one action."""
-    subject = family_subject_or_404(_viewer(), person_id)
+    """ "Withdraw all consent" (every grant withdrawn) or "say no to everything" (open questions
+    refused too), in one action."""
+    subject = family_subject_or_404(current_account(), person_id)
     form = DecideAllForm()
     if not form.validate_on_submit() or form.decision.data not in {"refuse_all", "withdraw_all"}:
         abort(400)
-    consent_form = active_form(now().day)
-    if consent_form is None:
-        abort(409)
-    matrix = subject_matrix(subject, consent_form, _viewer().person_id, now())
-    if not matrix.can_decide:
-        flash(_("You may not decide about this person."), "danger")
-        return _render_subject(subject, 403)
-    made: list[Decision] = []
-    for cell in matrix.cells:
-        if cell.my_choice == "granted":
-            made.append(_decide(subject, cell.media_type, cell.purpose, Action.WITHDRAW))
-        elif cell.my_choice == "none" and form.decision.data == "refuse_all":
-            made.append(_decide(subject, cell.media_type, cell.purpose, Action.REFUSE))
-    changed = len(made)
-    if not changed:
-        flash(_("Nothing to change: there is no consent to withdraw."), "info")
-        return _render_subject(subject, 409)
+    try:
+        made = say_no_to_everything(
+            subject,
+            decided_by=decider_of(current_account()),
+            recorded_by=current_account(),
+            means=Means.WEB,
+            undecided_too=form.decision.data == "refuse_all",
+        )
+    except ConsentError as problem:
+        db.session.rollback()
+        flash(problem.message, "info" if problem.code == "already_recorded" else "danger")
+        return _render_subject(subject, problem.status)
     db.session.commit()
-    flash(_("Saved: %(n)d choices changed to no.", n=changed), "success")
+    flash(_("Saved: %(n)d choices changed to no.", n=len(made)), "success")
     _removal_notice(made)
     return redirect(url_for("consent.subject", person_id=subject.id))
 
@@ -150,12 +139,12 @@ def decide_all(person_id: int) -> Any:
 @allow(SIGNED_IN)
 def answer_form(person_id: int) -> Any:
     """The guided first visit: the form's text, then every question answered yes or no."""
-    subject = family_subject_or_404(_viewer(), person_id)
+    subject = family_subject_or_404(current_account(), person_id)
     consent_form = active_form(now().day)
     if consent_form is None:
         return _render_subject(subject, 409)
     locale = str(get_locale())
-    matrix = subject_matrix(subject, consent_form, _viewer().person_id, now())
+    matrix = subject_matrix(subject, consent_form, current_account().person_id, now())
     if not matrix.can_decide:
         abort(404)
     questions = [
@@ -173,17 +162,13 @@ def answer_form(person_id: int) -> Any:
         )
     )
     if form.validate_on_submit():
-        changed = 0
-        for media, purpose, _label in questions:
-            answer = form[f"{media}__{purpose}"].data
-            before = current[f"{media}__{purpose}"]
-            if (answer == "grant") == (before == "granted") and before != "none":
-                continue
-            action = answer if not (answer == "refuse" and before == "granted") else "withdraw"
-            _decide(subject, media, purpose, action)
-            changed += 1
+        answers = {(media, purpose): form[f"{media}__{purpose}"].data == "grant" for media, purpose, _ in questions}
+        made = decide_answers(
+            subject, answers, decided_by=decider_of(current_account()), recorded_by=current_account(), means=Means.WEB
+        )
         db.session.commit()
-        flash(_("Thank you. Your answers are saved (%(n)d changed).", n=changed), "success")
+        flash(_("Thank you. Your answers are saved (%(n)d changed).", n=len(made)), "success")
+        _removal_notice(made)
         return redirect(url_for("consent.subject", person_id=subject.id))
     status = 400 if form.is_submitted() else 200
     return render_template(
@@ -199,7 +184,7 @@ def answer_form(person_id: int) -> Any:
 @bp.route("/<int:person_id>/history")
 @allow(SIGNED_IN)
 def history(person_id: int) -> str:
-    subject = family_subject_or_404(_viewer(), person_id)
+    subject = family_subject_or_404(current_account(), person_id)
     decisions = db.session.scalars(
         select(Decision)
         .where(Decision.subject_id == subject.id)
@@ -227,56 +212,7 @@ def show_form(form_id: int) -> str:
 @allow(SIGNED_IN)
 def export_family() -> Response:
     """Everything held about the signed-in person and the children they are guardian of."""
-    viewer = _viewer()
-    people = db.session.scalars(family_subjects(viewer)).all()
-    ids = [p.id for p in people]
-    decisions = db.session.scalars(
-        select(Decision).where(or_(Decision.subject_id.in_(ids), Decision.decided_by_id.in_(ids))).order_by(Decision.id)
-    ).all()
-    links = db.session.scalars(select(Guardianship).where(Guardianship.pupil_id.in_(ids))).all()
-    data = {
-        "account": {"email": viewer.email, "roles": sorted(r.value for r in viewer.roles), "locale": viewer.locale},
-        "people": [
-            {
-                "id": p.id,
-                "kind": p.kind.value,
-                "first_name": p.first_name,
-                "last_name": p.last_name,
-                "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
-                "email": p.email,
-                "external_id": p.external_id,
-                "groups": [
-                    {"name": g.name, "location": g.location.name, "school_year": g.school_year.name}
-                    for g in p.pupil_groups
-                ],
-            }
-            for p in people
-        ],
-        "guardians": [
-            {
-                "pupil_id": g.pupil_id,
-                "guardian_id": g.guardian_id,
-                "guardian_name": g.guardian.full_name,
-                "has_parental_authority": g.has_parental_authority,
-            }
-            for g in links
-        ],
-        "decisions": [
-            {
-                "id": d.id,
-                "subject_id": d.subject_id,
-                "media_type": d.media_type.value,
-                "purpose": d.purpose,
-                "decision": d.action.value,
-                "decided_by_id": d.decided_by_id,
-                "means": d.means.value,
-                "form": f"{d.form.form_key} v{d.form.version}",
-                "decided_at": d.decided_at.isoformat(),
-            }
-            for d in decisions
-        ],
-    }
-    record("data.exported", target=viewer, people=len(people), decisions=len(decisions))
+    data = export_family_data(current_account())
     db.session.commit()
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),

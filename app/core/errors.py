@@ -1,15 +1,19 @@
-"""Error pages in the application's style, and JSON errors for the API."""
+"""The one place that turns an error into an answer: an error page in the application's style on
+the web, the JSON error body on the API. A ``DomainError`` no view handled answers with its own
+status and message, on both."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.api import is_api_request
+from app.api.errors import error_response
+from app.errors import DomainError
 from app.extensions import db
 
 MESSAGES = {
@@ -41,16 +45,27 @@ API_CODES = {
 }
 
 
+def _wants_json() -> bool:
+    return is_api_request() or request.accept_mimetypes.best == "application/json"
+
+
 def _render(code: int, message: str, details: Any = None) -> Any:
-    if is_api_request() or request.accept_mimetypes.best == "application/json":
-        body: dict[str, Any] = {"code": API_CODES.get(code, str(code)), "message": message}
-        if details:
-            body["details"] = details
-        return jsonify({"error": body}), code
+    if _wants_json():
+        return error_response(code, API_CODES.get(code, str(code)), message, details=details or None)
     return render_template("errors/error.html", code=code, message=message), code
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Any:
+        if error.keep_changes:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        if _wants_json():
+            return error_response(error.status, error.code, error.message, **error.details())
+        return render_template("errors/error.html", code=error.status, message=error.message), error.status
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         return _render(400, _("This form has expired or was sent from elsewhere. Reload the page and try again."))

@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app.access import ANONYMOUS, SIGNED_IN, allow, visible_groups
+from app.access import ANONYMOUS, SIGNED_IN, allow, current_account, own_children, visible_groups
 from app.accounts.models import Role
 from app.extensions import db
-from app.school.models import Group, Guardianship, Person, SchoolYear
+from app.school.models import Group, Person, SchoolYear
 
 bp = Blueprint("core", __name__)
 
@@ -26,17 +26,10 @@ def index() -> Response:
 @bp.route("/home")
 @allow(SIGNED_IN)
 def home() -> str:
-    user = current_user._get_current_object()
+    user = current_account()
     children: list[Person] = []
-    if user.has_role(Role.PARENT) and user.person_id is not None:
-        children = list(
-            db.session.scalars(
-                select(Person)
-                .join(Guardianship, Guardianship.pupil_id == Person.id)
-                .where(Guardianship.guardian_id == user.person_id)
-                .order_by(Person.first_name)
-            )
-        )
+    if user.has_role(Role.PARENT):
+        children = list(db.session.scalars(own_children(user).order_by(Person.first_name)))
     groups: list[Group] = []
     if user.has_role(Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN):
         groups = list(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
+from app.errors import DomainError
 from app.extensions import db
 from app.media import faces, photos, recordings
 from app.media.models import Album, Face, MediaItem
@@ -27,11 +28,10 @@ from app.media.storage import LocalStorage, derivative_key, original_key
 CHUNK = 1024 * 1024
 
 
-class MediaRejected(Exception):
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+class MediaRejected(DomainError):
+    """An upload that is not taken in; the status depends on why (415, 413, 400, 422)."""
+
+    statuses = {"unsupported": 415, "too_large": 413, "empty": 400}
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Ingested:
     created: bool
 
 
-UPLOAD_ENDPOINTS = frozenset({"media.upload", "api.post_media"})
+UPLOAD_ENDPOINTS = frozenset({"media.upload", "media_api.post_media"})
 
 
 def raise_upload_limit() -> None:
@@ -79,16 +79,15 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
                                 "This is not a file Beeldrecht accepts. Send photos (JPEG, PNG, WebP, HEIC), "
                                 "films (MP4, MOV, WebM) or sound (M4A, MP3, WAV, OGG)."
                             ),
-                            415,
                         )
                 size += len(chunk)
                 if size > _limit(kind.media_type):
                     limit = _limit(kind.media_type) // 2**20
-                    raise MediaRejected("too_large", _("The file is larger than %(n)d MB.", n=limit), 413)
+                    raise MediaRejected("too_large", _("The file is larger than %(n)d MB.", n=limit))
                 digest.update(chunk)
                 temporary.write(chunk)
         if kind is None:
-            raise MediaRejected("empty", _("The file is empty."), 400)
+            raise MediaRejected("empty", _("The file is empty."))
         sha256 = digest.hexdigest()
         existing = db.session.scalar(select(MediaItem).where(MediaItem.sha256 == sha256))
         if existing is not None:

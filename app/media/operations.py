@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
+from app.errors import DomainError
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import Album, DismissReason, Face, FaceStatus, MediaItem, Tag
@@ -53,10 +54,10 @@ def expired_media(today: date, years: int) -> list[MediaItem]:
     return list(db.session.scalars(select(MediaItem).where(MediaItem.uploaded_at < cutoff).order_by(MediaItem.id)))
 
 
-class TaggingError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+class TaggingError(DomainError):
+    """Tags, boxes or faces that cannot be saved; a face already given to someone conflicts (409)."""
+
+    statuses = {"face_tagged": 409}
 
 
 @dataclass(frozen=True)

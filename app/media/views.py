@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
@@ -18,7 +17,16 @@ from wtforms import DateField, MultipleFileField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from app.access import STAFF_ROLES, allow, group_or_404, media_or_404, visible_groups, visible_media, visible_persons
+from app.access import (
+    STAFF_ROLES,
+    allow,
+    current_account,
+    group_or_404,
+    media_or_404,
+    visible_groups,
+    visible_media,
+    visible_persons,
+)
 from app.accounts.models import Role
 from app.consent.vocabulary import MediaType
 from app.extensions import db
@@ -52,12 +60,8 @@ class UploadForm(FlaskForm):
     files = MultipleFileField(_l("Photos, films or sound recordings"))
 
 
-def _user() -> Any:
-    return current_user._get_current_object()
-
-
 def _groups() -> list[Group]:
-    return list(db.session.scalars(visible_groups(_user()).order_by(Group.name)))
+    return list(db.session.scalars(visible_groups(current_account()).order_by(Group.name)))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -78,7 +82,7 @@ def upload() -> Any:
                 }
             ), 400
         return render_template("media/upload.html", form=form), 400 if form.is_submitted() else 200
-    group = group_or_404(_user(), form.group_id.data)
+    group = group_or_404(current_account(), form.group_id.data)
     album = album_for(group, form.album_title.data, form.album_date.data)
     db.session.commit()
     results: list[dict[str, Any]] = []
@@ -86,7 +90,7 @@ def upload() -> Any:
         name = storage_file.filename or "?"
         try:
             ingested = ingest_upload(
-                storage_file.stream, album=db.session.get_one(Album, album.id), uploaded_by=_user()
+                storage_file.stream, album=db.session.get_one(Album, album.id), uploaded_by=current_account()
             )
         except MediaRejected as problem:
             db.session.rollback()
@@ -105,7 +109,7 @@ def upload() -> Any:
 @bp.route("/")
 @allow(*STAFF_ROLES)
 def library() -> str:
-    query = visible_media(_user()).order_by(MediaItem.uploaded_at.desc(), MediaItem.id.desc())
+    query = visible_media(current_account()).order_by(MediaItem.uploaded_at.desc(), MediaItem.id.desc())
     group_id = request.args.get("group", type=int)
     if group_id:
         query = query.where(MediaItem.group_id == group_id)
@@ -130,8 +134,8 @@ def library() -> str:
     if faces:
         open_face = select(Face.media_id).where(Face.person_id.is_(None), Face.dismissed_reason.is_(None))
         query = query.where(MediaItem.id.in_(open_face))
+    from app.release.channels import channels
     from app.release.clearance import clear
-    from app.release.views import channels
 
     enabled = channels()
     cleared_for = next((c for c in enabled if c.key == request.args.get("cleared")), None)
@@ -164,7 +168,7 @@ def library() -> str:
         cleared=cleared_for.key if cleared_for else "",
         badges=badges,
         export_form=ExportForm(),
-        can_export=_user().has_role(Role.COMMUNICATIONS, Role.ADMIN),
+        can_export=current_account().has_role(Role.COMMUNICATIONS, Role.ADMIN),
         blurring=current_app.config["BLURRED_EXPORTS"],
     )
 
@@ -186,7 +190,7 @@ def _circle(item: MediaItem) -> Select[tuple[Person]]:
     volunteers, within what the tagger may see."""
     pupils = select(group_pupil.c.person_id).where(group_pupil.c.group_id == item.group_id)
     guardians = select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(pupils))
-    return visible_persons(_user()).where(
+    return visible_persons(current_account()).where(
         or_(
             Person.id.in_(pupils),
             Person.id.in_(guardians),
@@ -242,7 +246,7 @@ def _tag_specs(item: MediaItem) -> list[TagSpec]:
 
 def _publications(item: MediaItem) -> list[Any]:
     """Where the item was posted (communications and administrators only)."""
-    if not _user().has_role(Role.COMMUNICATIONS, Role.ADMIN):
+    if not current_account().has_role(Role.COMMUNICATIONS, Role.ADMIN):
         return []
     from app.release.models import Publication
 
@@ -271,11 +275,11 @@ def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, 
 @bp.route("/<int:item_id>", methods=["GET", "POST"])
 @allow(*STAFF_ROLES)
 def show(item_id: int) -> Any:
-    item = media_or_404(_user(), item_id)
+    item = media_or_404(current_account(), item_id)
     form = TagForm()
     if form.validate_on_submit():
         try:
-            set_tags(item, _tag_specs(item), complete=bool(request.form.get("complete")), by=_user())
+            set_tags(item, _tag_specs(item), complete=bool(request.form.get("complete")), by=current_account())
         except TaggingError as problem:
             db.session.rollback()
             flash(str(problem), "danger")
@@ -298,7 +302,7 @@ def _next_to_tag(item: MediaItem) -> int | None:
     """The next item of the same album that still needs work (tags not attested, or a face to
     resolve), after this one, else from the start of the album."""
     open_face = select(Face.media_id).where(Face.person_id.is_(None), Face.dismissed_reason.is_(None))
-    needs_work = visible_media(_user()).where(
+    needs_work = visible_media(current_account()).where(
         MediaItem.album_id == item.album_id,
         MediaItem.id != item.id,
         or_(MediaItem.tags_complete.is_(False), MediaItem.id.in_(open_face)),
@@ -311,7 +315,7 @@ def _next_to_tag(item: MediaItem) -> int | None:
 @allow(*STAFF_ROLES)
 def people(item_id: int) -> Response:
     """The picker's search: names only, within the item's group's circle."""
-    item = media_or_404(_user(), item_id)
+    item = media_or_404(current_account(), item_id)
     query = request.args.get("q", "").strip()[:60]
     found = _search(item, query) if len(query) >= 2 else []
     kinds = {
@@ -327,7 +331,7 @@ def people(item_id: int) -> Response:
 @allow(*STAFF_ROLES)
 def face(item_id: int, face_id: int) -> Any:
     """Dismiss a detected face with a reason, or undo that."""
-    item = media_or_404(_user(), item_id)
+    item = media_or_404(current_account(), item_id)
     found = next((f for f in item.faces if f.id == face_id), None)
     if found is None:
         abort(404)
@@ -337,9 +341,9 @@ def face(item_id: int, face_id: int) -> Any:
     action = request.form.get("action", "")
     try:
         if action == "reopen":
-            reopen_face(found, by=_user())
+            reopen_face(found, by=current_account())
         elif action in {r.value for r in DismissReason}:
-            dismiss_face(found, DismissReason(action), by=_user())
+            dismiss_face(found, DismissReason(action), by=current_account())
         else:
             flash(_("Choose why this face needs no tag."), "danger")
             return _item_page(item, TagForm(), 400)
@@ -355,7 +359,7 @@ def face(item_id: int, face_id: int) -> Any:
 @allow(*STAFF_ROLES)
 def face_picture(item_id: int, face_id: int) -> Response:
     """A small crop around a detected face, for the list of faces to resolve."""
-    item = media_or_404(_user(), item_id)
+    item = media_or_404(current_account(), item_id)
     found = next((f for f in item.faces if f.id == face_id), None)
     if found is None:
         abort(404)
@@ -372,7 +376,7 @@ face_picture.talisman_view_options = {"content_security_policy": "sandbox"}  # t
 @allow(*STAFF_ROLES)
 def playback(item_id: int) -> Response:
     """The tag-free copy of a film or recording, with Range support so players can seek."""
-    item: MediaItem = media_or_404(_user(), item_id)
+    item: MediaItem = media_or_404(current_account(), item_id)
     if not item.playback_name:
         abort(404)
     extension = item.playback_name.rsplit(".", 1)[1]
@@ -404,7 +408,7 @@ def _picture(data: bytes, name: str) -> Response:
 def derivative(item_id: int, variant: str) -> Response:
     """A derivative, only through this view: fixed type, no sniffing, sandboxed, never cached
     by shared caches. Originals are never served."""
-    item: MediaItem = media_or_404(_user(), item_id)
+    item: MediaItem = media_or_404(current_account(), item_id)
     if item.media_type is MediaType.AUDIO:
         abort(404)  # sound has no pictures
     handle = media_storage().open(derivative_key(item.sha256, DERIVATIVES[variant]))
@@ -432,10 +436,10 @@ class DeleteForm(FlaskForm):
 @bp.route("/<int:item_id>/delete", methods=["POST"])
 @allow(Role.ADMIN)
 def delete(item_id: int) -> Any:
-    item = media_or_404(_user(), item_id)
+    item = media_or_404(current_account(), item_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    keys = delete_media(item, by=_user(), reason="admin")
+    keys = delete_media(item, by=current_account(), reason="admin")
     db.session.commit()
     remove_files(keys)
     flash(_("The item and its files are deleted."), "success")

@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Response, current_app, send_file
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from app.access import visible_media
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
+from app.errors import DomainError
 from app.extensions import db
 from app.media import photos
 from app.media.ingest import media_storage
@@ -35,17 +37,27 @@ MAX_ITEMS = 500
 PHOTO_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
 
 
-class ExportError(Exception):
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+class ExportError(DomainError):
+    """An export, publication or incident that cannot be recorded as asked."""
+
+    statuses = {"unknown_channel": 404, "unknown_item": 404, "blurring_off": 403}
 
 
-class ExportBlocked(Exception):
+class ExportBlocked(DomainError):
+    """The gate refused: every blocker of every item, nothing released. The refused attempt's
+    audit row is kept (``keep_changes``)."""
+
+    default_status = 409
+    keep_changes = True
+
     def __init__(self, blockers: list[Blocker]) -> None:
-        super().__init__("export_blocked")
+        super().__init__(
+            "export_blocked", _("Not everyone shown or heard may appear on this channel; nothing was released.")
+        )
         self.blockers = blockers
+
+    def details(self) -> dict[str, Any]:
+        return {"blockers": [b.as_dict() for b in self.blockers]}
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ def channel_or_error(key: str) -> Channel:
         raise ExportError("no_channel", _("Choose a channel."))
     channel = db.session.scalar(select(Channel).where(Channel.key == key))
     if channel is None:
-        raise ExportError("unknown_channel", _("There is no channel called “%(key)s”.", key=key[:40]), 404)
+        raise ExportError("unknown_channel", _("There is no channel called “%(key)s”.", key=key[:40]))
     if not channel.enabled:
         raise ExportError("channel_disabled", _("The channel %(name)s is switched off.", name=channel.name))
     return channel
@@ -76,12 +88,12 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
     if len(media_ids) > MAX_ITEMS:
         raise ExportError("too_many_items", _("Export at most %(n)d items at a time.", n=MAX_ITEMS))
     if blurred and not current_app.config["BLURRED_EXPORTS"]:
-        raise ExportError("blurring_off", _("This school does not allow blurred exports."), 403)
+        raise ExportError("blurring_off", _("This school does not allow blurred exports."))
     found = set(
         db.session.scalars(visible_media(by).with_only_columns(MediaItem.id).where(MediaItem.id.in_(media_ids)))
     )
     if set(media_ids) - found:
-        raise ExportError("unknown_item", _("One of the items does not exist (any more)."), 404)
+        raise ExportError("unknown_item", _("One of the items does not exist (any more)."))
     answers = clear(media_ids, channel, lock=True)
     plans = {mid: _plan(answers[mid], blurred) for mid in media_ids}
     blockers = [b for mid in media_ids for b in plans[mid].blockers]
@@ -177,9 +189,14 @@ def bundle_key(export: Export) -> str:
     return f"exports/{export.bundle_token[:2]}/{export.bundle_token}/bundle.zip"
 
 
-class BundleFailed(Exception):
+class BundleFailed(DomainError):
     """An original could not be read back (damaged or missing storage): the export stands, the
     bundle is tried again on the next download."""
+
+    default_status = 409
+
+    def __init__(self) -> None:
+        super().__init__("bundle_failed", _("The files of this export could not be made; ask an administrator."))
 
 
 def ensure_bundle(export: Export) -> str:

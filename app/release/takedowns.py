@@ -16,6 +16,7 @@ from app.accounts.models import Role, User, UserRole
 from app.audit.log import record
 from app.consent.models import Decision
 from app.consent.queries import consent_for, now
+from app.errors import DomainError
 from app.extensions import db
 from app.media.models import MediaItem, Tag
 from app.notifications import TAKEDOWN_NOTICE, send_mail
@@ -26,11 +27,11 @@ from app.urls import absolute_url
 PENDING_MAIL = "beeldrecht_takedown_mail"
 
 
-class TakedownError(Exception):
-    def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+class TakedownError(DomainError):
+    """A removal that cannot be marked done; resolving twice conflicts."""
+
+    default_status = 409
+    statuses = {"note_required": 422}
 
 
 def on_decision(sender: Any, decision: Decision, **_extra: Any) -> None:
@@ -111,7 +112,7 @@ def resolve(takedown: Takedown, note: str, *, by: User) -> None:
         raise TakedownError("already_resolved", _("This removal was already marked as done."))
     note = note.strip()
     if not note:
-        raise TakedownError("note_required", _("Say in a note what was done (for example: post deleted)."), 422)
+        raise TakedownError("note_required", _("Say in a note what was done (for example: post deleted)."))
     takedown.status, takedown.resolved_at, takedown.resolved_by_id, takedown.note = (
         TakedownStatus.RESOLVED,
         utcnow(),

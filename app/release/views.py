@@ -9,18 +9,18 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
-from app.access import allow, visible_persons
+from app.access import RELEASERS, allow, current_account, visible_persons
 from app.accounts.models import Role
 from app.consent.vocabulary import PURPOSES
 from app.extensions import db
 from app.media.models import MediaItem
+from app.release.channels import channels, save_channel
 from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, ensure_bundle, export_media
 from app.release.models import Channel, Export, Incident, Measure, Publication, Takedown, TakedownStatus
 from app.release.publications import record_publication, register_incident
@@ -29,7 +29,6 @@ from app.school.models import Person
 from app.timestamps import school_today, utcnow
 
 bp = Blueprint("release", __name__, url_prefix="/release")
-RELEASERS = (Role.COMMUNICATIONS, Role.ADMIN)
 MEASURES = {
     Measure.NONE_YET: _l("No measure yet"),
     Measure.CONVERSATION: _l("A conversation"),
@@ -41,17 +40,6 @@ MEASURES = {
     Measure.REMOVAL_FROM_SCHOOL: _l("Removal from school (pupil)"),
     Measure.POLICE_REPORT: _l("A report to the police"),
 }
-
-
-def _user() -> Any:
-    return current_user._get_current_object()
-
-
-def channels(enabled_only: bool = True) -> list[Channel]:
-    query = select(Channel).order_by(Channel.id)
-    if enabled_only:
-        query = query.where(Channel.enabled.is_(True))
-    return list(db.session.scalars(query))
 
 
 class ExportForm(FlaskForm):
@@ -70,7 +58,7 @@ def export() -> Any:
     key = request.form.get("channel", "")
     blurred = request.form.get("blurred") == "1"
     try:
-        made = export_media(key, ids, by=_user(), blurred=blurred)
+        made = export_media(key, ids, by=current_account(), blurred=blurred)
     except ExportBlocked as blocked:
         db.session.commit()  # the refused attempt stays in the audit log
         items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(ids)))}
@@ -113,7 +101,11 @@ def show_export(export_id: int) -> Any:
         if form.validate():
             try:
                 record_publication(
-                    made, form.media_id.data or 0, form.url.data or "", by=_user(), published_on=form.published_on.data
+                    made,
+                    form.media_id.data or 0,
+                    form.url.data or "",
+                    by=current_account(),
+                    published_on=form.published_on.data,
                 )
             except ExportError as problem:
                 db.session.rollback()
@@ -195,7 +187,7 @@ def resolve_takedown(takedown_id: int) -> Any:
         flash(_("Say in a note what was done (for example: post deleted)."), "danger")
         return _takedowns_page("open", 422)
     try:
-        resolve(takedown, form.note.data or "", by=_user())
+        resolve(takedown, form.note.data or "", by=current_account())
     except TakedownError as problem:
         db.session.rollback()
         flash(str(problem), "warning")
@@ -221,7 +213,7 @@ def incidents() -> Any:
     form = IncidentForm()
     form.measure.choices = [SelectChoice(m.value, str(label)) for m, label in MEASURES.items()]
     people = db.session.scalars(
-        visible_persons(_user()).order_by(Person.last_name, Person.first_name).limit(2000)
+        visible_persons(current_account()).order_by(Person.last_name, Person.first_name).limit(2000)
     ).all()
     form.people.choices = [SelectChoice(p.id, p.full_name) for p in people]
     status = 200
@@ -237,7 +229,7 @@ def incidents() -> Any:
                     measure=Measure(form.measure.data),
                     notes=form.notes.data,
                     open_takedown=form.open_takedown.data,
-                    by=_user(),
+                    by=current_account(),
                 )
             except ExportError as problem:
                 db.session.rollback()
@@ -279,20 +271,23 @@ def channel_admin(channel_id: int | None = None) -> Any:
     form.purpose.choices = [SelectChoice(p, p) for p in PURPOSES]
     status = 200
     if form.is_submitted():
-        taken = db.session.scalar(select(Channel).where(Channel.key == form.key.data))
-        if form.validate() and (taken is None or taken is editing):
-            from app.audit.log import record
-
-            channel = editing or Channel()
-            channel.key, channel.name, channel.purpose = form.key.data, form.name.data, form.purpose.data
-            channel.export_side, channel.enabled = form.export_side.data, form.enabled.data
-            db.session.add(channel)
-            db.session.flush()
-            record("release.channel_saved", target=channel, key=channel.key, enabled=channel.enabled)
-            db.session.commit()
-            flash(_("Channel saved."), "success")
-            return redirect(url_for("release.channel_admin"))
-        if taken is not None and taken is not editing:
-            form.key.errors = [*form.key.errors, _("Another channel has this key.")]
+        if form.validate():
+            try:
+                save_channel(
+                    editing,
+                    key=form.key.data or "",
+                    name=form.name.data or "",
+                    purpose=form.purpose.data or "",
+                    export_side=form.export_side.data,
+                    enabled=bool(form.enabled.data),
+                    by=current_account(),
+                )
+            except ExportError as problem:
+                db.session.rollback()
+                form.key.errors = [*form.key.errors, problem.message]
+            else:
+                db.session.commit()
+                flash(_("Channel saved."), "success")
+                return redirect(url_for("release.channel_admin"))
         status = 422
     return render_template("release/channels.html", form=form, channels=channels(False), editing=editing), status

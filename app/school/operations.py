@@ -14,15 +14,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.audit.log import record
+from app.errors import DomainError
 from app.extensions import db
 from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear
 
 
-class SchoolError(Exception):
-    """A change that breaks a rule of the school's records; the message is for the user."""
+class SchoolError(DomainError):
+    """A change that breaks a rule of the school's records; the message is for the user, shown at
+    ``field`` of the form."""
+
+    default_status = 400
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__("invalid_record", message)
         self.field = field
 
 

@@ -1,0 +1,77 @@
+"""/api/v1 endpoints of media: upload, an item, its tags and the dismissal of a detected face,
+thin over the same operations as the library's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from app.access import STAFF_ROLES, allow, current_account, group_or_404, media_or_404
+from app.api import API_PREFIX
+from app.consent.queries import now
+from app.errors import NotFound
+from app.extensions import db
+from app.media.ingest import MediaRejected, ingest_upload
+from app.media.models import DismissReason, MediaItem
+from app.media.operations import TagSpec, album_for, dismiss_face, set_tags
+from app.media.schemas import DismissSchema, MediaFormSchema, MediaSchema, TagsInSchema
+
+blp = Blueprint("media_api", __name__, url_prefix=API_PREFIX, description="Media: upload, tags and faces.")
+
+
+@blp.route("/media", methods=["POST"])
+@blp.arguments(MediaFormSchema, location="form")
+@blp.response(201, MediaSchema)
+@blp.alt_response(200, schema=MediaSchema, description="The same bytes were uploaded before: the existing item.")
+@allow(*STAFF_ROLES)
+def post_media(form: dict[str, Any]) -> tuple[MediaItem, int]:
+    """Upload one file (multipart ``file``) into a group's album."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise MediaRejected("invalid_input", _("Send the file as the multipart field 'file'."))
+    group = group_or_404(current_account(), form["group_id"])
+    album = album_for(group, form["album"], form["taken_on"] or now().day)
+    ingested = ingest_upload(upload.stream, album=album, uploaded_by=current_account())
+    db.session.commit()
+    return ingested.item, 201 if ingested.created else 200
+
+
+@blp.route("/media/<int:item_id>")
+@blp.response(200, MediaSchema)
+@allow(*STAFF_ROLES)
+def get_media(item_id: int) -> MediaItem:
+    return media_or_404(current_account(), item_id)  # type: ignore[no-any-return]
+
+
+@blp.route("/media/<int:item_id>/tags", methods=["PUT"])
+@blp.arguments(TagsInSchema)
+@blp.response(200, MediaSchema)
+@allow(*STAFF_ROLES)
+def put_tags(body: dict[str, Any], item_id: int) -> MediaItem:
+    """Replace who is shown or heard, and whether that list is complete (the attestation)."""
+    item: MediaItem = media_or_404(current_account(), item_id)
+    specs = [
+        TagSpec(t["person_id"], t["box"], tuple(([t["face_id"]] if t["face_id"] else []) + t["face_ids"]))
+        for t in body["tags"]
+    ]
+    set_tags(item, specs, complete=body["complete"], by=current_account())
+    db.session.commit()
+    return item
+
+
+@blp.route("/media/<int:item_id>/faces/<int:face_id>/dismiss", methods=["POST"])
+@blp.arguments(DismissSchema)
+@blp.response(200, MediaSchema)
+@allow(*STAFF_ROLES)
+def post_dismiss_face(body: dict[str, Any], item_id: int, face_id: int) -> MediaItem:
+    """Resolve a detected face without a tag: ``not_a_face`` or ``not_recognisable``."""
+    item: MediaItem = media_or_404(current_account(), item_id)
+    face = next((f for f in item.faces if f.id == face_id), None)
+    if face is None:
+        raise NotFound("not_found", _("This item has no such face."))
+    dismiss_face(face, DismissReason(body["reason"]), by=current_account())
+    db.session.commit()
+    return item

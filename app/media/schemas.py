@@ -1,0 +1,78 @@
+"""What the API says about a media item (shared by the upload, the item and the tagging endpoints)."""
+
+from __future__ import annotations
+
+from flask import url_for
+from marshmallow import Schema, fields, validate
+
+from app.consent.vocabulary import MediaType
+from app.media.models import DismissReason, MediaItem
+
+
+def _derivative_url(item: MediaItem, variant: str, *, of: MediaType) -> str | None:
+    return url_for("media.derivative", item_id=item.id, variant=variant) if item.media_type is of else None
+
+
+class MediaFormSchema(Schema):
+    group_id = fields.Integer(required=True)
+    album = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    taken_on = fields.Date(load_default=None, metadata={"description": "album date; default today"})
+
+
+class MediaSchema(Schema):
+    id = fields.Integer()
+    media_type = fields.Function(lambda m: m.media_type.value)
+    sha256 = fields.String()
+    size_bytes = fields.Integer()
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    duration_seconds = fields.Float(allow_none=True)
+    group_id = fields.Integer()
+    album = fields.Function(
+        lambda m: {"id": m.album_id, "title": m.album.title, "taken_on": m.album.taken_on.isoformat()}
+    )
+    thumbnail_url = fields.Function(
+        lambda m: (
+            None if m.media_type is MediaType.AUDIO else url_for("media.derivative", item_id=m.id, variant="thumbnail")
+        )
+    )
+    display_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.PHOTO))
+    poster_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.FILM))
+    playback_url = fields.Function(
+        lambda m: url_for("media.playback", item_id=m.id) if m.playback_name else None,
+        metadata={"description": "the tag-free copy of a film or sound recording, for playing"},
+    )
+    tags = fields.Function(lambda m: [{"person_id": t.person_id, "box": t.box} for t in m.tags])
+    tags_complete = fields.Boolean()
+    faces = fields.Function(
+        lambda m: [
+            {
+                "id": f.id,
+                "box": f.box,
+                "status": f.status.value,
+                "frame_ms": f.frame_ms,
+                "person_id": f.person_id,
+                "dismissed_reason": f.dismissed_reason.value if f.dismissed_reason else None,
+            }
+            for f in m.faces
+        ],
+        metadata={"description": "detected faces (boxes only); status open, tagged or dismissed"},
+    )
+
+
+class TagInSchema(Schema):
+    person_id = fields.Integer(required=True)
+    box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
+    face_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "the detected face"})
+    face_ids = fields.List(
+        fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
+    )
+
+
+class TagsInSchema(Schema):
+    tags = fields.List(fields.Nested(TagInSchema), required=True)
+    complete = fields.Boolean(required=True)
+
+
+class DismissSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf([r.value for r in DismissReason]))

@@ -1,0 +1,84 @@
+"""What the API takes and says about channels, clearance, exports, publications and takedowns."""
+
+from __future__ import annotations
+
+from flask import url_for
+from marshmallow import Schema, fields, validate
+
+from app.release.models import TakedownStatus
+
+
+class ChannelSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    purpose = fields.String()
+    export_side = fields.Integer(allow_none=True, metadata={"description": "longest side in pixels; null: full size"})
+    enabled = fields.Boolean()
+
+
+class BlockerSchema(Schema):
+    code = fields.String(metadata={"description": "tags_incomplete, face_unresolved, no_consent or quarantined"})
+    person_id = fields.Integer(allow_none=True)
+    message = fields.String()
+
+
+class ClearanceSchema(Schema):
+    channel = fields.String()
+    cleared = fields.Boolean()
+    blockers = fields.List(fields.Nested(BlockerSchema))
+
+
+class ClearanceQuerySchema(Schema):
+    channel = fields.String(required=True)
+
+
+class ExportInSchema(Schema):
+    channel = fields.String(required=True)
+    media_ids = fields.List(fields.Integer(), required=True)
+    blurred = fields.Boolean(load_default=False, metadata={"description": "only where the school allows it"})
+
+
+class ExportOutSchema(Schema):
+    id = fields.Integer()
+    channel = fields.String(attribute="channel.key")
+    download_url = fields.Function(lambda e: url_for("release_api.get_export_download", export_id=e.id))
+    media_ids = fields.Function(lambda e: [entry.media_id for entry in e.items])
+    blurred = fields.Boolean()
+
+
+class PublicationInSchema(Schema):
+    export_id = fields.Integer(required=True)
+    media_id = fields.Integer(required=True)
+    url = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    published_on = fields.Date(load_default=None)
+
+
+class PublicationSchema(Schema):
+    id = fields.Integer()
+    export_id = fields.Integer()
+    media_id = fields.Integer(allow_none=True)
+    channel = fields.String(attribute="channel.key")
+    url = fields.String()
+    published_on = fields.Date()
+
+
+class TakedownSchema(Schema):
+    id = fields.Integer()
+    status = fields.Function(lambda t: t.status.value)
+    url = fields.String()
+    channel = fields.Function(lambda t: t.publication.channel.key if t.publication else t.incident.channel)
+    media_id = fields.Function(lambda t: t.publication.media_id if t.publication else None)
+    person_id = fields.Integer(allow_none=True)
+    incident_id = fields.Integer(allow_none=True)
+    opened_at = fields.DateTime()
+    due_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class TakedownQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in TakedownStatus]))
+
+
+class ResolveSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(max=2000))
