@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -36,7 +37,53 @@ def sync_command(directory: Path | None) -> None:
     click.echo(f"{len(report.published)} published, {len(report.unchanged)} unchanged.")
 
 
-consent_cli = AppGroup("consent", help="Consent: reminders.")
+consent_cli = AppGroup("consent", help="Consent: paper forms and reminders.")
+
+
+def _answer(text: str) -> tuple[tuple[str, str], bool]:
+    """``photo:website=yes`` -> ((photo, website), True)."""
+    key, _sep, value = text.partition("=")
+    media, _colon, purpose = key.partition(":")
+    if not (media and purpose) or value.lower() not in {"yes", "no", "ja", "nee"}:
+        raise click.BadParameter(f"{text!r}: write MEDIA:PURPOSE=yes or MEDIA:PURPOSE=no, e.g. photo:website=no")
+    return (media, purpose), value.lower() in {"yes", "ja"}
+
+
+@consent_cli.command("record")
+@click.argument("subject_id", type=int)
+@click.argument("answers", nargs=-1, required=True)
+@click.option("--signed-by", "signer_id", type=int, required=True, help="Person id of who signed the form.")
+@click.option("--signed-on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Date on the form (YYYY-MM-DD).")
+@click.option("--recorded-by", "recorder", required=True, help="Email of the administrator entering it.")
+def record_command(subject_id: int, answers: tuple[str, ...], signer_id: int, signed_on: Any, recorder: str) -> None:
+    """Enter a signed paper form about SUBJECT_ID: ANSWERS such as photo:website=yes film:social_media=no.
+
+    The same rules as the web's paper form: a "no" to a consent the signer gave is recorded as a
+    withdrawal, an answer that changes nothing is skipped."""
+    from flask_babel import force_locale
+
+    from app.accounts.models import Role
+    from app.accounts.operations import find_user_by_email
+    from app.consent.operations import ConsentError, record_paper_form
+    from app.school.models import Person
+
+    subject, signer = db.session.get(Person, subject_id), db.session.get(Person, signer_id)
+    if subject is None or signer is None:
+        raise click.ClickException(f"There is no person with id {subject_id if subject is None else signer_id}.")
+    admin = find_user_by_email(recorder)
+    if admin is None or not admin.active or not admin.has_role(Role.ADMIN):
+        raise click.ClickException(f"{recorder} is not an active administrator account.")
+    parsed = dict(_answer(text) for text in answers)
+    try:
+        with force_locale("en"):
+            made = record_paper_form(subject, parsed, signed_by=signer, signed_on=signed_on.date(), recorded_by=admin)
+    except ConsentError as problem:
+        db.session.rollback()
+        raise click.ClickException(f"{problem.message} ({problem.code})") from None
+    db.session.commit()
+    for decision in made:
+        click.echo(f"{decision.media_type.value}:{decision.purpose}: {decision.action.value} (decision {decision.id})")
+    click.echo(f"Paper form recorded: {len(made)} answers ({len(parsed) - len(made)} unchanged).")
 
 
 @consent_cli.command("remind")
