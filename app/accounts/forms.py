@@ -14,11 +14,11 @@ from wtforms import (
     SelectMultipleField,
     SubmitField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import Role
+from app.core.forms import Choice, SelectChoice
 
 ROLE_LABELS = {
     Role.PARENT: _l("Parent or guardian"),
@@ -34,11 +34,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _role_choices() -> list[SelectChoice]:
+def _role_choices() -> list[Choice]:
     return [SelectChoice(role.value, str(label)) for role, label in ROLE_LABELS.items()]
 
 
-def _language_choices() -> list[SelectChoice]:
+def _language_choices() -> list[Choice]:
     return [SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()]
 
 

@@ -22,7 +22,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from app.access import ANONYMOUS, SIGNED_IN, allow
+from app.access import ANONYMOUS, SIGNED_IN, allow, current_account
 from app.accounts import devices, operations, sessions
 from app.accounts.forms import (
     ChangePasswordForm,
@@ -38,12 +38,12 @@ from app.accounts.forms import (
 from app.accounts.models import Role, TokenPurpose, User, UserRole
 from app.accounts.operations import AccountError
 from app.accounts.tokens import TokenError, resolve_token
+from app.core.forms import add_error
 from app.extensions import db, limiter
 from app.i18n import LOCALE_SESSION_KEY
 from app.school.models import Person
 
 bp = Blueprint("accounts", __name__)
-
 
 
 def _safe_next(target: str | None) -> str:
@@ -98,7 +98,7 @@ def sign_out() -> Response:
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
-    operations.sign_out(current_user._get_current_object())
+    operations.sign_out(current_account())
     db.session.commit()
     sessions.end_session()
     flash(_("You are signed out."), "info")
@@ -156,7 +156,7 @@ def _use_link(purpose: TokenPurpose, session_key: str, template: str, complete: 
             return _token_problem(problem)
         except AccountError as problem:
             db.session.rollback()
-            form.password.errors.append(str(problem))
+            add_error(form.password, str(problem))
             return render_template(template, form=form, email=stored.user.email), 400
         db.session.commit()
         session.pop(session_key, None)
@@ -206,14 +206,14 @@ def reset_password() -> Any:
 @bp.route("/account", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def account() -> Any:
-    user: User = current_user._get_current_object()
+    user: User = current_account()
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             operations.change_password(user, form.current.data or "", form.password.data or "")
         except AccountError as problem:
             db.session.rollback()
-            form.password.errors.append(str(problem))
+            add_error(form.password, str(problem))
             return render_template("accounts/account.html", form=form, user=user), 400
         db.session.commit()
         sessions.start_session(user)  # the old sessions ended; keep this one
@@ -244,7 +244,7 @@ def _person_or_error(form: Any) -> tuple[Person | None, bool]:
         return None, True
     person = db.session.get(Person, form.person_id.data)
     if person is None:
-        form.person_id.errors.append(_("There is no person with this number."))
+        add_error(form.person_id, _("There is no person with this number."))
         return None, False
     return person, True
 
@@ -287,12 +287,12 @@ def invite_user() -> Any:
                     form.email.data or "",
                     {Role(r) for r in form.roles.data or []},
                     person=person,
-                    invited_by=current_user._get_current_object(),
+                    invited_by=current_account(),
                     locale=form.locale.data,
                 )
             except AccountError as problem:
                 db.session.rollback()
-                form.email.errors.append(str(problem))
+                add_error(form.email, str(problem))
             else:
                 db.session.commit()
                 flash(_("Invitation sent to %(email)s.", email=invitation.user.email), "success")
@@ -319,11 +319,11 @@ def edit_user(user_id: int) -> Any:
                     roles={Role(r) for r in form.roles.data or []},
                     active=bool(form.active.data),
                     person=person,
-                    by=current_user._get_current_object(),
+                    by=current_account(),
                 )
             except AccountError as problem:
                 db.session.rollback()
-                form.roles.errors.append(str(problem))
+                add_error(form.roles, str(problem))
             else:
                 db.session.commit()
                 flash(_("Account saved."), "success")
@@ -339,7 +339,7 @@ def resend_invitation(user_id: int) -> Response:
     if not ResendInvitationForm().validate_on_submit():
         abort(400)
     try:
-        operations.invite(user.email, set(user.roles) or {Role.PARENT}, invited_by=current_user._get_current_object())
+        operations.invite(user.email, set(user.roles) or {Role.PARENT}, invited_by=current_account())
     except AccountError as problem:
         db.session.rollback()
         flash(str(problem), "danger")

@@ -11,7 +11,7 @@ from app.api.errors import ErrorSchema
 from app.extensions import csrf
 
 
-class BeeldrechtApi(Api):  # type: ignore[misc]
+class BeeldrechtApi(Api):
     ERROR_SCHEMA = ErrorSchema  # the documented error responses show our body
 
     def _register_error_handlers(self) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
+
+from app.core.forms import SelectChoice
 
 
 class DecideForm(FlaskForm):

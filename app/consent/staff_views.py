@@ -10,18 +10,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from app.access import STAFF_ROLES, allow, current_account, group_or_404
 from app.accounts.models import Role
 from app.consent.labels import MEDIA_LABELS
-from app.consent.operations import ConsentError, possible_signers, record_paper_form
+from app.consent.operations import Answers, ConsentError, possible_signers, record_paper_form
 from app.consent.queries import active_form, consent_for, now
 from app.consent.renewal import pupils_needing_a_decision, send_reminders
 from app.consent.rules import State
 from app.consent.views import bp
 from app.consent.vocabulary import MediaType
+from app.core.forms import SelectChoice, add_error, required
 from app.extensions import db
 from app.school.models import Person
 
@@ -129,7 +129,7 @@ def record_paper(person_id: int) -> Any:
     form.signed_on.label.text = _("Date on the form")
     if form.validate_on_submit():
         signer = next(p for p in signers if p.id == form.decided_by.data)  # the choices validate this
-        answers = {
+        answers: Answers = {
             (media, purpose): form[f"{media.value}__{purpose}"].data == "grant"
             for media in consent_form.media_types
             for purpose in consent_form.purposes
@@ -137,12 +137,12 @@ def record_paper(person_id: int) -> Any:
         }
         try:
             made = record_paper_form(
-                subject, answers, signed_by=signer, signed_on=form.signed_on.data, recorded_by=current_account()
+                subject, answers, signed_by=signer, signed_on=required(form.signed_on), recorded_by=current_account()
             )
         except ConsentError as problem:
             db.session.rollback()
             field = form.signed_on if problem.code == "future_date" else form.decided_by
-            field.errors.append(problem.message)
+            add_error(field, problem.message)
         else:
             db.session.commit()
             flash(_("Paper form recorded: %(n)d answers.", n=len(made)), "success")

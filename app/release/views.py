@@ -12,12 +12,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.access import RELEASERS, allow, current_account, visible_persons
 from app.accounts.models import Role
 from app.consent.vocabulary import PURPOSES
+from app.core.forms import SelectChoice
 from app.extensions import db
 from app.media.models import MediaItem
 from app.release.channels import channels, save_channel

@@ -11,12 +11,11 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, or_, select
-from wtforms.fields.choices import SelectChoice
 
-from app.access import allow
+from app.access import allow, current_account
 from app.accounts.models import Role, User
+from app.core.forms import Choice, SelectChoice, add_error, required
 from app.extensions import db
 from app.school import operations
 from app.school.blueprint import bp
@@ -58,12 +57,12 @@ def _handle(form: Any, template: str, save: Callable[[], Any], done: Callable[[A
     return render_template(template, form=form, **context), status
 
 
-def _year_choices() -> list[SelectChoice]:
+def _year_choices() -> list[Choice]:
     years = db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc()))
     return [SelectChoice(y.id, y.name) for y in years]
 
 
-def _location_choices() -> list[SelectChoice]:
+def _location_choices() -> list[Choice]:
     return [SelectChoice(loc.id, loc.name) for loc in db.session.scalars(select(Location).order_by(Location.name))]
 
 
@@ -86,7 +85,7 @@ def admin_edit_location(location_id: int | None = None) -> Any:
     return _handle(
         form,
         "school/admin/location_form.html",
-        lambda: operations.save_location(location, name=form.name.data, address=form.address.data),
+        lambda: operations.save_location(location, name=required(form.name), address=form.address.data),
         lambda saved: url_for("school.admin_locations"),
         location=location,
     )
@@ -112,7 +111,7 @@ def admin_edit_year(year_id: int | None = None) -> Any:
         form,
         "school/admin/year_form.html",
         lambda: operations.save_year(
-            year, name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data
+            year, name=required(form.name), starts_on=required(form.starts_on), ends_on=required(form.ends_on)
         ),
         lambda saved: url_for("school.admin_years"),
         year=year,
@@ -161,7 +160,9 @@ def admin_edit_group(group_id: int | None = None) -> Any:
         if location is None or year is None:  # pragma: no cover - the choices validate this
             abort(400)
         teachers = [p for p in staff if p.id in set(form.teacher_ids.data or [])]
-        return operations.save_group(group, name=form.name.data, location=location, school_year=year, teachers=teachers)
+        return operations.save_group(
+            group, name=required(form.name), location=location, school_year=year, teachers=teachers
+        )
 
     return _handle(
         form,
@@ -204,7 +205,7 @@ def admin_persons() -> str:
     )
 
 
-def _group_choices() -> list[SelectChoice]:
+def _group_choices() -> list[Choice]:
     groups = db.session.scalars(
         select(Group).join(Group.school_year).join(Group.location).order_by(SchoolYear.starts_on.desc(), Group.name)
     )
@@ -291,14 +292,14 @@ def admin_add_guardian(person_id: int) -> Any:
         try:
             operations.add_guardian(
                 pupil,
-                email=form.email.data,
+                email=required(form.email),
                 first_name=form.first_name.data,
                 last_name=form.last_name.data,
                 has_parental_authority=bool(form.has_parental_authority.data),
             )
         except SchoolError as problem:
             db.session.rollback()
-            getattr(form, problem.field or "email").errors.append(str(problem))
+            add_error(getattr(form, problem.field or "email"), str(problem))
         else:
             db.session.commit()
             flash(_("Guardian added."), "success")
@@ -340,10 +341,10 @@ def admin_erase_person(person_id: int) -> Any:
     form = EraseForm()
     if form.validate_on_submit():
         try:
-            erase_person(person, by=current_user._get_current_object(), reason=form.reason.data)
+            erase_person(person, by=current_account(), reason=required(form.reason))
         except ValueError:
             db.session.rollback()
-            form.reason.errors.append(_("You cannot erase your own record."))
+            add_error(form.reason, _("You cannot erase your own record."))
         else:
             db.session.commit()
             flash(_("The person is erased. Only a tombstone with the reason remains."), "success")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.forms import MultiCheckboxField
+from app.core.forms import Choice, SelectChoice
 from app.school.models import PersonKind
 
 KIND_LABELS = {
@@ -19,7 +19,7 @@ KIND_LABELS = {
 }
 
 
-def kind_choices() -> list[SelectChoice]:
+def kind_choices() -> list[Choice]:
     return [SelectChoice(kind.value, str(label)) for kind, label in KIND_LABELS.items()]
 
 
