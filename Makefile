@@ -48,6 +48,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/import_5000.py

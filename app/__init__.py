@@ -108,8 +108,8 @@ def register_models() -> None:
     from app.audit import models as _audit  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
     from app.media import models as _media  # noqa: F401
+    from app.privacy import erasure as _erasure  # noqa: F401
     from app.release import models as _release  # noqa: F401
-    from app.school import erasure as _erasure  # noqa: F401
     from app.school import models as _school  # noqa: F401
 
 

@@ -23,8 +23,8 @@ from flask_login import current_user
 from sqlalchemy import Select, false, or_, select
 
 from app.accounts.models import Role, User
-from app.api import is_api_request
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
+from app.urls import is_api_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,10 +89,6 @@ def current_account() -> User:
 def is_school_wide(user: User) -> bool:
     """Communications staff and administrators see every group and person."""
     return user.has_role(Role.COMMUNICATIONS, Role.ADMIN)
-
-
-def can_manage_school(user: User) -> bool:
-    return user.has_role(Role.ADMIN)
 
 
 def own_children_ids(user: User) -> Select[tuple[int]]:

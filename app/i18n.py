@@ -9,7 +9,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from app.api import is_api_request
+from app.urls import is_api_request
 
 LOCALE_SESSION_KEY = "locale"
 

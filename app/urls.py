@@ -1,10 +1,13 @@
-"""Absolute links for mail and the terminal, where there is no request to take the host from."""
+"""Where things are: the API's address prefix, and absolute links for mail and the terminal (where
+there is no request to take the host from)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
+
+API_PREFIX = "/api/v1"
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -14,3 +17,8 @@ def absolute_url(endpoint: str, **values: Any) -> str:
         return base + str(url_for(endpoint, **values))
     with current_app.test_request_context():
         return base + str(url_for(endpoint, **values))
+
+
+def is_api_request() -> bool:
+    """Is the current request one for the JSON API (bearer tokens, JSON errors, Accept-Language)?"""
+    return has_request_context() and (request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"))

@@ -11,14 +11,12 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.models import Role
-from app.core.forms import Choice, SelectChoice
+from app.core.forms import Choice, MultiCheckboxField, SelectChoice
 
 ROLE_LABELS = {
     Role.PARENT: _l("Parent or guardian"),
@@ -27,11 +25,6 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
 }
 LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _role_choices() -> list[Choice]:

@@ -71,10 +71,6 @@ class User(UserMixin, Model):
         # The session version travels in the id, so raising it signs out every session.
         return f"{self.id}:{self.session_version}"
 
-    @property
-    def display_name(self) -> str:
-        return self.person.full_name if self.person else self.email
-
 
 class UserRole(Model):
     __tablename__ = "user_role"

@@ -135,13 +135,18 @@ def invite(
     return Invitation(user=user, link=link, created=created)
 
 
-def accept_invitation(signed: str, password: str) -> User:
-    token = resolve_token(signed, TokenPurpose.INVITATION, for_update=True)
+def _set_password_with_link(signed: str, purpose: TokenPurpose, password: str, audit_action: str) -> User:
+    """Use a one-time link (locked against a double submit) to set the account's password."""
+    token = resolve_token(signed, purpose, for_update=True)
     user = token.user
     set_password(user, password)
     token.used_at = utcnow()
-    record("account.invitation_accepted", target=user, actor_id=user.id)
+    record(audit_action, target=user, actor_id=user.id)
     return user
+
+
+def accept_invitation(signed: str, password: str) -> User:
+    return _set_password_with_link(signed, TokenPurpose.INVITATION, password, "account.invitation_accepted")
 
 
 def request_password_reset(email: str) -> None:
@@ -159,12 +164,7 @@ def request_password_reset(email: str) -> None:
 
 
 def reset_password(signed: str, password: str) -> User:
-    token = resolve_token(signed, TokenPurpose.PASSWORD_RESET, for_update=True)
-    user = token.user
-    set_password(user, password)
-    token.used_at = utcnow()
-    record("account.password_reset", target=user, actor_id=user.id)
-    return user
+    return _set_password_with_link(signed, TokenPurpose.PASSWORD_RESET, password, "account.password_reset")
 
 
 def update_account(user: User, *, roles: set[Role], active: bool, person: Person | None, by: User) -> None:

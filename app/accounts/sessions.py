@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from app.accounts.models import User
-from app.api import is_api_request
 from app.extensions import db
 from app.timestamps import utcnow
+from app.urls import is_api_request
 
 SIGNED_IN_AT = "signed_in_at"
 

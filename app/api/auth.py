@@ -7,8 +7,8 @@ from flask import g, request
 from flask_login import AnonymousUserMixin
 
 from app.accounts.api_tokens import user_for_token
-from app.api import is_api_request
 from app.extensions import db
+from app.urls import is_api_request
 
 
 def authenticate_api_request() -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.api import API_PREFIX
 from app.api.errors import ErrorSchema
 from app.extensions import csrf
+from app.urls import API_PREFIX
 
 
 class BeeldrechtApi(Api):

@@ -10,13 +10,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.access import SIGNED_IN, allow, current_account, family_subjects, person_or_404
-from app.api import API_PREFIX
 from app.consent.models import Decision
 from app.consent.operations import ConsentError, decide, decider_of
 from app.consent.queries import active_form, consent_for, now
 from app.consent.vocabulary import PURPOSES, Action, Means, MediaType
 from app.extensions import db
 from app.school.models import Person
+from app.urls import API_PREFIX
 
 blp = Blueprint("consent_api", __name__, url_prefix=API_PREFIX, description="Consent: purposes, states, decisions.")
 

@@ -152,27 +152,10 @@ def effective_consent(
 
     if not by_guardians:
         (event,) = current.values()
-        granted = event.action is Action.GRANT
-        return Consent(
-            State.GRANTED if granted else State.REFUSED,
-            Rule.OWN_DECISION,
-            (event,),
-            deciders,
-            by_guardians,
-            expires_on=event.valid_until if granted else None,
-        )
+        return _one_decision_counts(event, Rule.OWN_DECISION, deciders, by_guardians, conflict=False)
     if policy is GuardianPolicy.LATEST_WINS:
         event = max(current.values(), key=lambda e: e.order)
-        granted = event.action is Action.GRANT
-        return Consent(
-            State.GRANTED if granted else State.REFUSED,
-            Rule.LATEST_GUARDIAN_DECISION,
-            (event,),
-            deciders,
-            by_guardians,
-            expires_on=event.valid_until if granted else None,
-            conflict=conflict,
-        )
+        return _one_decision_counts(event, Rule.LATEST_GUARDIAN_DECISION, deciders, by_guardians, conflict=conflict)
     if refusals:
         return Consent(State.REFUSED, Rule.GUARDIAN_REFUSAL_BLOCKS, refusals, deciders, by_guardians, conflict=conflict)
     return Consent(
@@ -182,6 +165,22 @@ def effective_consent(
         deciders,
         by_guardians,
         expires_on=_latest_expiry(grants),
+    )
+
+
+def _one_decision_counts(
+    event: Event, rule: Rule, deciders: frozenset[int], by_guardians: bool, *, conflict: bool
+) -> Consent:
+    """The answer when a single decision decides (one's own, or the latest guardian's)."""
+    granted = event.action is Action.GRANT
+    return Consent(
+        State.GRANTED if granted else State.REFUSED,
+        rule,
+        (event,),
+        deciders,
+        by_guardians,
+        expires_on=event.valid_until if granted else None,
+        conflict=conflict,
     )
 
 

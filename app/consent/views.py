@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.access import SIGNED_IN, allow, current_account, family_subject_or_404
-from app.consent.family_data import export_family_data
 from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
 from app.consent.labels import MEDIA_LABELS
 from app.consent.models import ConsentForm, Decision
@@ -22,6 +21,7 @@ from app.consent.overview import Matrix, subject_matrix
 from app.consent.queries import active_form, now
 from app.consent.vocabulary import Action, Means
 from app.extensions import db
+from app.privacy.family_data import export_family_data
 from app.release.family import published_for
 from app.school.models import Person
 

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.api import is_api_request
 from app.api.errors import error_response
 from app.errors import DomainError
 from app.extensions import db
+from app.urls import is_api_request
 
 MESSAGES = {
     400: lambda: _("The request could not be handled. Check the form and try again."),

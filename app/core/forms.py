@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
-from wtforms import Field
+from wtforms import Field, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 if TYPE_CHECKING:
     # WTForms 3.2's own option type (plain tuples are deprecated); types-WTForms does not know it yet.
@@ -39,3 +40,11 @@ def required(field: _Filled[T]) -> T:
 def add_error(field: Field, message: str) -> None:
     """Show ``message`` at ``field`` when the form is rendered again (an operation refused it)."""
     field.errors = [*field.errors, message]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (roles, teachers), easier on a phone than
+    a multi-select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

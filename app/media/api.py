@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.access import STAFF_ROLES, allow, current_account, group_or_404, media_or_404
-from app.api import API_PREFIX
 from app.consent.queries import now
 from app.errors import NotFound
 from app.extensions import db
@@ -18,6 +17,7 @@ from app.media.ingest import MediaRejected, ingest_upload
 from app.media.models import DismissReason, MediaItem
 from app.media.operations import TagSpec, album_for, dismiss_face, set_tags
 from app.media.schemas import DismissSchema, MediaFormSchema, MediaSchema, TagsInSchema
+from app.urls import API_PREFIX
 
 blp = Blueprint("media_api", __name__, url_prefix=API_PREFIX, description="Media: upload, tags and faces.")
 

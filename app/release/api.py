@@ -12,7 +12,6 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.access import RELEASERS, STAFF_ROLES, allow, current_account, media_or_404
-from app.api import API_PREFIX
 from app.errors import NotFound
 from app.extensions import db
 from app.release.clearance import clear
@@ -32,6 +31,7 @@ from app.release.schemas import (
     TakedownSchema,
 )
 from app.release.takedowns import resolve
+from app.urls import API_PREFIX
 
 blp = Blueprint(
     "release_api", __name__, url_prefix=API_PREFIX, description="Release: channels, clearance, exports, takedowns."

@@ -17,16 +17,17 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from app.access import RELEASERS, allow, current_account, visible_persons
 from app.accounts.models import Role
 from app.consent.vocabulary import PURPOSES
-from app.core.forms import SelectChoice
+from app.core.forms import SelectChoice, required
+from app.core.submit import save_or_flash
 from app.extensions import db
 from app.media.models import MediaItem
 from app.release.channels import channels, save_channel
 from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, ensure_bundle, export_media
 from app.release.models import Channel, Export, Incident, Measure, Publication, Takedown, TakedownStatus
 from app.release.publications import record_publication, register_incident
-from app.release.takedowns import TakedownError, resolve
+from app.release.takedowns import resolve
 from app.school.models import Person
-from app.timestamps import school_today, utcnow
+from app.timestamps import utcnow
 
 bp = Blueprint("release", __name__, url_prefix="/release")
 MEASURES = {
@@ -99,22 +100,20 @@ def show_export(export_id: int) -> Any:
     status = 200
     if form.is_submitted():
         if form.validate():
-            try:
-                record_publication(
+            outcome = save_or_flash(
+                lambda: record_publication(
                     made,
                     form.media_id.data or 0,
-                    form.url.data or "",
+                    required(form.url),
                     by=current_account(),
                     published_on=form.published_on.data,
-                )
-            except ExportError as problem:
-                db.session.rollback()
-                flash(str(problem), "danger")
-                status = problem.status
-            else:
-                db.session.commit()
-                flash(_("Publication recorded."), "success")
-                return redirect(url_for("release.show_export", export_id=made.id))
+                ),
+                success=_("Publication recorded."),
+                then=url_for("release.show_export", export_id=made.id),
+            )
+            if not isinstance(outcome, int):
+                return outcome
+            status = outcome
         else:
             flash(_("Give the full web address of the post, starting with https://."), "danger")
             status = 422
@@ -186,15 +185,13 @@ def resolve_takedown(takedown_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Say in a note what was done (for example: post deleted)."), "danger")
         return _takedowns_page("open", 422)
-    try:
-        resolve(takedown, form.note.data or "", by=current_account())
-    except TakedownError as problem:
-        db.session.rollback()
-        flash(str(problem), "warning")
-        return _takedowns_page("open", problem.status)
-    db.session.commit()
-    flash(_("Removal marked as done."), "success")
-    return redirect(url_for("release.takedowns"))
+    outcome = save_or_flash(
+        lambda: resolve(takedown, form.note.data or "", by=current_account()),
+        success=_("Removal marked as done."),
+        then=url_for("release.takedowns"),
+        refused="warning",
+    )
+    return _takedowns_page("open", outcome) if isinstance(outcome, int) else outcome
 
 
 class IncidentForm(FlaskForm):
@@ -220,25 +217,23 @@ def incidents() -> Any:
     if form.is_submitted():
         if form.validate():
             chosen = [p for p in people if p.id in set(form.people.data or [])]
-            try:
-                register_incident(
-                    occurred_on=form.occurred_on.data or school_today(),
-                    channel=form.channel.data or "",
+            outcome = save_or_flash(
+                lambda: register_incident(
+                    occurred_on=required(form.occurred_on),
+                    channel=required(form.channel),
                     url=form.url.data or None,
                     people=chosen,
                     measure=Measure(form.measure.data),
                     notes=form.notes.data,
                     open_takedown=form.open_takedown.data,
                     by=current_account(),
-                )
-            except ExportError as problem:
-                db.session.rollback()
-                flash(str(problem), "danger")
-                status = problem.status
-            else:
-                db.session.commit()
-                flash(_("Incident registered."), "success")
-                return redirect(url_for("release.incidents"))
+                ),
+                success=_("Incident registered."),
+                then=url_for("release.incidents"),
+            )
+            if not isinstance(outcome, int):
+                return outcome
+            status = outcome
         else:
             status = 422
     listed = db.session.scalars(select(Incident).order_by(Incident.occurred_on.desc(), Incident.id.desc())).all()

@@ -17,9 +17,9 @@ from app.access import allow, current_account
 from app.accounts.models import Role, User
 from app.core.forms import Choice, SelectChoice, add_error, required
 from app.extensions import db
+from app.privacy.erasure import erase_person
 from app.school import operations
 from app.school.blueprint import bp
-from app.school.erasure import erase_person
 from app.school.forms import (
     AuthorityForm,
     EraseForm,

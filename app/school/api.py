@@ -9,9 +9,9 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.access import SIGNED_IN, allow, current_account, person_or_404, visible_groups, visible_persons
-from app.api import API_PREFIX
 from app.extensions import db
 from app.school.models import Group, Person, PersonKind, group_pupil
+from app.urls import API_PREFIX
 
 blp = Blueprint("school_api", __name__, url_prefix=API_PREFIX, description="Groups and people.")
 

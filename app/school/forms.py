@@ -7,8 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.accounts.forms import MultiCheckboxField
-from app.core.forms import Choice, SelectChoice
+from app.core.forms import Choice, MultiCheckboxField, SelectChoice
 from app.school.models import PersonKind
 
 KIND_LABELS = {

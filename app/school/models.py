@@ -53,9 +53,6 @@ class SchoolYear(Model):
 
     groups: Mapped[list[Group]] = relationship(back_populates="school_year")
 
-    def contains(self, day: date) -> bool:
-        return self.starts_on <= day <= self.ends_on
-
     def __str__(self) -> str:
         return self.name
 

@@ -10,7 +10,7 @@ from app.consent.models import Decision
 from app.consent.operations import decide
 from app.consent.vocabulary import Means
 from app.extensions import db
-from app.school.erasure import ErasureTombstone
+from app.privacy.erasure import ErasureTombstone
 from app.school.models import Guardianship, Person
 
 
