@@ -20,7 +20,7 @@ from app.audit.log import record
 from app.consent.vocabulary import MediaType
 from app.errors import DomainError
 from app.extensions import db
-from app.media import faces, photos, recordings
+from app.media import faces, formats, photos, recordings
 from app.media.models import Album, Face, MediaItem
 from app.media.sniffing import sniff
 from app.media.storage import LocalStorage, derivative_key, original_key
@@ -105,7 +105,7 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
         if kind.media_type is MediaType.PHOTO:
             made += [thumbnail, display]
             try:
-                info, shown = photos.derivatives(Path(temporary.name), kind.format, max_pixels, thumbnail, display)
+                info, shown = photos.derivatives(Path(temporary.name), kind, max_pixels, thumbnail, display)
             except photos.PhotoRejected as problem:
                 raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
             width, height = info.width, info.height
@@ -118,15 +118,13 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
             made += [poster, playback]
             try:
                 with recordings.isolated(Path(temporary.name)) as alone:
-                    recording = recordings.probe(
-                        alone, kind.format, kind.media_type, max_seconds, poster if is_film else None
-                    )
-                    extension = recordings.clean_playback(alone, kind.format, kind.media_type, playback)
+                    recording = recordings.probe(alone, kind, max_seconds, poster if is_film else None)
+                    extension = recordings.clean_playback(alone, kind, playback)
                     playback_name = f"playback.{extension}"
                     derivatives.append((playback_name, playback))
                     if is_film:
                         count = int(current_app.config["FILM_FACE_SAMPLES"])
-                        for at, frame in recordings.sample_frames(alone, kind.format, recording.duration, count, side):
+                        for at, frame in recordings.sample_frames(alone, kind, recording.duration, count, side):
                             boxes = faces.detect_faces(frame, side, threshold)
                             if boxes:
                                 still = Path(f"{temporary.name}-frame_{at}.jpg")
@@ -140,7 +138,7 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
             if is_film:
                 made += [thumbnail, display]
                 try:
-                    photos.derivatives(poster, "JPEG", max_pixels, thumbnail, display)
+                    photos.derivatives(poster, formats.JPEG, max_pixels, thumbnail, display)
                 except photos.PhotoRejected as problem:
                     raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
                 derivatives += [("thumbnail.jpg", thumbnail), ("display.jpg", display)]

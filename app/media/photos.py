@@ -1,6 +1,7 @@
 """Opening uploaded photos safely and making clean derivatives.
 
-* Only the formats a school needs are ever decoded (``formats=``), with our own pixel limit
+* Only the photo formats of ``app.media.formats`` are ever decoded, each with its own decoder
+  forced (``formats=``: the one sniffing chose from the bytes), with our own pixel limit
   checked right after ``open()`` (which reads only the header) and Pillow's decompression-bomb
   warning turned into an error; truncated files are refused, never half-loaded.
 * Derivatives are built from the pixels alone, after the EXIF orientation is applied, and saved
@@ -18,7 +19,9 @@ from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
-PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+from app.consent.vocabulary import MediaType
+from app.media.formats import MediaFormat
+
 THUMBNAIL = 320
 DISPLAY = 1600
 # EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose).
@@ -56,11 +59,14 @@ def _register_heif() -> None:
 _register_heif()
 
 
-def _open(path: Path, expected: str, max_pixels: int) -> Image.Image:
+def _open(path: Path, expected: MediaFormat, max_pixels: int) -> Image.Image:
+    """Open with Pillow's decoder for ``expected`` only (the format sniffing chose), header first."""
+    if expected.media_type is not MediaType.PHOTO:
+        raise ValueError(f"{expected.label} is not a photo format")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(path, formats=[expected])
+            image = Image.open(path, formats=[expected.decoder])
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected("too_many_pixels", _pixels_message(max_pixels)) from None
         except (UnidentifiedImageError, OSError, SyntaxError):
@@ -77,7 +83,7 @@ def _pixels_message(max_pixels: int) -> str:
 
 
 def derivatives(
-    path: Path, expected: str, max_pixels: int, thumbnail: Path, display: Path
+    path: Path, expected: MediaFormat, max_pixels: int, thumbnail: Path, display: Path
 ) -> tuple[PhotoInfo, Image.Image]:
     """Decode the photo once (so a truncated or broken file is refused now), apply its orientation,
     and write the display image and the thumbnail as clean JPEGs. Returns the photo's size and the
@@ -96,7 +102,7 @@ def derivatives(
 
 
 def _decode_upright(
-    path: Path, expected: str, max_pixels: int, longest_side: int | None
+    path: Path, expected: MediaFormat, max_pixels: int, longest_side: int | None
 ) -> tuple[int, int, Image.Image]:
     """Decode once, at most ``longest_side`` pixels a side (None: full size), colours converted to
     sRGB when the photo carries another ICC profile, and turned upright. Returns the original's
@@ -147,7 +153,7 @@ def _srgb(image: Image.Image) -> Image.Image:
 
 
 def export_copy(
-    path: Path, expected: str, max_pixels: int, longest_side: int | None, target: Path, blur: list[list[float]]
+    path: Path, expected: MediaFormat, max_pixels: int, longest_side: int | None, target: Path, blur: list[list[float]]
 ) -> None:
     """A photo for a channel: from the original, upright, sRGB, at most ``longest_side`` pixels,
     the ``blur`` boxes (fractions) irreversibly pixelated, and nothing but pixels in the JPEG."""

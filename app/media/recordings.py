@@ -3,8 +3,9 @@ the wheel), restricted to the local file.
 
 FFmpeg recognises a concat script or a playlist by its content whatever the file is called, and
 can then read other files or the network. So the demuxer is forced from the file's magic bytes
-(``format=``), only the ``file`` protocol is allowed, and each upload is opened alone in an empty
-folder of its own (``isolated``).
+(``format=``: the decoder of the ``app.media.formats`` entry that sniffing chose), only the
+``file`` protocol is allowed, and each upload is opened alone in an empty folder of its own
+(``isolated``).
 
 Everything here streams: packets and frames pass one at a time, so a 2 GB film never sits in memory.
 """
@@ -23,6 +24,7 @@ import av
 from PIL import Image
 
 from app.consent.vocabulary import MediaType
+from app.media.formats import MediaFormat, Playback
 
 
 class RecordingRejected(Exception):
@@ -39,17 +41,6 @@ class RecordingInfo:
 
 
 OPTIONS = {"protocol_whitelist": "file", "safe": "1"}
-# The playback copy: the same streams in a container browsers play, without any tag.
-PLAYBACK = {"mp4": ("mp4", "mp4"), "mov": ("mp4", "mp4"), "matroska": ("webm", "webm")}
-PLAYBACK_AUDIO = {"mp4": ("ipod", "m4a"), "mp3": ("mp3", "mp3"), "wav": ("wav", "wav"), "ogg": ("ogg", "ogg")}
-PLAYBACK_MIME = {
-    "mp4": "video/mp4",
-    "webm": "video/webm",
-    "m4a": "audio/mp4",
-    "mp3": "audio/mpeg",
-    "wav": "audio/wav",
-    "ogg": "audio/ogg",
-}
 
 
 @contextlib.contextmanager
@@ -67,17 +58,26 @@ def isolated(path: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _open(alone: Path, demuxer: str) -> av.container.InputContainer:
+def _playback(media_format: MediaFormat) -> Playback:
+    """The format's playback copy; only films and sound have one (and only they reach FFmpeg)."""
+    if media_format.playback is None:
+        raise ValueError(f"{media_format.label} is not a film or sound format")
+    return media_format.playback
+
+
+def _open(alone: Path, media_format: MediaFormat) -> av.container.InputContainer:
+    _playback(media_format)  # a photo format never reaches a demuxer
     try:
-        return av.open(str(alone), format=demuxer, options=OPTIONS, metadata_errors="ignore")
+        return av.open(str(alone), format=media_format.decoder, options=OPTIONS, metadata_errors="ignore")
     except (av.FFmpegError, ValueError, OSError):
         raise RecordingRejected("not_a_recording") from None
 
 
-def probe(alone: Path, demuxer: str, media_type: MediaType, max_seconds: int, poster: Path | None) -> RecordingInfo:
+def probe(alone: Path, media_format: MediaFormat, max_seconds: int, poster: Path | None) -> RecordingInfo:
     """Open the file with the forced demuxer, check its streams and length, and (for a film) save
     the first decodable frame, as plain pixels, to ``poster``."""
-    with _open(alone, demuxer) as container:
+    media_type = media_format.media_type
+    with _open(alone, media_format) as container:
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
         if media_type is MediaType.FILM and video is None:
@@ -99,11 +99,11 @@ def probe(alone: Path, demuxer: str, media_type: MediaType, max_seconds: int, po
 
 
 def sample_frames(
-    alone: Path, demuxer: str, duration: float, count: int, side: int
+    alone: Path, media_format: MediaFormat, duration: float, count: int, side: int
 ) -> Iterator[tuple[int, Image.Image]]:
     """Up to ``count`` frames spread over the film (at 1/(2n), 3/(2n), ... of its length), each as
     ``(milliseconds, picture of at most side pixels)``; one at a time, for face detection."""
-    with _open(alone, demuxer) as container:
+    with _open(alone, media_format) as container:
         video = container.streams.video[0]
         time_base = video.time_base
         if time_base is None:
@@ -129,21 +129,20 @@ def sample_frames(
             yield at, picture
 
 
-def clean_playback(alone: Path, demuxer: str, media_type: MediaType, target: Path) -> str:
+def clean_playback(alone: Path, media_format: MediaFormat, target: Path) -> str:
     """Remux the film's first video and audio stream (or the sound's audio stream) into a new
-    container without any container or stream tag (no GPS, no device, no title, no encoder
-    string), and return the file name extension of the copy."""
-    table = PLAYBACK if media_type is MediaType.FILM else PLAYBACK_AUDIO
-    muxer, extension = table[demuxer]
+    container (the format's ``playback`` muxer) without any container or stream tag (no GPS, no
+    device, no title, no encoder string), and return the file name extension of the copy."""
+    playback = _playback(media_format)
     options = {"fflags": "+bitexact"}
-    if muxer in {"mp4", "ipod"}:
+    if playback.muxer in {"mp4", "ipod"}:
         options["movflags"] = "+faststart"
-    with _open(alone, demuxer) as source:
+    with _open(alone, media_format) as source:
         streams = [s for s in (source.streams.video[:1] + source.streams.audio[:1]) if s is not None]
-        if media_type is MediaType.AUDIO:
+        if media_format.media_type is MediaType.AUDIO:
             streams = list(source.streams.audio[:1])
         try:
-            with av.open(str(target), mode="w", format=muxer, options=options) as output:
+            with av.open(str(target), mode="w", format=playback.muxer, options=options) as output:
                 mapping = {}
                 for stream in streams:
                     copy = output.add_stream_from_template(stream)
@@ -157,7 +156,7 @@ def clean_playback(alone: Path, demuxer: str, media_type: MediaType, target: Pat
                     output.mux(packet)
         except (av.FFmpegError, ValueError) as problem:
             raise RecordingRejected("broken") from problem
-    return extension
+    return playback.extension
 
 
 TURN = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}

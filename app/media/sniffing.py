@@ -1,49 +1,59 @@
-"""What a file is, decided by its first bytes only (never its name or declared type)."""
+"""What a file is, decided by its first bytes only (never its name or declared type).
+
+The answer is an entry of ``app.media.formats``: the bytes choose the entry, and the entry says
+how the file is decoded from then on (the decoder forced, never guessed again).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from app.consent.vocabulary import MediaType
-
-
-@dataclass(frozen=True)
-class Kind:
-    media_type: MediaType
-    format: str  # Pillow format name for photos; FFmpeg demuxer name for films and sound
-    mime: str
-
+from app.media import formats
+from app.media.formats import MediaFormat
 
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"3gp4", b"3gp5"}
 M4A_BRANDS = {b"M4A ", b"M4B "}
 
 
-def sniff(head: bytes) -> Kind | None:
-    """The kind of file these first bytes (at least 16) start, or None."""
+def sniff(head: bytes) -> MediaFormat | None:
+    """The format these first bytes (at least 16) start, or None."""
     if head.startswith(b"\xff\xd8\xff"):
-        return Kind(MediaType.PHOTO, "JPEG", "image/jpeg")
+        return formats.JPEG
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return Kind(MediaType.PHOTO, "PNG", "image/png")
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return Kind(MediaType.PHOTO, "WEBP", "image/webp")
+        return formats.PNG
+    if _riff_form(head) == b"WEBP":
+        return formats.WEBP
     if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in HEIF_BRANDS and brand != b"avif":
-            return Kind(MediaType.PHOTO, "HEIF", "image/heic")
-        if brand in M4A_BRANDS:
-            return Kind(MediaType.AUDIO, "mp4", "audio/mp4")
-        if brand == b"qt  ":
-            return Kind(MediaType.FILM, "mov", "video/quicktime")
-        if brand in MP4_BRANDS:
-            return Kind(MediaType.FILM, "mp4", "video/mp4")
-        return None
+        return _iso_media(head[8:12])
     if head.startswith(b"\x1aE\xdf\xa3"):
-        return Kind(MediaType.FILM, "matroska", "video/webm")
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return Kind(MediaType.AUDIO, "wav", "audio/wav")
+        return formats.WEBM
+    if _riff_form(head) == b"WAVE":
+        return formats.WAV
     if head.startswith(b"OggS"):
-        return Kind(MediaType.AUDIO, "ogg", "audio/ogg")
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return Kind(MediaType.AUDIO, "mp3", "audio/mpeg")
+        return formats.OGG
+    if _is_mp3(head):
+        return formats.MP3
+    return None
+
+
+def _riff_form(head: bytes) -> bytes | None:
+    """The form type of a RIFF file (WebP photos and WAV sound share the container), or None."""
+    return head[8:12] if head[:4] == b"RIFF" else None
+
+
+def _is_mp3(head: bytes) -> bool:
+    """An ID3 tag, or an MPEG audio frame straight away (eleven sync bits set)."""
+    return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+def _iso_media(brand: bytes) -> MediaFormat | None:
+    """An ISO base media file (``ftyp`` box) by its major brand: HEIC photo, M4A sound, QuickTime
+    or MP4 film. AVIF shares the box but is not accepted."""
+    if brand in HEIF_BRANDS and brand != b"avif":
+        return formats.HEIC
+    if brand in M4A_BRANDS:
+        return formats.M4A
+    if brand == b"qt  ":
+        return formats.MOV
+    if brand in MP4_BRANDS:
+        return formats.MP4
     return None

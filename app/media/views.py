@@ -30,6 +30,7 @@ from app.access import (
 from app.accounts.models import Role
 from app.consent.vocabulary import MediaType
 from app.extensions import db
+from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.models import Album, DismissReason, Face, MediaItem
 from app.media.operations import (
@@ -43,7 +44,6 @@ from app.media.operations import (
     set_tags,
 )
 from app.media.photos import face_crop
-from app.media.recordings import PLAYBACK_MIME
 from app.media.storage import derivative_key
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 
@@ -377,13 +377,13 @@ face_picture.talisman_view_options = {"content_security_policy": "sandbox"}  # t
 def playback(item_id: int) -> Response:
     """The tag-free copy of a film or recording, with Range support so players can seek."""
     item: MediaItem = media_or_404(current_account(), item_id)
-    if not item.playback_name:
+    copy = format_of(item.mime_type).playback
+    if not item.playback_name or copy is None:
         abort(404)
-    extension = item.playback_name.rsplit(".", 1)[1]
     response = send_file(
         media_storage().local_path(derivative_key(item.sha256, item.playback_name)),
-        mimetype=PLAYBACK_MIME[extension],
-        download_name=f"beeldrecht-{item.id}.{extension}",
+        mimetype=copy.mime,
+        download_name=f"beeldrecht-{item.id}.{copy.extension}",
         conditional=True,
         etag=item.sha256[:16],
         max_age=0,

@@ -26,6 +26,7 @@ from app.consent.vocabulary import MediaType
 from app.errors import DomainError
 from app.extensions import db
 from app.media import photos
+from app.media.formats import format_of
 from app.media.ingest import media_storage
 from app.media.models import FaceStatus, MediaItem
 from app.media.photos import export_copy
@@ -34,7 +35,6 @@ from app.release.clearance import Blocker, Clearance, clear
 from app.release.models import Channel, Export, ExportItem
 
 MAX_ITEMS = 500
-PHOTO_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
 
 
 class ExportError(DomainError):
@@ -117,7 +117,7 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
             ExportItem(
                 media_id=media_id,
                 position=position,
-                file_name=f"beeldrecht-{export.id}-{position}.{_extension(answer.media_type, kinds[media_id])}",
+                file_name=f"beeldrecht-{export.id}-{position}.{format_of(kinds[media_id]).export_extension}",
                 evidence={
                     "decisions": {str(pid): ids for pid, ids in answer.evidence.items()},
                     "blurred": plans[media_id].blur,
@@ -172,17 +172,6 @@ def _plan(answer: Clearance, blurred: bool) -> Plan:
         else:
             left.append(blocker)
     return Plan(blur, left)
-
-
-def _extension(media_type: MediaType, mime: str) -> str:
-    if media_type is MediaType.PHOTO:
-        return "jpg"
-    return {"video/mp4": "mp4", "video/quicktime": "mp4", "video/webm": "webm"}.get(mime) or {
-        "audio/mp4": "m4a",
-        "audio/mpeg": "mp3",
-        "audio/wav": "wav",
-        "audio/ogg": "ogg",
-    }.get(mime, "bin")
 
 
 def bundle_key(export: Export) -> str:
@@ -242,7 +231,7 @@ def build_bundle(export: Export) -> None:
                     boxes = [b["box"] for b in entry.evidence.get("blurred", [])]
                     export_copy(
                         storage.local_path(original_key(item.sha256)),
-                        PHOTO_FORMATS[item.mime_type],
+                        format_of(item.mime_type),
                         max_pixels,
                         export.channel.export_side,
                         path,

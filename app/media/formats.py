@@ -1,0 +1,73 @@
+"""The formats Beeldrecht accepts, one entry each, and everything the code needs to know about them.
+
+Sniffing (``app.media.sniffing``) decides from the bytes which entry an upload is; from then on
+the entry is the only source of the format's facts: its media type, the mime type stored with the
+item, what decodes it (Pillow for photos, a forced FFmpeg demuxer for films and sound, see
+``SECURITY.md``), how its playback copy is muxed and served, and the extension of its file in an
+export bundle. A stored item finds its entry again by its ``mime_type`` (``format_of``).
+
+Adding a format means adding an entry here and teaching ``sniff`` its magic bytes; nothing else
+keeps a list of formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.consent.vocabulary import MediaType
+
+
+@dataclass(frozen=True)
+class Playback:
+    """The tag-free copy staff play in the browser: the same streams, remuxed (never re-encoded)
+    into a container browsers play."""
+
+    muxer: str  # FFmpeg muxer ("ipod" is FFmpeg's name for an .m4a container)
+    extension: str
+    mime: str
+
+
+@dataclass(frozen=True)
+class MediaFormat:
+    """One accepted format. ``decoder`` is the Pillow format name for a photo and the FFmpeg
+    demuxer for a film or sound: the decoder is always forced, never guessed from the content."""
+
+    label: str
+    media_type: MediaType
+    mime: str
+    decoder: str
+    playback: Playback | None = None  # films and sound only: photos get JPEG derivatives instead
+
+    @property
+    def export_extension(self) -> str:
+        """The extension of this format's file in an export bundle: a photo is made anew as a JPEG,
+        a film or sound goes out as its playback copy."""
+        return "jpg" if self.playback is None else self.playback.extension
+
+
+_MP4_FILM = Playback("mp4", "mp4", "video/mp4")
+
+JPEG = MediaFormat("JPEG", MediaType.PHOTO, "image/jpeg", "JPEG")
+PNG = MediaFormat("PNG", MediaType.PHOTO, "image/png", "PNG")
+WEBP = MediaFormat("WebP", MediaType.PHOTO, "image/webp", "WEBP")
+HEIC = MediaFormat("HEIC", MediaType.PHOTO, "image/heic", "HEIF")  # pillow-heif registers "HEIF"
+
+MP4 = MediaFormat("MP4", MediaType.FILM, "video/mp4", "mp4", _MP4_FILM)
+MOV = MediaFormat("MOV", MediaType.FILM, "video/quicktime", "mov", _MP4_FILM)  # browsers play QuickTime as MP4
+WEBM = MediaFormat("WebM", MediaType.FILM, "video/webm", "matroska", Playback("webm", "webm", "video/webm"))
+
+M4A = MediaFormat("M4A", MediaType.AUDIO, "audio/mp4", "mp4", Playback("ipod", "m4a", "audio/mp4"))
+MP3 = MediaFormat("MP3", MediaType.AUDIO, "audio/mpeg", "mp3", Playback("mp3", "mp3", "audio/mpeg"))
+WAV = MediaFormat("WAV", MediaType.AUDIO, "audio/wav", "wav", Playback("wav", "wav", "audio/wav"))
+OGG = MediaFormat("OGG", MediaType.AUDIO, "audio/ogg", "ogg", Playback("ogg", "ogg", "audio/ogg"))
+
+FORMATS: tuple[MediaFormat, ...] = (JPEG, PNG, WEBP, HEIC, MP4, MOV, WEBM, M4A, MP3, WAV, OGG)
+_BY_MIME = {media_format.mime: media_format for media_format in FORMATS}  # unique: tests/media/test_formats.py
+
+
+def format_of(mime_type: str) -> MediaFormat:
+    """The format of a stored item, from its ``mime_type`` (which ingest took from this table).
+
+    Raises ``KeyError`` for a mime type that is not in the table: no stored item can have one,
+    so a guess (a default extension, a default decoder) would only hide a broken row."""
+    return _BY_MIME[mime_type]

@@ -1,0 +1,128 @@
+"""One table of the accepted formats: sniffing answers with its entries, a stored item finds its
+entry again by its mime type, and the playback copy and the export's file name follow from it."""
+
+from __future__ import annotations
+
+import io
+
+import pillow_heif
+import pytest
+from PIL import Image
+
+from app.consent.vocabulary import MediaType
+from app.media import formats
+from app.media.formats import FORMATS, format_of
+from app.media.sniffing import sniff
+from tests.media.samples import film, sound
+
+
+def _photo(fmt: str) -> bytes:
+    pillow_heif.register_heif_opener()  # HEIF saving, for the test only
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (10, 120, 10)).save(out, format=fmt)
+    return out.getvalue()
+
+
+RECORDINGS = {
+    formats.MP4: lambda: film("mp4", "mpeg4"),
+    formats.MOV: lambda: film("mov", "mpeg4"),
+    formats.WEBM: lambda: film("webm", "libvpx"),
+    formats.M4A: lambda: sound("ipod", "aac"),
+    formats.MP3: lambda: sound("mp3", "mp3"),
+    formats.WAV: lambda: sound("wav", "pcm_s16le"),
+    formats.OGG: lambda: sound("ogg", "libopus", rate=48000),
+}
+
+
+def test_the_table_holds_each_accepted_format_once():
+    assert [f.label for f in FORMATS] == [
+        "JPEG",
+        "PNG",
+        "WebP",
+        "HEIC",
+        "MP4",
+        "MOV",
+        "WebM",
+        "M4A",
+        "MP3",
+        "WAV",
+        "OGG",
+    ]
+    assert len({f.mime for f in FORMATS}) == len(FORMATS)  # format_of is unambiguous
+    assert all(format_of(f.mime) is f for f in FORMATS)
+    with pytest.raises(KeyError):
+        format_of("application/zip")
+
+
+def test_photos_are_exported_as_jpeg_and_recordings_as_their_playback_copy():
+    assert {f.label: f.export_extension for f in FORMATS} == {
+        "JPEG": "jpg",
+        "PNG": "jpg",
+        "WebP": "jpg",
+        "HEIC": "jpg",
+        "MP4": "mp4",
+        "MOV": "mp4",
+        "WebM": "webm",
+        "M4A": "m4a",
+        "MP3": "mp3",
+        "WAV": "wav",
+        "OGG": "ogg",
+    }
+    assert all((f.playback is None) == (f.media_type is MediaType.PHOTO) for f in FORMATS)
+    assert formats.MOV.playback == formats.MP4.playback  # browsers play a QuickTime film remuxed as MP4
+
+
+SNIFFED = [
+    (lambda: _photo("JPEG"), formats.JPEG),
+    (lambda: _photo("PNG"), formats.PNG),
+    (lambda: _photo("WEBP"), formats.WEBP),
+    (lambda: _photo("HEIF"), formats.HEIC),
+    *[(make, expected) for expected, make in RECORDINGS.items()],
+    (lambda: b"\x00\x00\x00\x1cftypavif" + bytes(16), None),  # AVIF shares HEIF's box: not accepted
+    (lambda: b"\x00\x00\x00\x1cftypXXXX" + bytes(16), None),
+    (lambda: b"ffconcat version 1.0\nfile 'other.wav'\n", None),  # a concat script is no film
+    (lambda: b"GIF89a" + bytes(16), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    SNIFFED,
+    ids=[expected.label if expected else f"refused-{n}" for n, (_data, expected) in enumerate(SNIFFED)],
+)
+def test_sniffing_answers_with_an_entry_of_the_table(data, expected):
+    assert sniff(data()[:64]) is expected
+
+
+@pytest.fixture
+def upload(app, client, login_as, world, tmp_path):
+    app.config["MEDIA_ROOT"] = str(tmp_path / "media")
+    login_as("teacher")
+
+    def send(data: bytes) -> int:
+        response = client.post(
+            "/media/upload",
+            data={
+                "csrf_token": client.csrf_token(),
+                "group_id": world["5b"],
+                "album_title": "Formats",
+                "album_date": "2026-11-02",
+                "files": [(io.BytesIO(data), "x")],
+            },
+            content_type="multipart/form-data",
+            headers={"Accept": "application/json"},
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return int(response.get_json()["results"][0]["id"])
+
+    yield send
+    app.config["MEDIA_ROOT"] = None
+
+
+@pytest.mark.parametrize("media_format", list(RECORDINGS), ids=lambda f: f.label)
+def test_the_playback_copy_is_served_as_its_formats_entry_says(upload, client, media_format):
+    item = upload(RECORDINGS[media_format]())
+    played = client.get(f"/media/{item}/playback")
+    assert played.status_code == 200
+    assert played.mimetype == media_format.playback.mime
+    assert played.headers["Content-Disposition"].endswith(f"filename=beeldrecht-{item}.{media_format.export_extension}")
