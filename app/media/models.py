@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.consent.vocabulary import MediaType
@@ -62,7 +63,8 @@ class MediaItem(Model):
 
     @property
     def open_faces(self) -> list[Face]:
-        return [face for face in self.faces if face.status is FaceStatus.OPEN]
+        """The detected faces still to resolve (``Face.is_open``): they block every release."""
+        return [face for face in self.faces if face.is_open]
 
     def derivative_names(self) -> list[str]:
         """Every derivative file this item has in storage."""
@@ -138,13 +140,24 @@ class Face(Model):
     def box(self) -> list[float]:
         return [self.box_x, self.box_y, self.box_w, self.box_h]
 
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Not yet resolved: given to nobody and not set aside. The one definition of an open face,
+        read in Python (item page, badges, blurred exports) and in SQL (the gate, the library's
+        filter, "the next to tag"), so the two can never disagree."""
+        return self.person_id is None and self.dismissed_reason is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.person_id.is_(None), cls.dismissed_reason.is_(None))
+
     @property
     def status(self) -> FaceStatus:
-        if self.person_id is not None:
-            return FaceStatus.TAGGED
-        if self.dismissed_reason is not None:
-            return FaceStatus.DISMISSED
-        return FaceStatus.OPEN
+        """Open, or how it was resolved: given to a person (tagged) or set aside (dismissed)."""
+        if self.is_open:
+            return FaceStatus.OPEN
+        return FaceStatus.TAGGED if self.person_id is not None else FaceStatus.DISMISSED
 
     @property
     def frame_name(self) -> str | None:

@@ -132,7 +132,7 @@ def library() -> str:
         query = query.where(MediaItem.tags_complete.is_(False))
     faces = request.args.get("faces") == "1"
     if faces:
-        open_face = select(Face.media_id).where(Face.person_id.is_(None), Face.dismissed_reason.is_(None))
+        open_face = select(Face.media_id).where(Face.is_open)
         query = query.where(MediaItem.id.in_(open_face))
     from app.release.channels import channels
     from app.release.clearance import clear
@@ -301,7 +301,7 @@ def show(item_id: int) -> Any:
 def _next_to_tag(item: MediaItem) -> int | None:
     """The next item of the same album that still needs work (tags not attested, or a face to
     resolve), after this one, else from the start of the album."""
-    open_face = select(Face.media_id).where(Face.person_id.is_(None), Face.dismissed_reason.is_(None))
+    open_face = select(Face.media_id).where(Face.is_open)
     needs_work = visible_media(current_account()).where(
         MediaItem.album_id == item.album_id,
         MediaItem.id != item.id,

@@ -84,7 +84,7 @@ def clear(
     # Derived tables, each computed once: open faces per item and quarantined items.
     faces = (
         select(Face.media_id, func.count(Face.id).label("open_faces"))
-        .where(Face.media_id.in_(ids), Face.person_id.is_(None), Face.dismissed_reason.is_(None))
+        .where(Face.media_id.in_(ids), Face.is_open)
         .group_by(Face.media_id)
         .subquery()
     )

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.media import photos
 from app.media.formats import format_of
 from app.media.ingest import media_storage
-from app.media.models import FaceStatus, MediaItem
+from app.media.models import MediaItem
 from app.media.photos import export_copy
 from app.media.storage import derivative_key, original_key
 from app.release.clearance import Blocker, Clearance, clear
@@ -153,7 +153,7 @@ def _plan(answer: Clearance, blurred: bool) -> Plan:
             blur += [
                 {"face_id": f.id, "box": f.box, "reason": "face_unresolved"}
                 for f in item.faces
-                if f.status is FaceStatus.OPEN and f.frame_ms is None
+                if f.is_open and f.frame_ms is None
             ]
         elif blocker.code == "no_consent":
             boxes = [t.box for t in item.tags if t.person_id == blocker.person_id and t.box]

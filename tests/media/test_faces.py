@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.media.faces import detect_faces
-from app.media.models import Face, MediaItem
+from app.media.models import DismissReason, Face, MediaItem
 from tests.media.group_photos import ASTRONAUT_FACE, group_photos, iou, score
 
 ASTRONAUT_BOX = [v / 512 for v in ASTRONAUT_FACE]
@@ -389,3 +389,27 @@ def test_save_and_next_walks_the_album_until_everything_is_done(api, world, clie
     face = api.get(f"/api/v1/media/{second}").get_json()["faces"][0]["id"]
     response = client.submit(f"/media/{second}", {f"face_{face}": world["sem"], "complete": "y", "next": "1"})
     assert "/media/?album=" in response.headers["Location"]
+
+
+def test_an_open_face_means_the_same_in_python_and_in_sql(api, world, app):
+    """``Face.is_open`` is the one definition: the item page and badges read it in Python, the gate
+    and the library's filter in SQL."""
+    item = api.upload(plain_jpeg(), "b.jpg", world["5b"])
+    with app.app_context():
+        media = db.session.get_one(MediaItem, item["id"])
+        states = [
+            (None, None),
+            (world["sem"], None),
+            (None, DismissReason.NOT_A_FACE),
+            (world["sem"], DismissReason.NOT_RECOGNISABLE),
+        ]
+        media.faces = [
+            Face(box_x=0.1, box_y=0.1, box_w=0.1, box_h=0.1, score=0.5, person_id=person, dismissed_reason=reason)
+            for person, reason in states
+        ]
+        db.session.flush()
+        in_python = [face.id for face in media.faces if face.is_open]
+        in_sql = list(db.session.scalars(select(Face.id).where(Face.media_id == media.id, Face.is_open)))
+        assert in_python == in_sql == [media.faces[0].id]
+        assert media.open_faces == [media.faces[0]]
+        assert [face.status.value for face in media.faces] == ["open", "tagged", "dismissed", "tagged"]
