@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -15,7 +16,7 @@ from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import Album, DismissReason, Face, FaceStatus, MediaItem, Tag
 from app.media.storage import derivative_key, original_key
-from app.school.models import Group
+from app.school.models import Group, Person
 from app.timestamps import utcnow
 
 
@@ -71,18 +72,94 @@ class TagSpec:
     face_ids: tuple[int, ...] = ()
 
 
+Box = tuple[float, ...]  # a tag's box as stored: x, y, width, height as fractions
+
+
 def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) -> None:
-    """Replace the item's tags and set or clear the attestation, in one audited step.
+    """Replace the item's tags, match its detected faces to them, and set or clear the
+    attestation, in one audited step.
 
     Only people the tagger may see can be tagged (``app.access.visible_persons``); a box is
     four fractions ``[x, y, w, h]`` inside the picture. A tag may name one of the item's detected
     faces: that face is then resolved as this person (and un-resolved when the tag goes).
-    Changing tags after the attestation keeps it, and is audited as such.
+    Changing tags after the attestation keeps it, and is audited as such. Everything is checked
+    before anything changes, so a ``TaggingError`` leaves the item as it was.
     """
-    from flask_babel import gettext as _
+    was_complete = item.tags_complete
+    tags_changed = replace_tags(item, tags, by=by)
+    faces_changed = match_faces(item, tags)
+    edited = tags_changed or faces_changed
+    attestation_changed = set_attestation(item, complete=complete, by=by)
+    if edited or attestation_changed:
+        record(
+            "media.tags_changed",
+            target=item,
+            actor_id=by.id,
+            people=sorted(tag.person_id for tag in tags),
+            faces_matched=sorted(_named_faces(tags)),
+            complete=complete,
+            after_attestation=was_complete and complete and edited,
+        )
 
+
+def replace_tags(item: MediaItem, tags: list[TagSpec], *, by: User) -> bool:
+    """Check the tags (each person once and visible to ``by``, each face once and this item's,
+    boxes inside a photo) and make them the item's tags; True when they differ from before.
+
+    A step of ``set_tags``, which writes the audit row: on its own it audits nothing. Raises
+    ``TaggingError`` before changing anything."""
+    _check_people(tags, by)
+    faces = _check_faces(item, tags)
+    wanted = [(tag.person_id, _box(item, tag, faces)) for tag in tags]
+    before = {(t.person_id, tuple(t.box) if t.box else None) for t in item.tags}
+    if before == set(wanted):
+        return False
+    item.tags.clear()
+    db.session.flush()  # the old rows go first: (media, person) is unique
+    item.tags = [_new_tag(person_id, box, by) for person_id, box in wanted]
+    return True
+
+
+def match_faces(item: MediaItem, tags: list[TagSpec]) -> bool:
+    """Give each face that a tag names (``TagSpec.face_ids``) to that tag's person, keep an earlier
+    match while its person is still tagged, and re-open a face whose person is no longer tagged.
+    Matching a face undoes its dismissal. True when a face changed.
+
+    A step of ``set_tags`` (after ``replace_tags`` has checked the faces): on its own it audits
+    nothing."""
+    matched = {face_id: tag.person_id for tag in tags for face_id in tag.face_ids}
+    tagged = {tag.person_id for tag in tags}
+    changed = False
+    for face in item.faces:
+        person_id = matched.get(face.id)
+        if person_id is None and face.person_id in tagged:
+            person_id = face.person_id  # still tagged: the earlier match stands
+        if person_id == face.person_id:
+            continue
+        face.person_id = person_id
+        if person_id is not None:
+            face.dismissed_reason, face.dismissed_by_id, face.dismissed_at = None, None, None
+        changed = True
+    return changed
+
+
+def set_attestation(item: MediaItem, *, complete: bool, by: User) -> bool:
+    """Set ("everyone visible or audible is tagged", by whom and when) or clear the attestation;
+    True when it changed. Attesting again keeps the first attester and time.
+
+    A step of ``set_tags``: on its own it audits nothing."""
+    if complete == item.tags_complete:
+        return False
+    if complete:
+        item.tags_complete, item.tags_attested_by_id, item.tags_attested_at = True, by.id, utcnow()
+    else:
+        item.tags_complete, item.tags_attested_by_id, item.tags_attested_at = False, None, None
+    return True
+
+
+def _check_people(tags: list[TagSpec], by: User) -> None:
+    """Each person once, and only people the tagger may see (``app.access.visible_persons``)."""
     from app.access import visible_persons
-    from app.school.models import Person
 
     ids = [tag.person_id for tag in tags]
     if len(set(ids)) != len(ids):
@@ -90,69 +167,43 @@ def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) 
     allowed = set(db.session.scalars(visible_persons(by).with_only_columns(Person.id).where(Person.id.in_(ids))))
     if set(ids) - allowed:
         raise TaggingError("unknown_person", _("One of the tagged people does not exist or is not yours to tag."))
+
+
+def _check_faces(item: MediaItem, tags: list[TagSpec]) -> dict[int, Face]:
+    """Each face given to one person at most, and only this item's faces; the item's faces by id."""
     faces = {face.id: face for face in item.faces}
-    face_ids = [face_id for tag in tags for face_id in tag.face_ids]
+    face_ids = _named_faces(tags)
     if len(set(face_ids)) != len(face_ids):
         raise TaggingError("duplicate_face", _("A face is given to two people."))
     if set(face_ids) - set(faces):
         raise TaggingError("unknown_face", _("That face is not one of this item's faces."))
-    wanted: list[tuple[int, tuple[float, ...] | None]] = []
-    for tag in tags:
-        box = tag.box
-        if box is None and len(tag.face_ids) == 1 and faces[tag.face_ids[0]].frame_ms is None:
-            box = faces[tag.face_ids[0]].box
-        if box is not None and (item.media_type is not MediaType.PHOTO or not _valid_box(box)):
-            raise TaggingError("bad_box", _("A box must be four fractions (x, y, width, height) inside the picture."))
-        wanted.append((tag.person_id, tuple(box) if box else None))
-    before = {(t.person_id, tuple(t.box) if t.box else None) for t in item.tags}
-    changed = before != set(wanted)
-    if changed:
-        item.tags.clear()
-        db.session.flush()  # the old rows go first: (media, person) is unique
-        item.tags = [
-            Tag(
-                person_id=pid,
-                box_x=box[0] if box else None,
-                box_y=box[1] if box else None,
-                box_w=box[2] if box else None,
-                box_h=box[3] if box else None,
-                created_by_id=by.id,
-            )
-            for pid, box in wanted
-        ]
-    matched = {face_id: tag.person_id for tag in tags for face_id in tag.face_ids}
-    faces_changed = False
-    for face in item.faces:
-        person_id = matched.get(face.id)
-        if person_id is None and face.person_id is not None and face.person_id in ids:
-            person_id = face.person_id  # still tagged: the earlier match stands
-        if person_id != face.person_id:
-            face.person_id = person_id
-            faces_changed = True
-            if person_id is not None:
-                face.dismissed_reason, face.dismissed_by_id, face.dismissed_at = None, None, None
-    was_complete = item.tags_complete
-    if complete and not was_complete:
-        item.tags_complete, item.tags_attested_by_id, item.tags_attested_at = True, by.id, utcnow()
-    elif not complete and was_complete:
-        item.tags_complete, item.tags_attested_by_id, item.tags_attested_at = False, None, None
-    if changed or faces_changed or complete != was_complete:
-        record(
-            "media.tags_changed",
-            target=item,
-            actor_id=by.id,
-            people=sorted(ids),
-            faces_matched=sorted(matched),
-            complete=complete,
-            after_attestation=was_complete and complete and (changed or faces_changed),
-        )
+    return faces
+
+
+def _named_faces(tags: list[TagSpec]) -> list[int]:
+    """The detected faces the tags name, in order (a face named twice is there twice)."""
+    return [face_id for tag in tags for face_id in tag.face_ids]
+
+
+def _new_tag(person_id: int, box: Box | None, by: User) -> Tag:
+    x, y, w, h = box or (None, None, None, None)
+    return Tag(person_id=person_id, box_x=x, box_y=y, box_w=w, box_h=h, created_by_id=by.id)
+
+
+def _box(item: MediaItem, tag: TagSpec, faces: dict[int, Face]) -> Box | None:
+    """The tag's box: the one given or, on a photo, the box of its single detected face; only a
+    photo's tags have boxes, and a box lies inside the picture."""
+    box = tag.box
+    if box is None and len(tag.face_ids) == 1 and faces[tag.face_ids[0]].frame_ms is None:
+        box = faces[tag.face_ids[0]].box
+    if box is not None and (item.media_type is not MediaType.PHOTO or not _valid_box(box)):
+        raise TaggingError("bad_box", _("A box must be four fractions (x, y, width, height) inside the picture."))
+    return tuple(box) if box else None
 
 
 def dismiss_face(face: Face, reason: DismissReason, *, by: User) -> None:
     """A staff member declares that a detected face needs no tag (not a face, or nobody could be
     recognised from it). Audited; undone by matching the face to a person."""
-    from flask_babel import gettext as _
-
     if face.status is FaceStatus.DISMISSED and face.dismissed_reason is reason:
         return  # a double submit changes nothing
     if face.person_id is not None:
