@@ -80,15 +80,8 @@ def probe(alone: Path, media_format: MediaFormat, max_seconds: int, poster: Path
     with _open(alone, media_format) as container:
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
-        if media_type is MediaType.FILM and video is None:
-            raise RecordingRejected("no_video")
-        if media_type is MediaType.AUDIO and (audio is None or (video is not None and video.frames > 1)):
-            raise RecordingRejected("no_audio")
-        duration = _duration(container, video or audio)
-        if duration is None or duration <= 0:
-            raise RecordingRejected("broken")
-        if duration > max_seconds:
-            raise RecordingRejected("too_long")
+        _check_streams(media_type, video, audio)
+        duration = _checked_duration(container, video or audio, max_seconds)
         width = height = None
         if video is not None and media_type is MediaType.FILM:
             picture = _pixels_only(_first_frame(container, video))
@@ -96,6 +89,29 @@ def probe(alone: Path, media_format: MediaFormat, max_seconds: int, poster: Path
             if poster is not None:
                 picture.save(poster, format="JPEG", quality=85)
         return RecordingInfo(duration, width, height)
+
+
+def _check_streams(
+    media_type: MediaType, video: av.video.stream.VideoStream | None, audio: av.audio.stream.AudioStream | None
+) -> None:
+    """A film needs a picture; sound needs sound and no moving picture (a film sent as sound would
+    be judged against the wrong consent)."""
+    if media_type is MediaType.FILM and video is None:
+        raise RecordingRejected("no_video")
+    if media_type is MediaType.AUDIO and (audio is None or (video is not None and video.frames > 1)):
+        raise RecordingRejected("no_audio")
+
+
+def _checked_duration(
+    container: av.container.InputContainer, stream: av.stream.Stream | None, max_seconds: int
+) -> float:
+    """The recording's length in seconds: known, positive and within the limit."""
+    duration = _duration(container, stream)
+    if duration is None or duration <= 0:
+        raise RecordingRejected("broken")
+    if duration > max_seconds:
+        raise RecordingRejected("too_long")
+    return duration
 
 
 def sample_frames(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -47,6 +48,9 @@ from app.media.photos import face_crop
 from app.media.storage import derivative_key
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 
+if TYPE_CHECKING:
+    from app.release.models import Channel
+
 bp = Blueprint("media", __name__, url_prefix="/media")
 DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
 
@@ -85,12 +89,22 @@ def upload() -> Any:
     group = group_or_404(current_account(), form.group_id.data)
     album = album_for(group, form.album_title.data, form.album_date.data)
     db.session.commit()
+    results = _ingest_files(album.id)
+    status = 200 if any(r["status"] != "refused" for r in results) else 422
+    if wants_json:
+        return jsonify({"album_id": album.id, "results": results}), status
+    return render_template("media/upload.html", form=form, results=results), status
+
+
+def _ingest_files(album_id: int) -> list[dict[str, Any]]:
+    """Take in each uploaded file on its own, committed one by one: a refused file costs only its
+    own result line, never the files before or after it."""
     results: list[dict[str, Any]] = []
     for storage_file in request.files.getlist("files"):
         name = storage_file.filename or "?"
         try:
             ingested = ingest_upload(
-                storage_file.stream, album=db.session.get_one(Album, album.id), uploaded_by=current_account()
+                storage_file.stream, album=db.session.get_one(Album, album_id), uploaded_by=current_account()
             )
         except MediaRejected as problem:
             db.session.rollback()
@@ -100,43 +114,78 @@ def upload() -> Any:
         results.append({"name": name, "status": "added" if ingested.created else "existing", "id": ingested.item.id})
     if not results:
         results.append({"name": "", "status": "refused", "message": _("Choose at least one file.")})
-    status = 200 if any(r["status"] != "refused" for r in results) else 422
-    if wants_json:
-        return jsonify({"album_id": album.id, "results": results}), status
-    return render_template("media/upload.html", form=form, results=results), status
+    return results
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    """The library's filters as read from the query string; handed back to the page as they came,
+    so the form shows what was asked (an unreadable date or type is kept and ignored)."""
+
+    group_id: int | None
+    album_id: int | None
+    media_type: str
+    taken_on: str
+    incomplete: bool
+    faces: bool
+
+    @classmethod
+    def from_request(cls) -> LibraryFilter:
+        return cls(
+            group_id=request.args.get("group", type=int),
+            album_id=request.args.get("album", type=int),
+            media_type=request.args.get("type", ""),
+            taken_on=request.args.get("date", ""),
+            incomplete=request.args.get("incomplete") == "1",
+            faces=request.args.get("faces") == "1",
+        )
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.group_id:
+            query = query.where(MediaItem.group_id == self.group_id)
+        if self.album_id:
+            query = query.where(MediaItem.album_id == self.album_id)
+        if self.media_type in {m.value for m in MediaType}:
+            query = query.where(MediaItem.media_type == MediaType(self.media_type))
+        day = _day(self.taken_on)
+        if day is not None:
+            query = query.where(MediaItem.album_id.in_(select(Album.id).where(Album.taken_on == day)))
+        if self.incomplete:
+            query = query.where(MediaItem.tags_complete.is_(False))
+        if self.faces:
+            open_face = select(Face.media_id).where(Face.is_open)
+            query = query.where(MediaItem.id.in_(open_face))
+        return query
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _cleared_badges(ids: list[int], enabled: list[Channel]) -> dict[int, list[str]]:
+    """Per item on the page, the names of the channels it is cleared for now (computed, never
+    stored: a withdrawal shows at once)."""
+    from app.release.clearance import clear
+
+    badges: dict[int, list[str]] = {i: [] for i in ids}
+    for channel in enabled if ids else []:
+        for item_id, answer in clear(ids, channel).items():
+            if answer.cleared:
+                badges[item_id].append(channel.name)
+    return badges
 
 
 @bp.route("/")
 @allow(*STAFF_ROLES)
 def library() -> str:
-    query = visible_media(current_account()).order_by(MediaItem.uploaded_at.desc(), MediaItem.id.desc())
-    group_id = request.args.get("group", type=int)
-    if group_id:
-        query = query.where(MediaItem.group_id == group_id)
-    album_id = request.args.get("album", type=int)
-    if album_id:
-        query = query.where(MediaItem.album_id == album_id)
-    media_type = request.args.get("type", "")
-    if media_type in {m.value for m in MediaType}:
-        query = query.where(MediaItem.media_type == MediaType(media_type))
-    taken_on = request.args.get("date", "")
-    if taken_on:
-        try:
-            day = date.fromisoformat(taken_on)
-        except ValueError:
-            day = None
-        if day is not None:
-            query = query.where(MediaItem.album_id.in_(select(Album.id).where(Album.taken_on == day)))
-    incomplete = request.args.get("incomplete") == "1"
-    if incomplete:
-        query = query.where(MediaItem.tags_complete.is_(False))
-    faces = request.args.get("faces") == "1"
-    if faces:
-        open_face = select(Face.media_id).where(Face.is_open)
-        query = query.where(MediaItem.id.in_(open_face))
     from app.release.channels import channels
     from app.release.clearance import clear
 
+    filters = LibraryFilter.from_request()
+    query = filters.apply(visible_media(current_account()).order_by(MediaItem.uploaded_at.desc(), MediaItem.id.desc()))
     enabled = channels()
     cleared_for = next((c for c in enabled if c.key == request.args.get("cleared")), None)
     if cleared_for is not None:  # clearance is computed, not stored: check the candidates first
@@ -144,12 +193,6 @@ def library() -> str:
         answers = clear(candidates, cleared_for)
         query = query.where(MediaItem.id.in_([i for i, a in answers.items() if a.cleared]))
     page = db.paginate(query.options(selectinload(MediaItem.faces)), per_page=48, error_out=False)
-    ids = [item.id for item in page.items]
-    badges: dict[int, list[str]] = {i: [] for i in ids}
-    for channel in enabled if ids else []:
-        for item_id, answer in clear(ids, channel).items():
-            if answer.cleared:
-                badges[item_id].append(channel.name)
     albums = db.session.scalars(
         select(Album).where(Album.group_id.in_([g.id for g in _groups()])).order_by(Album.taken_on.desc())
     ).all()
@@ -158,15 +201,10 @@ def library() -> str:
         page=page,
         groups=_groups(),
         albums=albums,
-        group_id=group_id,
-        album_id=album_id,
-        media_type=media_type,
-        taken_on=taken_on,
-        incomplete=incomplete,
-        faces=faces,
+        **asdict(filters),
         channels=enabled,
         cleared=cleared_for.key if cleared_for else "",
-        badges=badges,
+        badges=_cleared_badges([item.id for item in page.items], enabled),
         export_form=ExportForm(),
         can_export=current_account().has_role(Role.COMMUNICATIONS, Role.ADMIN),
         blurring=current_app.config["BLURRED_EXPORTS"],
@@ -231,17 +269,21 @@ def _tag_specs(item: MediaItem) -> list[TagSpec]:
             if int(value) not in chosen:
                 chosen.append(int(value))
     boxes = {t.person_id: t.box for t in item.tags}
-    specs = []
-    for person_id in chosen:
-        box: list[float] | None = boxes.get(person_id)
-        drawn = request.form.get(f"box_{person_id}", "")
-        if drawn:
-            try:
-                box = [float(v) for v in drawn.split(",")]
-            except ValueError:
-                box = [-1.0]  # refused by set_tags with a clear message
-        specs.append(TagSpec(person_id, box, tuple(faces.get(person_id, []))))
-    return specs
+    return [
+        TagSpec(person_id, _drawn_box(person_id) or boxes.get(person_id), tuple(faces.get(person_id, [])))
+        for person_id in chosen
+    ]
+
+
+def _drawn_box(person_id: int) -> list[float] | None:
+    """The box drawn for this person on the form (``x,y,w,h``), if one was drawn."""
+    drawn = request.form.get(f"box_{person_id}", "")
+    if not drawn:
+        return None
+    try:
+        return [float(v) for v in drawn.split(",")]
+    except ValueError:
+        return [-1.0]  # refused by set_tags with a clear message
 
 
 def _publications(item: MediaItem) -> list[Any]:
