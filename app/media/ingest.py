@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from flask import current_app, request
 from flask_babel import gettext as _
+from PIL import Image
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -21,6 +22,7 @@ from app.consent.vocabulary import MediaType
 from app.errors import DomainError
 from app.extensions import db
 from app.media import faces, formats, photos, recordings
+from app.media.formats import MediaFormat
 from app.media.models import Album, Face, MediaItem
 from app.media.sniffing import sniff
 from app.media.storage import LocalStorage, derivative_key, original_key
@@ -63,117 +65,180 @@ def _limit(media_type: MediaType) -> int:
 
 
 def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) -> Ingested:
+    """Take in one upload: receive it, find the same bytes uploaded before, or decode it into its
+    derivatives, store the files, and add the row. Every temporary file goes, whatever happens."""
     storage = media_storage()
     temporary = storage.temporary_file()
-    made: list[Path] = [Path(temporary.name)]
+    original = Path(temporary.name)
+    made: list[Path] = [original]
     try:
-        digest, size, kind = hashlib.sha256(), 0, None
-        with temporary:
-            while chunk := stream.read(CHUNK):
-                if kind is None:
-                    kind = sniff(chunk[:64])
-                    if kind is None:
-                        raise MediaRejected(
-                            "unsupported",
-                            _(
-                                "This is not a file Beeldrecht accepts. Send photos (JPEG, PNG, WebP, HEIC), "
-                                "films (MP4, MOV, WebM) or sound (M4A, MP3, WAV, OGG)."
-                            ),
-                        )
-                size += len(chunk)
-                if size > _limit(kind.media_type):
-                    limit = _limit(kind.media_type) // 2**20
-                    raise MediaRejected("too_large", _("The file is larger than %(n)d MB.", n=limit))
-                digest.update(chunk)
-                temporary.write(chunk)
-        if kind is None:
-            raise MediaRejected("empty", _("The file is empty."))
-        sha256 = digest.hexdigest()
-        existing = db.session.scalar(select(MediaItem).where(MediaItem.sha256 == sha256))
+        received = _receive(stream, temporary)
+        existing = db.session.scalar(select(MediaItem).where(MediaItem.sha256 == received.sha256))
         if existing is not None:
             return Ingested(existing, created=False)
-        derivatives: list[tuple[str, Path]] = []
-        found: list[tuple[int | None, faces.FaceBox]] = []
-        playback_name: str | None = None
-        width: int | None
-        height: int | None
-        duration: float | None = None
-        side = int(current_app.config["FACE_DETECTION_SIDE"])
-        threshold = float(current_app.config["FACE_DETECTION_THRESHOLD"])
-        max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
-        thumbnail, display = Path(temporary.name + "-thumbnail.jpg"), Path(temporary.name + "-display.jpg")
-        if kind.media_type is MediaType.PHOTO:
-            made += [thumbnail, display]
-            try:
-                info, shown = photos.derivatives(Path(temporary.name), kind, max_pixels, thumbnail, display)
-            except photos.PhotoRejected as problem:
-                raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
-            width, height = info.width, info.height
-            derivatives += [("thumbnail.jpg", thumbnail), ("display.jpg", display)]
-            found += [(None, face) for face in faces.detect_faces(shown, side, threshold)]
+        if received.media_format.media_type is MediaType.PHOTO:
+            derived = _derive_photo(original, received.media_format, made)
         else:
-            max_seconds = int(current_app.config[f"{kind.media_type.value.upper()}_MAX_SECONDS"])
-            is_film = kind.media_type is MediaType.FILM
-            poster, playback = Path(temporary.name + "-poster.jpg"), Path(temporary.name + "-playback")
-            made += [poster, playback]
-            try:
-                with recordings.isolated(Path(temporary.name)) as alone:
-                    recording = recordings.probe(alone, kind, max_seconds, poster if is_film else None)
-                    extension = recordings.clean_playback(alone, kind, playback)
-                    playback_name = f"playback.{extension}"
-                    derivatives.append((playback_name, playback))
-                    if is_film:
-                        count = int(current_app.config["FILM_FACE_SAMPLES"])
-                        for at, frame in recordings.sample_frames(alone, kind, recording.duration, count, side):
-                            boxes = faces.detect_faces(frame, side, threshold)
-                            if boxes:
-                                still = Path(f"{temporary.name}-frame_{at}.jpg")
-                                made.append(still)
-                                frame.save(still, format="JPEG", quality=85)
-                                derivatives.append((f"frame_{at}.jpg", still))
-                                found += [(at, face) for face in boxes]
-            except recordings.RecordingRejected as problem:
-                raise MediaRejected(problem.code, _recording_message(problem.code, max_seconds)) from None
-            width, height, duration = recording.width, recording.height, recording.duration
-            if is_film:
-                made += [thumbnail, display]
-                try:
-                    photos.derivatives(poster, formats.JPEG, max_pixels, thumbnail, display)
-                except photos.PhotoRejected as problem:
-                    raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
-                derivatives += [("thumbnail.jpg", thumbnail), ("display.jpg", display)]
-        for name, path in derivatives:
-            storage.put(path, derivative_key(sha256, name))
-        storage.put(Path(temporary.name), original_key(sha256))
-        item = MediaItem(
-            sha256=sha256,
-            media_type=kind.media_type,
-            mime_type=kind.mime,
-            size_bytes=size,
-            width=width,
-            height=height,
-            duration_seconds=duration,
-            group_id=album.group_id,
-            album_id=album.id,
-            uploaded_by_id=uploaded_by.id if uploaded_by else None,
-            playback_name=playback_name,
-            faces=[Face(frame_ms=at, box_x=f.x, box_y=f.y, box_w=f.w, box_h=f.h, score=f.score) for at, f in found],
-        )
-        db.session.add(item)
-        db.session.flush()
-        record(
-            "media.uploaded",
-            target=item,
-            actor_id=uploaded_by.id if uploaded_by else None,
-            media_type=kind.media_type.value,
-            size=size,
-            group_id=album.group_id,
-            faces=len(found),
-        )
-        return Ingested(item, created=True)
+            derived = _derive_recording(original, received.media_format, made)
+        for name, path in derived.files:
+            storage.put(path, derivative_key(received.sha256, name))
+        storage.put(original, original_key(received.sha256))
+        return Ingested(_add_item(received, derived, album, uploaded_by), created=True)
     finally:
         for path in made:
             path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _Received:
+    sha256: str
+    size: int
+    media_format: MediaFormat
+
+
+@dataclass
+class _Derived:
+    """What decoding made of an upload: its size and length, the files to store beside the
+    original (derivative name, temporary path), and the faces found (with the film frame's ms)."""
+
+    width: int | None
+    height: int | None
+    duration: float | None = None
+    playback_name: str | None = None
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    found: list[tuple[int | None, faces.FaceBox]] = field(default_factory=list)
+
+
+def _receive(stream: IO[bytes], temporary: IO[bytes]) -> _Received:
+    """Stream the upload into ``temporary`` while hashing and counting. The first chunk decides
+    the format (so an unaccepted file is refused before it is stored), and the format's size limit
+    is held while the bytes arrive, not after."""
+    digest, size, media_format = hashlib.sha256(), 0, None
+    with temporary:
+        while chunk := stream.read(CHUNK):
+            if media_format is None:
+                media_format = _sniffed(chunk)
+            size += len(chunk)
+            if size > _limit(media_format.media_type):
+                limit = _limit(media_format.media_type) // 2**20
+                raise MediaRejected("too_large", _("The file is larger than %(n)d MB.", n=limit))
+            digest.update(chunk)
+            temporary.write(chunk)
+    if media_format is None:
+        raise MediaRejected("empty", _("The file is empty."))
+    return _Received(digest.hexdigest(), size, media_format)
+
+
+def _sniffed(chunk: bytes) -> MediaFormat:
+    media_format = sniff(chunk[:64])
+    if media_format is None:
+        raise MediaRejected(
+            "unsupported",
+            _(
+                "This is not a file Beeldrecht accepts. Send photos (JPEG, PNG, WebP, HEIC), "
+                "films (MP4, MOV, WebM) or sound (M4A, MP3, WAV, OGG)."
+            ),
+        )
+    return media_format
+
+
+def _derive_photo(original: Path, media_format: MediaFormat, made: list[Path]) -> _Derived:
+    """A photo's thumbnail and display image, and the faces on the display image."""
+    info, shown, files = _pictures(original, media_format, original, made)
+    return _Derived(info.width, info.height, files=files, found=[(None, face) for face in _detect(shown)])
+
+
+def _derive_recording(original: Path, media_format: MediaFormat, made: list[Path]) -> _Derived:
+    """Film or sound: probed and remuxed into its tag-free playback copy, alone in an empty folder;
+    a film also gets its sampled frames searched for faces, and a thumbnail and display image of its
+    poster frame."""
+    max_seconds = int(current_app.config[f"{media_format.media_type.value.upper()}_MAX_SECONDS"])
+    is_film = media_format.media_type is MediaType.FILM
+    poster, playback = Path(f"{original}-poster.jpg"), Path(f"{original}-playback")
+    made += [poster, playback]
+    try:
+        with recordings.isolated(original) as alone:
+            recording = recordings.probe(alone, media_format, max_seconds, poster if is_film else None)
+            playback_name = f"playback.{recordings.clean_playback(alone, media_format, playback)}"
+            derived = _Derived(recording.width, recording.height, recording.duration, playback_name)
+            derived.files.append((playback_name, playback))
+            if is_film:
+                _find_faces_on_frames(alone, media_format, recording.duration, original, made, derived)
+    except recordings.RecordingRejected as problem:
+        raise MediaRejected(problem.code, _recording_message(problem.code, max_seconds)) from None
+    if is_film:
+        _info, _shown, pictures = _pictures(poster, formats.JPEG, original, made)
+        derived.files += pictures
+    return derived
+
+
+def _find_faces_on_frames(
+    alone: Path, media_format: MediaFormat, duration: float, original: Path, made: list[Path], derived: _Derived
+) -> None:
+    """Search the film's sampled frames for faces; a frame with faces is kept (its faces are shown
+    on it, to be resolved)."""
+    count = int(current_app.config["FILM_FACE_SAMPLES"])
+    for at, frame in recordings.sample_frames(alone, media_format, duration, count, _face_side()):
+        boxes = _detect(frame)
+        if boxes:
+            still = Path(f"{original}-frame_{at}.jpg")
+            made.append(still)
+            frame.save(still, format="JPEG", quality=85)
+            derived.files.append((f"frame_{at}.jpg", still))
+            derived.found += [(at, face) for face in boxes]
+
+
+def _pictures(
+    source: Path, media_format: MediaFormat, original: Path, made: list[Path]
+) -> tuple[photos.PhotoInfo, Image.Image, list[tuple[str, Path]]]:
+    """The clean thumbnail and display image of a photo (or a film's poster frame): the size, the
+    display image (for face detection) and the files to store."""
+    max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
+    thumbnail, display = Path(f"{original}-thumbnail.jpg"), Path(f"{original}-display.jpg")
+    made += [thumbnail, display]
+    try:
+        info, shown = photos.derivatives(source, media_format, max_pixels, thumbnail, display)
+    except photos.PhotoRejected as problem:
+        raise MediaRejected(problem.code, _photo_message(problem.code, max_pixels)) from None
+    return info, shown, [("thumbnail.jpg", thumbnail), ("display.jpg", display)]
+
+
+def _face_side() -> int:
+    return int(current_app.config["FACE_DETECTION_SIDE"])
+
+
+def _detect(picture: Image.Image) -> list[faces.FaceBox]:
+    return faces.detect_faces(picture, _face_side(), float(current_app.config["FACE_DETECTION_THRESHOLD"]))
+
+
+def _add_item(received: _Received, derived: _Derived, album: Album, uploaded_by: User | None) -> MediaItem:
+    """The row, with its faces, and its audit entry; added only once every file is in place."""
+    item = MediaItem(
+        sha256=received.sha256,
+        media_type=received.media_format.media_type,
+        mime_type=received.media_format.mime,
+        size_bytes=received.size,
+        width=derived.width,
+        height=derived.height,
+        duration_seconds=derived.duration,
+        group_id=album.group_id,
+        album_id=album.id,
+        uploaded_by_id=uploaded_by.id if uploaded_by else None,
+        playback_name=derived.playback_name,
+        faces=[Face(frame_ms=at, box_x=f.x, box_y=f.y, box_w=f.w, box_h=f.h, score=f.score) for at, f in derived.found],
+    )
+    db.session.add(item)
+    db.session.flush()
+    record(
+        "media.uploaded",
+        target=item,
+        actor_id=uploaded_by.id if uploaded_by else None,
+        media_type=received.media_format.media_type.value,
+        size=received.size,
+        group_id=album.group_id,
+        faces=len(derived.found),
+    )
+    return item
 
 
 def _photo_message(code: str, max_pixels: int) -> str:
