@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -16,7 +17,7 @@ from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import MediaItem
 from app.media.operations import delete_media, expired_media, remove_files
-from app.media.storage import derivative_key, original_key
+from app.media.storage import LocalStorage, derivative_key, original_key
 
 media_cli = AppGroup("media", help="Media storage.")
 
@@ -29,42 +30,65 @@ media_cli = AppGroup("media", help="Media storage.")
 def fsck_command(grace_minutes: int, repair: bool) -> None:
     """Report rows whose files are missing and stored files no row refers to."""
     storage = media_storage()
+    expected = _expected_files()
+    missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
+    orphans, unfinished = _leftovers(storage, expected, time.time() - grace_minutes * 60)
+    _report(missing, orphans, unfinished)
+    repaired = bool(repair and (orphans or unfinished))
+    if repaired:
+        _remove_leftovers(storage, orphans, unfinished)
+    record(
+        "media.fsck",
+        rows_missing_files=len(missing),
+        orphan_files=len(orphans),
+        unfinished_uploads=len(unfinished),
+        repaired=repaired,
+    )
+    db.session.commit()
+    click.echo(f"{len(expected)} files expected, {len(missing)} items with missing files, {len(orphans)} orphan files.")
+    if missing or ((orphans or unfinished) and not repair):
+        sys.exit(1)
+
+
+def _expected_files() -> dict[str, int]:
+    """Every storage key the rows refer to (originals and derivatives), with the item's id."""
     expected: dict[str, int] = {}
     for item in db.session.scalars(select(MediaItem).options(selectinload(MediaItem.faces))):
         expected[original_key(item.sha256)] = item.id
         for name in item.derivative_names():
             expected[derivative_key(item.sha256, name)] = item.id
-    missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
-    cutoff = time.time() - grace_minutes * 60
+    return expected
+
+
+def _leftovers(storage: LocalStorage, expected: dict[str, int], cutoff: float) -> tuple[list[str], list[Path]]:
+    """Stored files no row refers to, and what uploads left in ``incoming`` (temporary files and
+    probe folders of a killed process); both only when older than ``cutoff``, so an upload in
+    progress is left alone."""
     orphans = [key for key, mtime in storage.entries() if key not in expected and mtime < cutoff]
-    # An upload's temporary files, and the folder it was probed in, left by a killed process.
-    unfinished = [p for p in storage.incoming.iterdir() if p.stat().st_mtime < cutoff]
+    unfinished = [path for path in storage.incoming.iterdir() if path.stat().st_mtime < cutoff]
+    return orphans, unfinished
+
+
+def _report(missing: list[int], orphans: list[str], unfinished: list[Path]) -> None:
     for item_id in missing:
         click.echo(f"media item {item_id}: file missing")
     for key in orphans:
         click.echo(f"orphan file: {key}")
     for path in unfinished:
         click.echo(f"unfinished upload: incoming/{path.name}")
-    if repair and (orphans or unfinished):
-        for key in orphans:
-            storage.delete(key)
-        for path in unfinished:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        click.echo(f"{len(orphans)} orphan files and {len(unfinished)} unfinished uploads removed.")
-    record(
-        "media.fsck",
-        rows_missing_files=len(missing),
-        orphan_files=len(orphans),
-        unfinished_uploads=len(unfinished),
-        repaired=bool(repair and (orphans or unfinished)),
-    )
-    db.session.commit()
-    click.echo(f"{len(expected)} files expected, {len(missing)} items with missing files, {len(orphans)} orphan files.")
-    if missing or ((orphans or unfinished) and not repair):
-        sys.exit(1)
+
+
+def _remove_leftovers(storage: LocalStorage, orphans: list[str], unfinished: list[Path]) -> None:
+    """Delete the orphan files and the unfinished uploads (rows without files are only reported:
+    the row is the record, and removing it is a decision for a person)."""
+    for key in orphans:
+        storage.delete(key)
+    for path in unfinished:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    click.echo(f"{len(orphans)} orphan files and {len(unfinished)} unfinished uploads removed.")
 
 
 @media_cli.command("expire")
