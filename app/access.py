@@ -168,22 +168,3 @@ def family_subjects(user: User) -> Select[tuple[Person]]:
 
 def family_subject_or_404(user: User, person_id: int) -> Person:
     return get_visible_or_404(family_subjects(user), Person, person_id)  # type: ignore[no-any-return]
-
-
-def visible_media(user: User) -> Select[Any]:
-    """Media items the user may see: all for communications and admins, their groups' for a
-    teacher, none for anyone else (parents never see originals or the library)."""
-    from app.media.models import MediaItem
-
-    query = select(MediaItem)
-    if is_school_wide(user):
-        return query
-    if user.has_role(Role.TEACHER) and user.person_id is not None:
-        return query.where(MediaItem.group_id.in_(taught_group_ids(user)))
-    return query.where(false())
-
-
-def media_or_404(user: User, item_id: int) -> Any:
-    from app.media.models import MediaItem
-
-    return get_visible_or_404(visible_media(user), MediaItem, item_id)

@@ -9,7 +9,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app.access import STAFF_ROLES, allow, current_account, group_or_404, media_or_404
+from app.access import STAFF_ROLES, allow, current_account, group_or_404
 from app.consent.queries import now
 from app.errors import NotFound
 from app.extensions import db
@@ -17,6 +17,7 @@ from app.media.ingest import MediaRejected, ingest_upload
 from app.media.models import DismissReason, MediaItem
 from app.media.operations import TagSpec, album_for, dismiss_face, set_tags
 from app.media.schemas import DismissSchema, MediaFormSchema, MediaSchema, TagsInSchema
+from app.media.visibility import media_or_404
 from app.urls import API_PREFIX
 
 blp = Blueprint("media_api", __name__, url_prefix=API_PREFIX, description="Media: upload, tags and faces.")
@@ -43,7 +44,7 @@ def post_media(form: dict[str, Any]) -> tuple[MediaItem, int]:
 @blp.response(200, MediaSchema)
 @allow(*STAFF_ROLES)
 def get_media(item_id: int) -> MediaItem:
-    return media_or_404(current_account(), item_id)  # type: ignore[no-any-return]
+    return media_or_404(current_account(), item_id)
 
 
 @blp.route("/media/<int:item_id>/tags", methods=["PUT"])
@@ -52,7 +53,7 @@ def get_media(item_id: int) -> MediaItem:
 @allow(*STAFF_ROLES)
 def put_tags(body: dict[str, Any], item_id: int) -> MediaItem:
     """Replace who is shown or heard, and whether that list is complete (the attestation)."""
-    item: MediaItem = media_or_404(current_account(), item_id)
+    item = media_or_404(current_account(), item_id)
     specs = [
         TagSpec(t["person_id"], t["box"], tuple(([t["face_id"]] if t["face_id"] else []) + t["face_ids"]))
         for t in body["tags"]
@@ -68,7 +69,7 @@ def put_tags(body: dict[str, Any], item_id: int) -> MediaItem:
 @allow(*STAFF_ROLES)
 def post_dismiss_face(body: dict[str, Any], item_id: int, face_id: int) -> MediaItem:
     """Resolve a detected face without a tag: ``not_a_face`` or ``not_recognisable``."""
-    item: MediaItem = media_or_404(current_account(), item_id)
+    item = media_or_404(current_account(), item_id)
     face = next((f for f in item.faces if f.id == face_id), None)
     if face is None:
         raise NotFound("not_found", _("This item has no such face."))

@@ -1,5 +1,5 @@
-"""Where media files live: a small interface, and a local folder behind it (an object store can
-slot in with the same six methods).
+"""Where media files live: a local folder (an object store can slot in behind the same methods:
+put, open, exists, delete, entries, local_path).
 
 Files are written to a temporary file in the destination folder, flushed with ``fsync``, moved
 into place with ``os.replace`` (atomic), and the folder is ``fsync``-ed; only then does the
@@ -14,18 +14,9 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 KEY_RE = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{64}(/[a-z0-9_]+\.[a-z0-9]+)?$")
-
-
-class Storage(Protocol):
-    def put(self, source: Path, key: str) -> None: ...
-    def open(self, key: str) -> BinaryIO: ...
-    def exists(self, key: str) -> bool: ...
-    def delete(self, key: str) -> None: ...
-    def entries(self) -> Iterator[tuple[str, float]]: ...
-    def local_path(self, key: str) -> Path: ...
 
 
 def original_key(sha256: str) -> str:

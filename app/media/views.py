@@ -15,7 +15,6 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import DateField, MultipleFileField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.access import (
@@ -23,13 +22,12 @@ from app.access import (
     allow,
     current_account,
     group_or_404,
-    media_or_404,
     visible_groups,
-    visible_media,
     visible_persons,
 )
 from app.accounts.models import Role
 from app.consent.vocabulary import MediaType
+from app.core.forms import SelectChoice, required
 from app.extensions import db
 from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
@@ -46,6 +44,7 @@ from app.media.operations import (
 )
 from app.media.photos import face_crop
 from app.media.storage import derivative_key
+from app.media.visibility import media_or_404, visible_media
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 
 if TYPE_CHECKING:
@@ -87,7 +86,7 @@ def upload() -> Any:
             ), 400
         return render_template("media/upload.html", form=form), 400 if form.is_submitted() else 200
     group = group_or_404(current_account(), form.group_id.data)
-    album = album_for(group, form.album_title.data, form.album_date.data)
+    album = album_for(group, required(form.album_title), required(form.album_date))
     db.session.commit()
     results = _ingest_files(album.id)
     status = 200 if any(r["status"] != "refused" for r in results) else 422

@@ -4,18 +4,18 @@ over the same operations as the release pages. A refused export answers 409 with
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from app.access import RELEASERS, STAFF_ROLES, allow, current_account, media_or_404
+from app.access import RELEASERS, STAFF_ROLES, allow, current_account
 from app.errors import NotFound
 from app.extensions import db
+from app.media.visibility import media_or_404
 from app.release.clearance import clear
-from app.release.exports import BundleFailed, bundle_download, channel_or_error, ensure_bundle, export_media
+from app.release.exports import bundle_download, channel_or_error, export_media, prepare_bundle
 from app.release.models import Channel, Export, Takedown, TakedownStatus
 from app.release.publications import record_publication
 from app.release.schemas import (
@@ -74,8 +74,7 @@ def post_export(body: dict[str, Any]) -> Any:
     """Release items to a channel: 201 with the bundle's address, or 409 with every blocker."""
     export = export_media(body["channel"], body["media_ids"], by=current_account(), blurred=body["blurred"])
     db.session.commit()
-    with contextlib.suppress(BundleFailed):  # the export stands; the download tries again and says so if it still fails
-        ensure_bundle(export)
+    prepare_bundle(export)
     return export
 
 

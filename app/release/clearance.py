@@ -35,8 +35,6 @@ from app.media.models import Face, MediaItem, Tag
 from app.release.models import Channel, Quarantine
 from app.school.models import Group, Person, group_pupil
 
-CODES = ("tags_incomplete", "face_unresolved", "no_consent", "quarantined")
-
 
 @dataclass(frozen=True)
 class Blocker:

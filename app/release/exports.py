@@ -8,6 +8,7 @@ tagged people locked, see ``app.release.clearance``); a refused attempt is audit
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import tempfile
 import zipfile
@@ -19,7 +20,6 @@ from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.access import visible_media
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
@@ -31,6 +31,7 @@ from app.media.ingest import media_storage
 from app.media.models import MediaItem
 from app.media.photos import export_copy
 from app.media.storage import derivative_key, original_key
+from app.media.visibility import visible_media
 from app.release.clearance import Blocker, Clearance, clear
 from app.release.models import Channel, Export, ExportItem
 
@@ -200,6 +201,13 @@ def ensure_bundle(export: Export) -> str:
     return key
 
 
+def prepare_bundle(export: Export) -> None:
+    """Make the bundle right after the export is committed, so the download is ready. A bundle that
+    cannot be made now does not undo the export: the download tries again and says so if it fails."""
+    with contextlib.suppress(BundleFailed):
+        ensure_bundle(export)
+
+
 def bundle_download(export: Export) -> Response:
     """The bundle as a private download (``BundleFailed`` when it cannot be made)."""
     key = ensure_bundle(export)
@@ -235,7 +243,7 @@ def build_bundle(export: Export) -> None:
                         max_pixels,
                         export.channel.export_side,
                         path,
-                        boxes,  # type: ignore[arg-type]
+                        boxes,
                     )
                 else:
                     assert item.playback_name

@@ -3,7 +3,6 @@ the takedown worklist, incidents, and (administrators) channels."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -22,7 +21,7 @@ from app.core.submit import save_or_flash
 from app.extensions import db
 from app.media.models import MediaItem
 from app.release.channels import channels, save_channel
-from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, ensure_bundle, export_media
+from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, export_media, prepare_bundle
 from app.release.models import Channel, Export, Incident, Measure, Publication, Takedown, TakedownStatus
 from app.release.publications import record_publication, register_incident
 from app.release.takedowns import resolve
@@ -73,8 +72,7 @@ def export() -> Any:
             "release/blocked.html", error=str(problem), blockers=[], items={}, channel=None, ids=ids, form=form
         ), problem.status
     db.session.commit()
-    with contextlib.suppress(BundleFailed):  # the export stands; its page offers the download, which tries again
-        ensure_bundle(made)
+    prepare_bundle(made)
     flash(_("Cleared and exported: download the files and record where you post them."), "success")
     return redirect(url_for("release.show_export", export_id=made.id))
 
