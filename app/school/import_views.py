@@ -13,6 +13,7 @@ from wtforms import SubmitField
 
 from app.access import allow
 from app.accounts.models import Role
+from app.core.forms import add_error
 from app.extensions import db
 from app.school.blueprint import bp
 from app.school.importing import ImportFileError, apply_plan, check_file
@@ -44,7 +45,7 @@ def import_people() -> Any:
     try:
         result = check_file(data, today=school_today())
     except ImportFileError as problem:
-        form.file.errors.append(str(problem))
+        add_error(form.file, problem.message)
         return render_template("school/import.html", form=form), 400
     if result.errors:
         return render_template("school/import.html", form=form, errors=result.errors), 400
