@@ -24,8 +24,8 @@ from sqlalchemy import make_url
 
 from app import create_app
 from app.extensions import db, limiter
+from tests.factories import PASSWORD
 
-DEMO_PASSWORD = "demo-password"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -166,42 +166,23 @@ def runner(app: Flask) -> Any:
 
 @pytest.fixture
 def world(app: Flask) -> dict[str, Any]:
-    """The demo school (see app/core/demo.py): accounts admin@, comms@, teacher@ (5b),
+    """The test school (``tests.factories.build_school``): accounts admin@, comms@, teacher@ (5b),
     parent@ (Sem in 5b, Emma in 3a), parent2@ (Noah in 5b)."""
-    from sqlalchemy import select
-
-    from app.core.demo import load_demo_data
-    from app.school.models import Group, Person
+    from tests.factories import build_school
 
     with app.app_context():
-        load_demo_data()
+        ids = build_school()
         db.session.commit()
-
-        def person(first: str, last: str) -> int:
-            return db.session.scalar(select(Person.id).where(Person.first_name == first, Person.last_name == last))
-
-        def group(name: str) -> int:
-            return db.session.scalar(select(Group.id).where(Group.name == name))
-
-        return {
-            "sem": person("Sem", "de Vries"),
-            "emma": person("Emma", "de Vries"),
-            "noah": person("Noah", "Jansen"),
-            "parent": person("Karin", "de Vries"),
-            "parent2": person("Ahmed", "Jansen"),
-            "teacher": person("Marieke", "Hoekstra"),
-            "5b": group("5b"),
-            "3a": group("3a"),
-        }
+        return ids
 
 
 @pytest.fixture
 def login_as(client: Client, world: dict[str, Any]) -> Callable[[str], Any]:
-    """Sign in through the form as a demo account: ``login_as("parent")``."""
+    """Sign in through the form as one of the test school's accounts: ``login_as("parent")``."""
 
     def sign_in(who: str) -> Any:
         email = who if "@" in who else f"{who}@example.org"
-        response = client.submit("/sign-in", {"email": email, "password": DEMO_PASSWORD})
+        response = client.submit("/sign-in", {"email": email, "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return response
 
@@ -240,12 +221,11 @@ def form_text(school_year: str, version: int = 1, purposes_block: str | None = N
 
 @pytest.fixture
 def forms_dir(tmp_path, app):
-    from app.core.demo import current_school_year
+    from app.timestamps import school_today
+    from tests.factories import school_year_of
 
     with app.app_context():
-        from app.timestamps import school_today
-
-        name, _starts, _ends = current_school_year(school_today())
+        name, _starts, _ends = school_year_of(school_today())
     folder = tmp_path / "consent_forms"
     folder.mkdir()
     (folder / "beeldgebruik-v1.toml").write_text(form_text(name), encoding="utf-8")

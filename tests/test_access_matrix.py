@@ -14,7 +14,8 @@ from flask import Flask
 
 from app.access import ANONYMOUS, SIGNED_IN, rule_for
 from app.accounts.models import Role
-from tests.conftest import DEMO_PASSWORD, Client
+from tests.conftest import Client
+from tests.factories import PASSWORD
 
 ROLES = {
     "anonymous": None,
@@ -145,7 +146,7 @@ def test_role_route_matrix(app, world, published_form, a_photo, who):
     app.test_client_class = Client
     client = app.test_client()
     if who != "anonymous":
-        assert client.submit("/sign-in", {"email": f"{who}@example.org", "password": DEMO_PASSWORD}).status_code == 302
+        assert client.submit("/sign-in", {"email": f"{who}@example.org", "password": PASSWORD}).status_code == 302
     role = ROLES[who]
     values = sample_values(world, app, who)
     problems = []

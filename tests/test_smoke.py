@@ -1,5 +1,25 @@
-def test_demo_parent_sees_own_children_only(client, login_as, world):
+def test_a_parent_sees_own_children_only(client, login_as, world):
     login_as("parent")
     page = client.get("/home").get_data(as_text=True)
     assert "Sem de Vries" in page and "Emma de Vries" in page
     assert "Noah" not in page
+
+
+def test_the_demo_school_loads_once_and_prints_its_sign_ins(app, runner, monkeypatch):
+    """The demo (``make run``) is for trying the app; the tests build their own school."""
+    monkeypatch.setitem(app.config, "DEMO_DATA", True)
+    first = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    assert "Demo data loaded." in first.output
+    for email in ("admin@example.org", "comms@example.org", "teacher@example.org", "parent@example.org"):
+        assert email in first.output
+    again = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
+    refused = runner.invoke(args=["demo", "load"])
+    assert refused.exit_code != 0 and "only loaded into an empty one" in refused.output
+
+
+def test_the_demo_is_refused_outside_development(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "DEMO_DATA", False)  # as in production
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code != 0 and "development only" in result.output

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.extensions import db
-from tests.conftest import DEMO_PASSWORD
+from tests.factories import PASSWORD
 
 
 def audit_actions(app) -> list[str]:
@@ -16,7 +16,7 @@ def audit_actions(app) -> list[str]:
 
 
 def test_sign_in_with_right_password_lands_on_home(client, world, app):
-    response = client.submit("/sign-in", {"email": "Teacher@Example.org ", "password": DEMO_PASSWORD})
+    response = client.submit("/sign-in", {"email": "Teacher@Example.org ", "password": PASSWORD})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/home")
     assert "Group 5b" in client.get("/home").get_data(as_text=True) or "Groep 5b" in client.get("/home").get_data(
@@ -51,7 +51,7 @@ def test_missing_field_is_a_400_with_the_form(client, world):
 
 
 def test_post_without_csrf_token_is_refused(client, world):
-    response = client.post("/sign-in", data={"email": "parent@example.org", "password": DEMO_PASSWORD})
+    response = client.post("/sign-in", data={"email": "parent@example.org", "password": PASSWORD})
     assert response.status_code == 400
     assert client.get("/home").status_code == 302  # not signed in
 
@@ -61,10 +61,10 @@ def test_repeated_wrong_passwords_are_throttled_per_account(client, world):
         assert (
             client.submit("/sign-in", {"email": "parent@example.org", "password": "wrong-password"}).status_code == 401
         )
-    blocked = client.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD})
+    blocked = client.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD})
     assert blocked.status_code == 429
     # Another account from the same address is not locked out by it.
-    assert client.submit("/sign-in", {"email": "parent2@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    assert client.submit("/sign-in", {"email": "parent2@example.org", "password": PASSWORD}).status_code == 302
 
 
 def test_guessing_cannot_lock_a_parent_out_of_a_browser_they_used_before(app, world):
@@ -72,20 +72,20 @@ def test_guessing_cannot_lock_a_parent_out_of_a_browser_they_used_before(app, wo
 
     app.test_client_class = Client
     parent, attacker = app.test_client(), app.test_client()
-    assert parent.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    assert parent.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD}).status_code == 302
     parent.submit("/sign-out")
     for _ in range(6):
         attacker.submit("/sign-in", {"email": "parent@example.org", "password": "guess-guess"})
-    assert attacker.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 429
+    assert attacker.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD}).status_code == 429
     # The parent's own browser carries the device cookie from the earlier sign-in.
-    assert parent.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    assert parent.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD}).status_code == 302
     cookie = parent.get_cookie("beeldrecht_device")
     assert cookie is not None and "parent" not in cookie.value and cookie.http_only
 
 
 def test_successful_sign_ins_do_not_count_towards_the_account_limit(client, world):
     for _ in range(7):
-        assert client.submit("/sign-in", {"email": "comms@example.org", "password": DEMO_PASSWORD}).status_code == 302
+        assert client.submit("/sign-in", {"email": "comms@example.org", "password": PASSWORD}).status_code == 302
         client.submit("/sign-out")
 
 
@@ -104,7 +104,7 @@ def test_sign_out_ends_every_session_of_the_account(app, world):
     app.test_client_class = Client
     phone, laptop = app.test_client(), app.test_client()
     for c in (phone, laptop):
-        assert c.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 302
+        assert c.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD}).status_code == 302
         assert c.get("/home").status_code == 200
     assert phone.submit("/sign-out").status_code == 302
     assert laptop.get("/home").status_code == 302  # back to the sign-in page
@@ -115,12 +115,12 @@ def test_a_stolen_session_cookie_dies_with_a_password_change(app, world):
 
     app.test_client_class = Client
     owner, thief = app.test_client(), app.test_client()
-    owner.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD})
+    owner.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD})
     cookie = owner.get_cookie("beeldrecht_session")
     thief.set_cookie("beeldrecht_session", cookie.value)
     assert thief.get("/home").status_code == 200
     response = owner.submit(
-        "/account", {"current": DEMO_PASSWORD, "password": "a long new sentence", "confirm": "a long new sentence"}
+        "/account", {"current": PASSWORD, "password": "a long new sentence", "confirm": "a long new sentence"}
     )
     assert response.status_code == 302
     assert owner.get("/home").status_code == 200  # the changing browser stays signed in
@@ -128,20 +128,20 @@ def test_a_stolen_session_cookie_dies_with_a_password_change(app, world):
 
 
 def test_disabled_account_is_signed_out_and_cannot_sign_in(client, world, app):
-    client.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD})
+    client.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD})
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "parent@example.org"))
         user.active = False
         user.session_version += 1
         db.session.commit()
     assert client.get("/home").status_code == 302
-    assert client.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD}).status_code == 401
+    assert client.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD}).status_code == 401
 
 
 def test_absolute_session_lifetime_ends_the_session(client, world, app, monkeypatch):
     from datetime import timedelta
 
-    client.submit("/sign-in", {"email": "parent@example.org", "password": DEMO_PASSWORD})
+    client.submit("/sign-in", {"email": "parent@example.org", "password": PASSWORD})
     with client.session_transaction() as session:
         session["signed_in_at"] -= (app.config["SESSION_ABSOLUTE_LIFETIME"] + timedelta(minutes=1)).total_seconds()
     response = client.get("/home")
@@ -157,12 +157,12 @@ def test_session_lifetimes_are_far_below_flasks_default(app):
 
 def test_next_parameter_only_follows_local_paths(client, world):
     response = client.submit(
-        "/sign-in?next=https://evil.example/", {"email": "parent@example.org", "password": DEMO_PASSWORD}
+        "/sign-in?next=https://evil.example/", {"email": "parent@example.org", "password": PASSWORD}
     )
     assert response.headers["Location"].endswith("/home")
     client.submit("/sign-out")
     response = client.submit(
-        f"/sign-in?next=/people/{world['sem']}", {"email": "parent@example.org", "password": DEMO_PASSWORD}
+        f"/sign-in?next=/people/{world['sem']}", {"email": "parent@example.org", "password": PASSWORD}
     )
     assert response.headers["Location"].endswith(f"/people/{world['sem']}")
 
@@ -170,12 +170,12 @@ def test_next_parameter_only_follows_local_paths(client, world):
 def test_old_hash_is_rehashed_when_cost_rises(client, world, app):
     from argon2 import PasswordHasher
 
-    weak = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(DEMO_PASSWORD)
+    weak = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(PASSWORD)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "comms@example.org"))
         user.password_hash = weak
         db.session.commit()
-    assert client.submit("/sign-in", {"email": "comms@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    assert client.submit("/sign-in", {"email": "comms@example.org", "password": PASSWORD}).status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "comms@example.org"))
         assert user.password_hash != weak

@@ -1,4 +1,4 @@
-"""A real server on 127.0.0.1 with its own SQLite database and the demo school, and
+"""A real server on 127.0.0.1 with its own SQLite database and the test school, and
 Debian's chromium driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     from app import create_app
     from app.consent.form_files import sync_forms
-    from app.core.demo import current_school_year, load_demo_data
     from app.extensions import db
     from app.timestamps import school_today
     from tests.conftest import form_text
+    from tests.factories import build_school, school_year_of
 
     folder = tmp_path_factory.mktemp("live")
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}"})
     app.instance_path = str(folder)
     with app.app_context():
         upgrade(directory=MIGRATIONS)
-        load_demo_data()
+        build_school()
         forms = folder / "consent_forms"
         forms.mkdir()
-        name, _starts, _ends = current_school_year(school_today())
+        name, _starts, _ends = school_year_of(school_today())
         (forms / "form.toml").write_text(form_text(name), encoding="utf-8")
         assert not sync_forms(forms).problems
         db.session.commit()

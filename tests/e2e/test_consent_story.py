@@ -59,8 +59,8 @@ def test_parent_answers_withdraws_and_the_teacher_sees_it(phone, live_app, tmp_p
     assert "Mark" in phone.locator("#photo-social_media").inner_text()
 
     # The API answers the same.
-    from app.accounts.models import User
     from app.accounts.api_tokens import issue_api_token
+    from app.accounts.models import User
 
     with live_app.app_context():
         _token, secret = issue_api_token(

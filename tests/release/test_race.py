@@ -68,23 +68,23 @@ def own_app(db_kind, tmp_path):
 
 
 def setup_school(app, tmp_path) -> list[tuple[int, int, int]]:
-    """Demo school, a form, and per pupil a photo tagged and attested, with consent granted.
+    """The test school, a form, and per pupil a photo tagged and attested, with consent granted.
     Returns (pupil, guardian, item) triples."""
     from app.consent.form_files import sync_forms
     from app.consent.operations import decide
     from app.consent.vocabulary import Means
-    from app.core.demo import current_school_year, load_demo_data
     from app.extensions import db
     from app.media.ingest import ingest_upload
     from app.media.models import Album, Tag
     from app.school.models import Group
     from app.timestamps import school_today
+    from tests.factories import build_school, school_year_of
 
     with app.test_request_context(), app.app_context():
-        load_demo_data()
+        build_school()
         forms = tmp_path / "forms"
         forms.mkdir()
-        name, _start, _end = current_school_year(school_today())
+        name, _start, _end = school_year_of(school_today())
         (forms / "form.toml").write_text(form_text(name), encoding="utf-8")
         assert not sync_forms(forms).problems
         group = db.session.scalar(select(Group).where(Group.name == "5b"))

@@ -126,7 +126,7 @@ def test_admin_creates_a_pupil_in_a_group(admin, app, world):
                 "first_name": "A",
                 "last_name": "B",
                 "date_of_birth": "2018-01-01",
-                "external_id": "DEMO0001",
+                "external_id": "LL00001",
             },
             "externe id",
         ),
@@ -154,7 +154,7 @@ def test_editing_a_pupil_moves_them_to_another_group_of_the_year(admin, app, wor
             "first_name": "Sem",
             "last_name": "de Vries",
             "date_of_birth": "2018-02-02",
-            "external_id": "DEMO0001",
+            "external_id": "LL00001",
             "group_id": world["3a"],
         },
     )
@@ -166,7 +166,7 @@ def test_editing_a_pupil_moves_them_to_another_group_of_the_year(admin, app, wor
 
 def test_search_finds_by_name_external_id_and_email_and_treats_wildcards_literally(admin, world):
     assert "de Vries, Sem" in admin.get("/admin/persons?q=sem de").get_data(as_text=True)
-    assert "Jansen, Noah" in admin.get("/admin/persons?q=DEMO0003").get_data(as_text=True)
+    assert "Jansen, Noah" in admin.get("/admin/persons?q=LL00003").get_data(as_text=True)
     assert "de Vries, Karin" in admin.get("/admin/persons?q=parent@example").get_data(as_text=True)
     only_5b = admin.get(f"/admin/persons?group={world['5b']}&kind=pupil").get_data(as_text=True)
     assert "Jansen, Noah" in only_5b and "de Vries, Emma" not in only_5b
