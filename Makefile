@@ -32,7 +32,7 @@ translations: $(VENV)/.installed
 ## Refresh the message catalogue after changing user-visible text.
 extract-messages: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --no-wrap
 
 run: $(VENV)/.installed translations
 	BEELDRECHT_ENV=development $(BIN)/flask db upgrade
