@@ -20,13 +20,15 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.models import Role, User
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
 from app.urls import is_api_request
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T", bound=tuple[Any, ...])
 
 ANONYMOUS = "anonymous"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in account, whatever its roles
@@ -106,14 +108,21 @@ def taught_group_ids(user: User) -> Select[tuple[int]]:
     return select(group_teacher.c.group_id).where(group_teacher.c.person_id == user.person_id)
 
 
-def visible_groups(user: User) -> Select[tuple[Group]]:
-    """Groups the user may see: all for communications and admins, own groups for a teacher."""
-    query = select(Group)
+def scoped_by_group(
+    query: Select[T], user: User, group_id: ColumnElement[int] | InstrumentedAttribute[int]
+) -> Select[T]:
+    """``query`` narrowed to what belongs to a group the user may see: everything for communications
+    and administrators, their own groups' for a teacher, nothing for anyone else."""
     if is_school_wide(user):
         return query
     if user.has_role(Role.TEACHER) and user.person_id is not None:
-        return query.where(Group.id.in_(taught_group_ids(user)))
+        return query.where(group_id.in_(taught_group_ids(user)))
     return query.where(false())
+
+
+def visible_groups(user: User) -> Select[tuple[Group]]:
+    """Groups the user may see: all for communications and admins, own groups for a teacher."""
+    return scoped_by_group(select(Group), user, Group.id)
 
 
 def visible_persons(user: User) -> Select[tuple[Person]]:

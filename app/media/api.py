@@ -11,13 +11,12 @@ from flask_smorest import Blueprint
 
 from app.access import STAFF_ROLES, allow, current_account, group_or_404
 from app.consent.queries import now
-from app.errors import NotFound
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload
 from app.media.models import DismissReason, MediaItem
 from app.media.operations import TagSpec, album_for, dismiss_face, set_tags
 from app.media.schemas import DismissSchema, MediaFormSchema, MediaSchema, TagsInSchema
-from app.media.visibility import media_or_404
+from app.media.visibility import face_of_or_404, media_or_404
 from app.urls import API_PREFIX
 
 blp = Blueprint("media_api", __name__, url_prefix=API_PREFIX, description="Media: upload, tags and faces.")
@@ -70,9 +69,6 @@ def put_tags(body: dict[str, Any], item_id: int) -> MediaItem:
 def post_dismiss_face(body: dict[str, Any], item_id: int, face_id: int) -> MediaItem:
     """Resolve a detected face without a tag: ``not_a_face`` or ``not_recognisable``."""
     item = media_or_404(current_account(), item_id)
-    face = next((f for f in item.faces if f.id == face_id), None)
-    if face is None:
-        raise NotFound("not_found", _("This item has no such face."))
-    dismiss_face(face, DismissReason(body["reason"]), by=current_account())
+    dismiss_face(face_of_or_404(item, face_id), DismissReason(body["reason"]), by=current_account())
     db.session.commit()
     return item

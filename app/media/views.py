@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -44,14 +45,29 @@ from app.media.operations import (
 )
 from app.media.photos import face_crop
 from app.media.storage import derivative_key
-from app.media.visibility import media_or_404, visible_media
+from app.media.visibility import face_of_or_404, media_or_404, visible_media
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 
 if TYPE_CHECKING:
     from app.release.models import Channel
 
 bp = Blueprint("media", __name__, url_prefix="/media")
+V = TypeVar("V", bound=Callable[..., Any])
 DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
+
+
+def sandboxed(view: V) -> V:
+    """A file served to the browser gets "sandbox" as its whole CSP (Talisman reads per-view options
+    from this attribute)."""
+    view.__dict__["talisman_view_options"] = {"content_security_policy": "sandbox"}
+    return view
+
+
+def private(response: Response) -> Response:
+    """Media is never cached by a shared cache and never sniffed into another type."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class UploadForm(FlaskForm):
@@ -373,9 +389,7 @@ def people(item_id: int) -> Response:
 def face(item_id: int, face_id: int) -> Any:
     """Dismiss a detected face with a reason, or undo that."""
     item = media_or_404(current_account(), item_id)
-    found = next((f for f in item.faces if f.id == face_id), None)
-    if found is None:
-        abort(404)
+    found = face_of_or_404(item, face_id)
     if not FaceForm().validate_on_submit():
         flash(_("The form had expired; please try again."), "warning")
         return redirect(url_for("media.show", item_id=item.id)), 400
@@ -390,31 +404,28 @@ def face(item_id: int, face_id: int) -> Any:
             return _item_page(item, TagForm(), 400)
     except TaggingError as problem:
         db.session.rollback()
-        flash(str(problem), "danger")
-        return _item_page(item, TagForm(), 409)
+        flash(problem.message, "danger")
+        return _item_page(item, TagForm(), problem.status)
     db.session.commit()
     return redirect(url_for("media.show", item_id=item.id, _anchor="faces"))
 
 
 @bp.route("/<int:item_id>/faces/<int:face_id>.jpg")
 @allow(*STAFF_ROLES)
+@sandboxed
 def face_picture(item_id: int, face_id: int) -> Response:
     """A small crop around a detected face, for the list of faces to resolve."""
     item = media_or_404(current_account(), item_id)
-    found = next((f for f in item.faces if f.id == face_id), None)
-    if found is None:
-        abort(404)
+    found = face_of_or_404(item, face_id)
     source = found.frame_name or "display.jpg"
     with media_storage().open(derivative_key(item.sha256, source)) as handle:
         crop = face_crop(handle, found.box)
     return _picture(crop, f"beeldrecht-{item.id}-face-{found.id}.jpg")
 
 
-face_picture.talisman_view_options = {"content_security_policy": "sandbox"}  # type: ignore[attr-defined]
-
-
 @bp.route("/<int:item_id>/playback")
 @allow(*STAFF_ROLES)
+@sandboxed
 def playback(item_id: int) -> Response:
     """The tag-free copy of a film or recording, with Range support so players can seek."""
     item: MediaItem = media_or_404(current_account(), item_id)
@@ -429,23 +440,17 @@ def playback(item_id: int) -> Response:
         etag=item.sha256[:16],
         max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-playback.talisman_view_options = {"content_security_policy": "sandbox"}  # type: ignore[attr-defined]
+    return private(response)
 
 
 def _picture(data: bytes, name: str) -> Response:
     response = send_file(io.BytesIO(data), mimetype="image/jpeg", download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private(response)
 
 
 @bp.route("/<int:item_id>/<any(thumbnail, display):variant>.jpg")
 @allow(*STAFF_ROLES)
+@sandboxed
 def derivative(item_id: int, variant: str) -> Response:
     """A derivative, only through this view: fixed type, no sniffing, sandboxed, never cached
     by shared caches. Originals are never served."""
@@ -460,14 +465,8 @@ def derivative(item_id: int, variant: str) -> Response:
         as_attachment=False,
         max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     current_app.logger.debug("served %s of media %s", variant, item.id)
-    return response
-
-
-# Talisman reads per-view options from this attribute: derivatives get "sandbox" as their whole CSP.
-derivative.talisman_view_options = {"content_security_policy": "sandbox"}  # type: ignore[attr-defined]
+    return private(response)
 
 
 class DeleteForm(FlaskForm):

@@ -4,23 +4,28 @@ library; a foreign id answers 404, exactly like one that does not exist."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
 
-from app.access import get_visible_or_404, is_school_wide, taught_group_ids
-from app.accounts.models import Role, User
-from app.media.models import MediaItem
+from app.access import get_visible_or_404, scoped_by_group
+from app.accounts.models import User
+from app.errors import NotFound
+from app.media.models import Face, MediaItem
 
 
 def visible_media(user: User) -> Select[tuple[MediaItem]]:
     """All items for communications and administrators, their groups' for a teacher, none for
     anyone else."""
-    query = select(MediaItem)
-    if is_school_wide(user):
-        return query
-    if user.has_role(Role.TEACHER) and user.person_id is not None:
-        return query.where(MediaItem.group_id.in_(taught_group_ids(user)))
-    return query.where(false())
+    return scoped_by_group(select(MediaItem), user, MediaItem.group_id)
 
 
 def media_or_404(user: User, item_id: int) -> MediaItem:
     return get_visible_or_404(visible_media(user), MediaItem, item_id)  # type: ignore[no-any-return]
+
+
+def face_of_or_404(item: MediaItem, face_id: int) -> Face:
+    """One of this item's detected faces (a face of another item answers 404 too)."""
+    found = next((face for face in item.faces if face.id == face_id), None)
+    if found is None:
+        raise NotFound("not_found", _("This item has no such face."))
+    return found
