@@ -1,6 +1,7 @@
 """The parent portal: consent pages for one's children and oneself, the guided form, the
-history, and "download our data". Deciding goes through ``operations.decide``, which checks
-who may decide; these views only parse, call, commit and answer."""
+history, and "download our data". Every answer goes through ``operations.decide_answers`` (a
+cell through ``decide``, "withdraw everything" through ``say_no_to_everything``), which checks who
+may decide and what the answer means; these views only parse, call, commit and answer."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from app.consent.queries import active_form, now
 from app.consent.vocabulary import Action, Means
 from app.extensions import db
 from app.privacy.family_data import export_family_data
-from app.release.family import published_for
+from app.release.family import published_for, removals_for
 from app.school.models import Person
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
@@ -58,8 +59,6 @@ def subject(person_id: int) -> Any:
 
 def _removal_notice(decisions: list[Decision]) -> None:
     """Tell the parent what will be taken down because of these decisions."""
-    from app.release.family import removals_for
-
     removals = removals_for([d.id for d in decisions])
     if removals:
         flash(
