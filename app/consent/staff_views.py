@@ -54,8 +54,6 @@ def group_overview(group_id: int) -> Any:
         answers=answers,
         media_filter=media_filter.value if media_filter else "",
         purpose_filter=purpose_filter,
-        media_labels=MEDIA_LABELS,
-        locale=str(get_locale()),
     )
 
 
@@ -81,8 +79,6 @@ def not_allowed_list(group_id: int) -> Any:
         form=form,
         media=media,
         rows=rows,
-        media_labels=MEDIA_LABELS,
-        locale=str(get_locale()),
         printed=now(),
     )
 
@@ -148,9 +144,7 @@ def record_paper(person_id: int) -> Any:
             flash(_("Paper form recorded: %(n)d answers.", n=len(made)), "success")
             return redirect(url_for("school.admin_edit_person", person_id=subject.id))
     status = 400 if form.is_submitted() else 200
-    return render_template(
-        "consent/paper.html", form=form, subject=subject, consent_form=consent_form, locale=locale
-    ), status
+    return render_template("consent/paper.html", form=form, subject=subject, consent_form=consent_form), status
 
 
 class RemindForm(FlaskForm):
@@ -177,4 +171,4 @@ def renewal() -> Any:
         )
         return redirect(url_for("consent.renewal"))
     groups = pupils_needing_a_decision(form, now())[0] if form else []
-    return render_template("consent/renewal.html", form=form, groups=groups, remind=remind, locale=str(get_locale()))
+    return render_template("consent/renewal.html", form=form, groups=groups, remind=remind)

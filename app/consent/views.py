@@ -29,6 +29,12 @@ from app.school.models import Person
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 
 
+@bp.context_processor
+def consent_words() -> dict[str, Any]:
+    """Every consent page names media types and reads the form's words in the reader's language."""
+    return {"media_labels": MEDIA_LABELS, "locale": str(get_locale())}
+
+
 def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = None) -> Any:
     if matrix is None:
         form = active_form(now().day)
@@ -37,8 +43,6 @@ def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = 
         "consent/subject.html",
         subject=subject,
         matrix=matrix,
-        media_labels=MEDIA_LABELS,
-        locale=str(get_locale()),
         decide_form=DecideForm(formdata=None),
         all_form=DecideAllForm(formdata=None),
         published=published_for(subject.id),
@@ -175,8 +179,6 @@ def answer_form(person_id: int) -> Any:
         subject=subject,
         form=form,
         consent_form=consent_form,
-        locale=locale,
-        media_labels=MEDIA_LABELS,
     ), status
 
 
@@ -193,8 +195,6 @@ def history(person_id: int) -> str:
         "consent/history.html",
         subject=subject,
         decisions=decisions,
-        media_labels=MEDIA_LABELS,
-        locale=str(get_locale()),
     )
 
 
@@ -202,9 +202,7 @@ def history(person_id: int) -> str:
 @allow(SIGNED_IN)
 def show_form(form_id: int) -> str:
     consent_form = db.get_or_404(ConsentForm, form_id)
-    return render_template(
-        "consent/form_text.html", consent_form=consent_form, locale=str(get_locale()), media_labels=MEDIA_LABELS
-    )
+    return render_template("consent/form_text.html", consent_form=consent_form)
 
 
 @bp.route("/our-data.json")
