@@ -48,8 +48,8 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.accounts.models import Role, User
     from app.accounts.api_tokens import issue_api_token
+    from app.accounts.models import Role, User
     from app.extensions import db
     from app.media.models import MediaItem
     from app.school.models import Group, Location, SchoolYear
