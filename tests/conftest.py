@@ -1,6 +1,6 @@
 """Fixtures: the app on SQLite or PostgreSQL (schema built by running the migrations), a
-rolled-back transaction per test, an HTTP client with CSRF help, a CLI runner, sign-in as any
-demo account, and factories.
+rolled-back transaction per test, an HTTP client with CSRF help, a CLI runner, the test school
+(built by ``tests/factories.py``, never the demo) and sign-in as any of its accounts.
 
 The database is chosen with ``--db sqlite`` (default) or ``--db postgresql``; PostgreSQL is
 found at ``TEST_DATABASE_URL`` (default ``postgresql://postgres@localhost/test``) and each

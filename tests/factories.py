@@ -16,6 +16,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from app.accounts.models import Role, User
 from app.extensions import db
+from app.media.models import Album
 from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear
 
 PASSWORD = "demo-password"
@@ -35,9 +36,18 @@ def school_year_of(day: date) -> tuple[str, date, date]:
     return f"{start}-{start + 1}", date(start, 8, 1), date(start + 1, 7, 31)
 
 
+def today() -> date:
+    """Today where the school is (the app's own ``school_today``); the machine's date outside an app."""
+    from flask import has_app_context
+
+    from app.timestamps import school_today
+
+    return school_today() if has_app_context() else date.today()
+
+
 def born_aged(age: int, day: date | None = None) -> date:
     """A date of birth that makes someone ``age`` years old on ``day`` (today by default)."""
-    day = day or date.today()
+    day = day or today()
     return date(day.year - age, 1, 1)
 
 
@@ -64,7 +74,7 @@ class SchoolYearFactory(BaseFactory):
         model = SchoolYear
         sqlalchemy_get_or_create = ("name",)
 
-    name = factory.LazyFunction(lambda: school_year_of(date.today())[0])
+    name = factory.LazyFunction(lambda: school_year_of(today())[0])
     starts_on = factory.LazyAttribute(lambda o: date(int(o.name[:4]), 8, 1))
     ends_on = factory.LazyAttribute(lambda o: date(int(o.name[:4]) + 1, 7, 31))
 
@@ -73,7 +83,7 @@ class GroupFactory(BaseFactory):
     class Meta:
         model = Group
 
-    name = factory.Sequence(lambda n: f"{n % 8 + 1}{'abc'[n % 3]}")
+    name = factory.Sequence(lambda n: f"{n + 1}x")  # never 5b or 3a, which tests look up by name
     location = factory.SubFactory(LocationFactory)
     school_year = factory.SubFactory(SchoolYearFactory)
 
@@ -88,19 +98,19 @@ class PersonFactory(BaseFactory):
 
 
 class PupilFactory(PersonFactory):
-    """A pupil of ``age`` (default 8), optionally placed in ``group``."""
+    """A pupil of ``age`` (default 8), optionally placed in ``group`` (a ``Group`` or its id)."""
 
     class Params:
         age = 8
 
     kind = PersonKind.PUPIL
     date_of_birth = factory.LazyAttribute(lambda o: born_aged(o.age))
-    external_id = factory.Sequence(lambda n: f"LL{n:05d}")
+    external_id = factory.Sequence(lambda n: f"LL{n + 10000:05d}")  # LL00001-LL00003: the school's own
 
     @factory.post_generation
-    def group(self, create: bool, group: Group | None, **_kwargs: Any) -> None:
+    def group(self, create: bool, group: Group | int | None, **_kwargs: Any) -> None:
         if group is not None:
-            group.pupils.append(self)
+            _group(group).pupils.append(self)
             db.session.flush()
 
 
@@ -142,6 +152,24 @@ class UserFactory(BaseFactory):
     def roles(self, create: bool, roles: set[Role] | None, **_kwargs: Any) -> None:
         self.set_roles(set(roles or {Role.PARENT}))
         db.session.flush()
+
+
+class AlbumFactory(BaseFactory):
+    """An album of ``group`` (a ``Group``), or of the group with ``group_id``, or of a new group."""
+
+    class Meta:
+        model = Album
+
+    class Params:
+        group_id = None
+
+    group = factory.LazyAttribute(lambda o: _group(o.group_id) if o.group_id is not None else GroupFactory())
+    title = factory.Sequence(lambda n: f"Album {n}")
+    taken_on = factory.LazyFunction(today)
+
+
+def _group(group: Group | int) -> Group:
+    return group if isinstance(group, Group) else db.session.get_one(Group, group)
 
 
 def build_school(classmates: tuple[int, int] = (6, 4)) -> dict[str, int]:

@@ -83,15 +83,13 @@ def a_photo(app, world, tmp_path):
 
     from app.extensions import db
     from app.media.ingest import ingest_upload
-    from app.media.models import Album
     from app.release.models import Channel, Export, ExportItem, Publication, Takedown
+    from tests.factories import AlbumFactory
     from tests.media.samples import sound
 
     app.config["MEDIA_ROOT"] = str(tmp_path / "media")
     with app.app_context():
-        album = Album(group_id=world["5b"], title="Matrix", taken_on=date(2026, 10, 1))
-        db.session.add(album)
-        db.session.flush()
+        album = AlbumFactory(group_id=world["5b"], title="Matrix", taken_on=date(2026, 10, 1))
         data = io.BytesIO()
         Image.fromarray(skimage.data.astronaut()).save(data, format="JPEG")  # one face, so a face route has one
         data.seek(0)

@@ -75,10 +75,10 @@ def setup_school(app, tmp_path) -> list[tuple[int, int, int]]:
     from app.consent.vocabulary import Means
     from app.extensions import db
     from app.media.ingest import ingest_upload
-    from app.media.models import Album, Tag
+    from app.media.models import Tag
     from app.school.models import Group
     from app.timestamps import school_today
-    from tests.factories import build_school, school_year_of
+    from tests.factories import AlbumFactory, build_school, school_year_of
 
     with app.test_request_context(), app.app_context():
         build_school()
@@ -88,9 +88,7 @@ def setup_school(app, tmp_path) -> list[tuple[int, int, int]]:
         (forms / "form.toml").write_text(form_text(name), encoding="utf-8")
         assert not sync_forms(forms).problems
         group = db.session.scalar(select(Group).where(Group.name == "5b"))
-        album = Album(group_id=group.id, title="Race", taken_on=date(2026, 11, 1))
-        db.session.add(album)
-        db.session.flush()
+        album = AlbumFactory(group=group, title="Race", taken_on=date(2026, 11, 1))
         triples = []
         for n, pupil in enumerate([p for p in group.pupils if p.guardianships][:PUPILS]):
             picture = io.BytesIO()
@@ -123,6 +121,7 @@ def test_no_export_is_released_after_a_withdrawal_committed(own_app, tmp_path):
     start = threading.Barrier(len(triples) + EXPORTERS)
 
     def toggler(pupil_id: int, guardian_id: int) -> None:
+        rng = random.Random(pupil_id)
         try:
             start.wait()
             for n in range(ROUNDS):
@@ -136,6 +135,9 @@ def test_no_export_is_released_after_a_withdrawal_committed(own_app, tmp_path):
                         db.session.commit()
                     except ConsentError:
                         db.session.rollback()
+                # Let others run: without a pause one thread makes all its rounds under the GIL at
+                # once, ending granted, and the exporters never meet a withdrawal.
+                time.sleep(rng.random() * 0.004)
         except BaseException as problem:  # noqa: BLE001 - reported by the main thread
             errors.append(problem)
 
