@@ -82,8 +82,8 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.core.demo import current_school_year
     from app.extensions import db
+    from app.school.calendar import school_year_of
     from app.school.importing import apply_plan, check_file
     from app.school.models import Location, SchoolYear
     from app.timestamps import school_today
@@ -102,7 +102,7 @@ def main() -> None:
         app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}"})
         with app.app_context():
             upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
-            name, starts, ends = current_school_year(school_today())
+            name, starts, ends = school_year_of(school_today())
             db.session.add_all(
                 [
                     Location(name="St. Jozefschool"),

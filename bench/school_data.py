@@ -26,12 +26,12 @@ def build_school(folder: Path) -> School:
 
     from app.consent.form_files import sync_forms
     from app.consent.models import ConsentForm
-    from app.core.demo import current_school_year
     from app.extensions import db
+    from app.school.calendar import school_year_of
     from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear, group_pupil
     from app.timestamps import school_today
 
-    name, starts, ends = current_school_year(school_today())
+    name, starts, ends = school_year_of(school_today())
     year = SchoolYear(name=name, starts_on=starts, ends_on=ends)
     location = Location(name="St. Jozefschool")
     db.session.add_all([year, location])

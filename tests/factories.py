@@ -17,6 +17,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.media.models import Album
+from app.school.calendar import school_year_of
 from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear
 
 PASSWORD = "demo-password"
@@ -28,12 +29,6 @@ def password_hash() -> str:
     from app.accounts.passwords import hash_password
 
     return hash_password(PASSWORD)
-
-
-def school_year_of(day: date) -> tuple[str, date, date]:
-    """The school year containing ``day``: 1 August to 31 July."""
-    start = day.year if day.month >= 8 else day.year - 1
-    return f"{start}-{start + 1}", date(start, 8, 1), date(start + 1, 7, 31)
 
 
 def today() -> date:

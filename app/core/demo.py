@@ -14,7 +14,9 @@ from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.audit.log import record
 from app.extensions import db
+from app.school.calendar import school_year_of
 from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear
+from app.timestamps import school_today
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 
@@ -82,11 +84,6 @@ ACCOUNTS = [
 ]
 
 
-def current_school_year(today: date) -> tuple[str, date, date]:
-    start_year = today.year if today.month >= 8 else today.year - 1
-    return f"{start_year}-{start_year + 1}", date(start_year, 8, 1), date(start_year + 1, 7, 31)
-
-
 def _pupil(first: str, last: str, age: int, number: int, today: date) -> Person:
     born = date(today.year - age, 1 + number % 12, 1 + number % 28)
     return Person(
@@ -102,11 +99,11 @@ def _account(email: str, roles: set[Role], person: Person | None) -> User:
 
 
 def load_demo_data(today: date | None = None) -> None:
-    today = today or date.today()
+    today = today or school_today()
     rng = random.Random(5)
     jozef = Location(name="St. Jozefschool", address="Kerkstraat 1")
     pontonnier = Location(name="De Pontonnier", address="Havenweg 12")
-    name, starts, ends = current_school_year(today)
+    name, starts, ends = school_year_of(today)
     year = SchoolYear(name=name, starts_on=starts, ends_on=ends)
     g5b = Group(name="5b", location=jozef, school_year=year)
     g3a = Group(name="3a", location=pontonnier, school_year=year)
@@ -162,7 +159,6 @@ def _demo_decisions(rng: random.Random, noah: Person, parent2: Person, others: l
     from app.consent.operations import decide
     from app.consent.queries import active_form
     from app.consent.vocabulary import Means
-    from app.timestamps import school_today
 
     form = active_form(school_today())
     if form is None:
