@@ -32,9 +32,13 @@ T = TypeVar("T", bound=tuple[Any, ...])
 
 ANONYMOUS = "anonymous"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in account, whatever its roles
-STAFF_ROLES = (Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN)
+STAFF_ROLES = (Role.TEACHER, Role.COMMUNICATIONS, Role.LEADERSHIP, Role.ADMIN)
 # Who exports, records publications and resolves takedowns.
-RELEASERS = (Role.COMMUNICATIONS, Role.ADMIN)
+RELEASERS = (Role.COMMUNICATIONS, Role.LEADERSHIP, Role.ADMIN)
+# Who sees every group and person.
+SCHOOL_WIDE = (Role.COMMUNICATIONS, Role.LEADERSHIP, Role.ADMIN)
+# Who approves what one person may not do alone (never their own proposal).
+APPROVERS = (Role.LEADERSHIP,)
 # Endpoints outside our blueprints that are public by nature.
 PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
 
@@ -89,8 +93,8 @@ def current_account() -> User:
 
 
 def is_school_wide(user: User) -> bool:
-    """Communications staff and administrators see every group and person."""
-    return user.has_role(Role.COMMUNICATIONS, Role.ADMIN)
+    """Communications staff, leadership and administrators see every group and person."""
+    return user.has_role(*SCHOOL_WIDE)
 
 
 def own_children_ids(user: User) -> Select[tuple[int]]:

@@ -22,6 +22,7 @@ ROLE_LABELS = {
     Role.PARENT: _l("Parent or guardian"),
     Role.TEACHER: _l("Teacher"),
     Role.COMMUNICATIONS: _l("Communications"),
+    Role.LEADERSHIP: _l("School leadership"),
     Role.ADMIN: _l("Administrator"),
 }
 LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}

@@ -19,6 +19,8 @@ class Role(enum.StrEnum):
     PARENT = "parent"
     TEACHER = "teacher"
     COMMUNICATIONS = "communications"
+    # Schoolleiding: sees what communications sees, approves weakening changes and exports.
+    LEADERSHIP = "leadership"
     ADMIN = "admin"
 
 

@@ -23,7 +23,7 @@ def _day(value: str) -> datetime | None:
 
 
 @bp.route("/")
-@allow(Role.ADMIN)
+@allow(Role.LEADERSHIP, Role.ADMIN)
 def list_events() -> str:
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     action = request.args.get("action", "").strip()

@@ -31,3 +31,6 @@ class Validity(enum.StrEnum):
 
 # The purposes a form may ask about, in the order parents see them.
 PURPOSES = ("parent_portal", "newsletter", "school_guide", "website", "social_media", "press")
+# Purposes that put media in front of the public: exports there may need leadership's approval, and
+# people from outside the school block them unless their own consent is recorded.
+PUBLIC_PURPOSES = frozenset({"school_guide", "website", "social_media", "press"})

@@ -78,6 +78,7 @@ LAST_NAMES = [
 ACCOUNTS = [
     ("admin@example.org", {Role.ADMIN}, "school administrator"),
     ("comms@example.org", {Role.COMMUNICATIONS}, "communications"),
+    ("leader@example.org", {Role.LEADERSHIP}, "school leadership"),
     ("teacher@example.org", {Role.TEACHER}, "teacher of group 5b"),
     ("parent@example.org", {Role.PARENT}, "parent of Sem (5b) and Emma (3a)"),
     ("parent2@example.org", {Role.PARENT}, "parent of Noah (5b)"),
@@ -112,6 +113,7 @@ def load_demo_data(today: date | None = None) -> None:
     teacher = Person(kind=PersonKind.STAFF, first_name="Marieke", last_name="Hoekstra", email="teacher@example.org")
     comms = Person(kind=PersonKind.STAFF, first_name="Jeroen", last_name="Kok", email="comms@example.org")
     admin = Person(kind=PersonKind.STAFF, first_name="Annelies", last_name="Schouten", email="admin@example.org")
+    leader = Person(kind=PersonKind.STAFF, first_name="Wim", last_name="Verhoeven", email="leader@example.org")
     volunteer = Person(kind=PersonKind.VOLUNTEER, first_name="Gerda", last_name="Post")
     g5b.teachers.append(teacher)
 
@@ -123,7 +125,7 @@ def load_demo_data(today: date | None = None) -> None:
     parent2 = Person(kind=PersonKind.GUARDIAN, first_name="Ahmed", last_name="Jansen", email="parent2@example.org")
     g5b.pupils.extend([sem, noah])
     g3a.pupils.append(emma)
-    db.session.add_all([teacher, comms, admin, volunteer, parent, co_parent, parent2])
+    db.session.add_all([teacher, comms, admin, leader, volunteer, parent, co_parent, parent2])
     for child in (sem, emma):
         db.session.add(Guardianship(guardian=parent, pupil=child, has_parental_authority=True))
         db.session.add(Guardianship(guardian=co_parent, pupil=child, has_parental_authority=True))
@@ -142,6 +144,7 @@ def load_demo_data(today: date | None = None) -> None:
     people = {
         "admin@example.org": admin,
         "comms@example.org": comms,
+        "leader@example.org": leader,
         "teacher@example.org": teacher,
         "parent@example.org": parent,
         "parent2@example.org": parent2,

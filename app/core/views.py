@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app.access import ANONYMOUS, SIGNED_IN, allow, current_account, own_children, visible_groups
+from app.access import ANONYMOUS, SIGNED_IN, STAFF_ROLES, allow, current_account, own_children, visible_groups
 from app.accounts.models import Role
 from app.extensions import db
 from app.school.models import Group, Person, SchoolYear
@@ -31,7 +31,7 @@ def home() -> str:
     if user.has_role(Role.PARENT):
         children = list(db.session.scalars(own_children(user).order_by(Person.first_name)))
     groups: list[Group] = []
-    if user.has_role(Role.TEACHER, Role.COMMUNICATIONS, Role.ADMIN):
+    if user.has_role(*STAFF_ROLES):
         groups = list(
             db.session.scalars(
                 visible_groups(user).join(Group.school_year).order_by(SchoolYear.starts_on.desc(), Group.name).limit(50)

@@ -19,6 +19,7 @@ from wtforms import DateField, MultipleFileField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.access import (
+    RELEASERS,
     STAFF_ROLES,
     allow,
     current_account,
@@ -221,7 +222,7 @@ def library() -> str:
         cleared=cleared_for.key if cleared_for else "",
         badges=_cleared_badges([item.id for item in page.items], enabled),
         export_form=ExportForm(),
-        can_export=current_account().has_role(Role.COMMUNICATIONS, Role.ADMIN),
+        can_export=current_account().has_role(*RELEASERS),
         blurring=current_app.config["BLURRED_EXPORTS"],
     )
 
@@ -303,7 +304,7 @@ def _drawn_box(person_id: int) -> list[float] | None:
 
 def _publications(item: MediaItem) -> list[Any]:
     """Where the item was posted (communications and administrators only)."""
-    if not current_account().has_role(Role.COMMUNICATIONS, Role.ADMIN):
+    if not current_account().has_role(*RELEASERS):
         return []
     from app.release.models import Publication
 
