@@ -171,7 +171,7 @@ def build_school(classmates: tuple[int, int] = (6, 4)) -> dict[str, int]:
     """The school most tests start from: two locations, group 5b (St. Jozefschool, taught by
     teacher@) and 3a (De Pontonnier); Sem (5b) and Emma (3a) de Vries with their parents Karin
     (parent@) and Mark (no account, no e-mail address), Noah Jansen (5b) with Ahmed (parent2@), a
-    volunteer, accounts admin@, comms@ and teacher@, and ``classmates`` more pupils in 5b and 3a,
+    volunteer, accounts admin@, comms@, leader@ (school leadership) and teacher@, and ``classmates`` more pupils in 5b and 3a,
     each with a guardian without an e-mail address. Returns the ids tests refer to."""
     jozef = LocationFactory(name="St. Jozefschool", address="Kerkstraat 1")
     pontonnier = LocationFactory(name="De Pontonnier", address="Havenweg 12")
@@ -181,6 +181,7 @@ def build_school(classmates: tuple[int, int] = (6, 4)) -> dict[str, int]:
     teacher = StaffFactory(first_name="Marieke", last_name="Hoekstra", email="teacher@example.org")
     comms = StaffFactory(first_name="Jeroen", last_name="Kok", email="comms@example.org")
     admin = StaffFactory(first_name="Annelies", last_name="Schouten", email="admin@example.org")
+    leader = StaffFactory(first_name="Wim", last_name="Verhoeven", email="leader@example.org")
     VolunteerFactory(first_name="Gerda", last_name="Post")
     g5b.teachers.append(teacher)
 
@@ -198,7 +199,8 @@ def build_school(classmates: tuple[int, int] = (6, 4)) -> dict[str, int]:
         for _ in range(count):
             GuardianshipFactory(pupil=PupilFactory(age=age, group=group))
 
-    for person, role in ((admin, Role.ADMIN), (comms, Role.COMMUNICATIONS), (teacher, Role.TEACHER)):
+    staff = ((admin, Role.ADMIN), (comms, Role.COMMUNICATIONS), (leader, Role.LEADERSHIP), (teacher, Role.TEACHER))
+    for person, role in staff:
         UserFactory(email=person.email, person=person, roles={role})
     UserFactory(email="parent@example.org", person=parent, roles={Role.PARENT})
     UserFactory(email="parent2@example.org", person=parent2, roles={Role.PARENT})

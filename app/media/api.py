@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, make_response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
@@ -14,9 +14,12 @@ from app.consent.queries import now
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload
 from app.media.models import DismissReason, MediaItem
-from app.media.operations import TagSpec, album_for, dismiss_face, set_tags
+from app.media.operations import TagSpec, album_for
 from app.media.schemas import DismissSchema, MediaFormSchema, MediaSchema, TagsInSchema
 from app.media.visibility import face_of_or_404, media_or_404
+from app.release.approvals import change_tags, dismiss_or_propose
+from app.release.models import Approval
+from app.release.schemas import ApprovalSchema
 from app.urls import API_PREFIX
 
 blp = Blueprint("media_api", __name__, url_prefix=API_PREFIX, description="Media: upload, tags and faces.")
@@ -49,26 +52,34 @@ def get_media(item_id: int) -> MediaItem:
 @blp.route("/media/<int:item_id>/tags", methods=["PUT"])
 @blp.arguments(TagsInSchema)
 @blp.response(200, MediaSchema)
+@blp.alt_response(202, schema=ApprovalSchema, description="The change waits for leadership's approval.")
 @allow(*STAFF_ROLES)
-def put_tags(body: dict[str, Any], item_id: int) -> MediaItem:
+def put_tags(body: dict[str, Any], item_id: int) -> MediaItem | Response:
     """Replace who is shown or heard, and whether that list is complete (the attestation)."""
     item = media_or_404(current_account(), item_id)
     specs = [
         TagSpec(t["person_id"], t["box"], tuple(([t["face_id"]] if t["face_id"] else []) + t["face_ids"]))
         for t in body["tags"]
     ]
-    set_tags(item, specs, complete=body["complete"], by=current_account())
+    proposal = change_tags(item, specs, complete=body["complete"], by=current_account(), reason=body["explanation"])
     db.session.commit()
-    return item
+    return pending(proposal) if proposal else item
 
 
 @blp.route("/media/<int:item_id>/faces/<int:face_id>/dismiss", methods=["POST"])
 @blp.arguments(DismissSchema)
 @blp.response(200, MediaSchema)
+@blp.alt_response(202, schema=ApprovalSchema, description="The dismissal waits for leadership's approval.")
 @allow(*STAFF_ROLES)
-def post_dismiss_face(body: dict[str, Any], item_id: int, face_id: int) -> MediaItem:
+def post_dismiss_face(body: dict[str, Any], item_id: int, face_id: int) -> MediaItem | Response:
     """Resolve a detected face without a tag: ``not_a_face`` or ``not_recognisable``."""
     item = media_or_404(current_account(), item_id)
-    dismiss_face(face_of_or_404(item, face_id), DismissReason(body["reason"]), by=current_account())
+    face = face_of_or_404(item, face_id)
+    proposal = dismiss_or_propose(face, DismissReason(body["reason"]), by=current_account(), why=body["explanation"])
     db.session.commit()
-    return item
+    return pending(proposal) if proposal else item
+
+
+def pending(proposal: Approval) -> Response:
+    """202: the change waits for leadership's approval (the item is blocked meanwhile)."""
+    return make_response(ApprovalSchema().dump(proposal), 202)

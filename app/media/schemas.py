@@ -72,7 +72,17 @@ class TagInSchema(Schema):
 class TagsInSchema(Schema):
     tags = fields.List(fields.Nested(TagInSchema), required=True)
     complete = fields.Boolean(required=True)
+    explanation = fields.String(
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "why: required when the change waits for leadership's approval"},
+    )
 
 
 class DismissSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf([r.value for r in DismissReason]))
+    explanation = fields.String(
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "why: required when the change waits for leadership's approval"},
+    )

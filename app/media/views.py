@@ -30,23 +30,23 @@ from app.access import (
 from app.accounts.models import Role
 from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, required
+from app.errors import DomainError
 from app.extensions import db
 from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.models import Album, DismissReason, Face, MediaItem
 from app.media.operations import (
-    TaggingError,
     TagSpec,
     album_for,
     delete_media,
-    dismiss_face,
     remove_files,
     reopen_face,
-    set_tags,
 )
 from app.media.photos import face_crop
 from app.media.storage import derivative_key
 from app.media.visibility import face_of_or_404, media_or_404, visible_media
+from app.release.approvals import change_tags, dismiss_or_propose, open_proposals
+from app.release.history import has_history
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 
 if TYPE_CHECKING:
@@ -315,6 +315,15 @@ def _publications(item: MediaItem) -> list[Any]:
     )
 
 
+def _waits() -> str:
+    return str(
+        _(
+            "This item was held back before, so your change waits for a second person of the school's"
+            " leadership. Until then the item stays blocked; what adds to the tags was saved."
+        )
+    )
+
+
 def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, int]:
     query = request.args.get("q", "").strip()[:60]
     return render_template(
@@ -327,6 +336,8 @@ def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, 
         query=query,
         reasons=list(DismissReason),
         publications=_publications(item),
+        guarded=has_history(item.id),
+        waiting=open_proposals(item.id),
     ), status
 
 
@@ -337,12 +348,21 @@ def show(item_id: int) -> Any:
     form = TagForm()
     if form.validate_on_submit():
         try:
-            set_tags(item, _tag_specs(item), complete=bool(request.form.get("complete")), by=current_account())
-        except TaggingError as problem:
+            proposal = change_tags(
+                item,
+                _tag_specs(item),
+                complete=bool(request.form.get("complete")),
+                by=current_account(),
+                reason=request.form.get("explanation"),
+            )
+        except DomainError as problem:
             db.session.rollback()
-            flash(str(problem), "danger")
-            return _item_page(db.session.get_one(MediaItem, item_id), form, 422)
+            flash(problem.message, "danger")
+            return _item_page(db.session.get_one(MediaItem, item_id), form, problem.status)
         db.session.commit()
+        if proposal is not None:
+            flash(_waits(), "info")
+            return redirect(url_for("media.show", item_id=item.id))
         flash(_("Tags saved."), "success")
         if request.form.get("next") and item.open_faces:
             flash(_("Resolve the detected faces of this item first."), "warning")
@@ -399,14 +419,16 @@ def face(item_id: int, face_id: int) -> Any:
         if action == "reopen":
             reopen_face(found, by=current_account())
         elif action in {r.value for r in DismissReason}:
-            dismiss_face(found, DismissReason(action), by=current_account())
+            why = request.form.get("explanation")
+            if dismiss_or_propose(found, DismissReason(action), by=current_account(), why=why) is not None:
+                flash(_waits(), "info")
         else:
             flash(_("Choose why this face needs no tag."), "danger")
             return _item_page(item, TagForm(), 400)
-    except TaggingError as problem:
+    except DomainError as problem:
         db.session.rollback()
         flash(problem.message, "danger")
-        return _item_page(item, TagForm(), problem.status)
+        return _item_page(db.session.get_one(MediaItem, item_id), TagForm(), problem.status)
     db.session.commit()
     return redirect(url_for("media.show", item_id=item.id, _anchor="faces"))
 

@@ -1,6 +1,6 @@
-"""/api/v1 endpoints of the release: channels, clearance, exports, publications, takedowns, thin
-over the same operations as the release pages. A refused export answers 409 with every blocker
-(``ExportBlocked``, turned into the error body by the one error handler)."""
+"""/api/v1 endpoints of the release: channels, clearance, exports (and export requests), approvals,
+publications, takedowns, thin over the same operations as the release pages. A refused export answers
+409 with every blocker (``ExportBlocked``, turned into the error body by the one error handler)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,32 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from app.access import RELEASERS, STAFF_ROLES, allow, current_account
+from app.access import APPROVERS, RELEASERS, STAFF_ROLES, allow, current_account
 from app.errors import NotFound
 from app.extensions import db
 from app.media.visibility import media_or_404
+from app.release.approvals import approve, reject
 from app.release.clearance import clear
 from app.release.exports import bundle_download, channel_or_error, export_media, prepare_bundle
-from app.release.models import Channel, Export, Takedown, TakedownStatus
+from app.release.history import remember_blocks
+from app.release.models import (
+    Approval,
+    ApprovalStatus,
+    BlockCause,
+    Channel,
+    Export,
+    ExportStatus,
+    Takedown,
+    TakedownStatus,
+)
 from app.release.publications import record_publication
 from app.release.schemas import (
+    ApprovalQuerySchema,
+    ApprovalSchema,
     ChannelSchema,
     ClearanceQuerySchema,
     ClearanceSchema,
+    DecisionNoteSchema,
     ExportInSchema,
     ExportOutSchema,
     PublicationInSchema,
@@ -62,27 +76,92 @@ def get_clearance(query: dict[str, Any], item_id: int) -> Any:
     item = media_or_404(current_account(), item_id)
     channel = channel_or_error(query["channel"])
     answer = clear([item.id], channel)[item.id]
+    remember_blocks(answer.blockers, BlockCause.CLEARANCE)
+    db.session.commit()
     return {"channel": channel.key, "cleared": answer.cleared, "blockers": [b.as_dict() for b in answer.blockers]}
 
 
 @blp.route("/exports", methods=["POST"])
 @blp.arguments(ExportInSchema)
 @blp.response(201, ExportOutSchema)
+@blp.alt_response(202, schema=ExportOutSchema, description="A request: the channel needs leadership's approval.")
 @blp.alt_response(409, description="Blocked: every blocker of every item, nothing released.")
 @allow(*RELEASERS)
 def post_export(body: dict[str, Any]) -> Any:
-    """Release items to a channel: 201 with the bundle's address, or 409 with every blocker."""
+    """Release items to a channel: 201 with the bundle's address; 202 ``awaiting_approval`` on a
+    channel that needs leadership's approval; 409 with every blocker."""
     export = export_media(body["channel"], body["media_ids"], by=current_account(), blurred=body["blurred"])
     db.session.commit()
+    if export.status is ExportStatus.AWAITING_APPROVAL:
+        return export, 202
     prepare_bundle(export)
     return export
+
+
+@blp.route("/exports/<int:export_id>")
+@blp.response(200, ExportOutSchema)
+@allow(*RELEASERS)
+def get_export(export_id: int) -> Any:
+    """One export: its status (released, awaiting_approval, rejected) and, once released, its download."""
+    return _export_or_404(export_id)
 
 
 @blp.route("/exports/<int:export_id>/download")
 @allow(*RELEASERS)
 def get_export_download(export_id: int) -> Any:
-    """The bundle: a ZIP of clean files with neutral names."""
-    return bundle_download(_export_or_404(export_id))
+    """The bundle: a ZIP of clean files with neutral names, after the gate has run once more (409
+    with the blockers when someone in it has since withdrawn or been quarantined)."""
+    response = bundle_download(_export_or_404(export_id), by=current_account())
+    db.session.commit()
+    return response
+
+
+@blp.route("/approvals")
+@blp.arguments(ApprovalQuerySchema, location="query")
+@blp.response(200, ApprovalSchema(many=True))
+@allow(*RELEASERS)
+def get_approvals(query: dict[str, Any]) -> Any:
+    """Proposals that wait for (or had) leadership's decision, oldest first; ``?status=open``."""
+    statement = select(Approval).order_by(Approval.proposed_at, Approval.id)
+    if query["status"]:
+        statement = statement.where(Approval.status == ApprovalStatus(query["status"]))
+    return db.session.scalars(statement.limit(500)).all()
+
+
+@blp.route("/approvals/<int:approval_id>/approve", methods=["POST"])
+@blp.arguments(DecisionNoteSchema)
+@blp.response(200, ApprovalSchema)
+@blp.alt_response(409, description="Already decided, the item is gone, or the gate refused the export.")
+@allow(*APPROVERS)
+def post_approval_approve(body: dict[str, Any], approval_id: int) -> Any:
+    """Approve, with an optional note: the change is applied; an export request is released only
+    if the gate, run again now, clears it (else 409 with every blocker). Never one's own proposal."""
+    approval = _approval_or_404(approval_id)
+    approve(approval, by=current_account(), note=body["note"])
+    db.session.commit()
+    if approval.export is not None and approval.export.status is ExportStatus.RELEASED:
+        prepare_bundle(approval.export)
+    return approval
+
+
+@blp.route("/approvals/<int:approval_id>/reject", methods=["POST"])
+@blp.arguments(DecisionNoteSchema)
+@blp.response(200, ApprovalSchema)
+@blp.alt_response(409, description="Already decided.")
+@allow(*APPROVERS)
+def post_approval_reject(body: dict[str, Any], approval_id: int) -> Any:
+    """Reject, with a note saying why: nothing of the change is applied. Never one's own proposal."""
+    approval = _approval_or_404(approval_id)
+    reject(approval, by=current_account(), note=body["note"])
+    db.session.commit()
+    return approval
+
+
+def _approval_or_404(approval_id: int) -> Approval:
+    approval = db.session.get(Approval, approval_id)
+    if approval is None:
+        raise NotFound("not_found", _("There is no such proposal."))
+    return approval
 
 
 @blp.route("/publications", methods=["POST"])

@@ -3,11 +3,14 @@ administrator keeps them; exports, the library's badges and the API read them.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.accounts.models import User
+from app.accounts.models import User, UserRole
 from app.audit.log import record
+from app.consent.vocabulary import PUBLIC_PURPOSES
 from app.extensions import db
 from app.release.exports import ExportError
 from app.release.models import Channel
@@ -20,6 +23,34 @@ def channels(enabled_only: bool = True) -> list[Channel]:
     return list(db.session.scalars(query))
 
 
+@dataclass(frozen=True)
+class Register:
+    """The channel as an account the school holds: who owns it, who keeps its sign-in details (a
+    name, never a password), whether two-factor sign-in is on, who may export to it (nobody listed:
+    every releaser), and whether every export needs leadership's approval (None: as its purpose
+    says, on for the public purposes)."""
+
+    needs_approval: bool | None = None
+    handle: str | None = None
+    owner: User | None = None
+    credentials_keeper: str | None = None
+    two_factor: bool = False
+    exporters: list[User] = field(default_factory=list)
+
+
+def staff_accounts() -> list[User]:
+    """Active accounts with a staff role: the people a channel's register may name."""
+    from app.access import STAFF_ROLES
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(STAFF_ROLES))))
+            .order_by(User.email)
+        )
+    )
+
+
 def save_channel(
     channel: Channel | None,
     *,
@@ -29,15 +60,36 @@ def save_channel(
     export_side: int | None,
     enabled: bool,
     by: User,
+    register: Register | None = None,
 ) -> Channel:
-    """Create or change a channel; its key is unique. Audited (the caller commits)."""
+    """Create or change a channel and its register; its key is unique. Audited, naming the staff
+    it names (the caller commits)."""
     taken = db.session.scalar(select(Channel).where(Channel.key == key))
     if taken is not None and taken is not channel:
         raise ExportError("key_taken", _("Another channel has this key."))
+    register = register or Register()
     channel = channel or Channel()
     channel.key, channel.name, channel.purpose = key, name, purpose
     channel.export_side, channel.enabled = export_side, enabled
+    needs = register.needs_approval
+    channel.needs_approval = purpose in PUBLIC_PURPOSES if needs is None else needs
+    channel.handle, channel.owner, channel.credentials_keeper = (
+        register.handle,
+        register.owner,
+        register.credentials_keeper,
+    )
+    channel.two_factor, channel.exporters = register.two_factor, list(register.exporters)
     db.session.add(channel)
     db.session.flush()
-    record("release.channel_saved", target=channel, actor_id=by.id, key=channel.key, enabled=channel.enabled)
+    record(
+        "release.channel_saved",
+        target=channel,
+        actor_id=by.id,
+        key=channel.key,
+        enabled=channel.enabled,
+        needs_approval=channel.needs_approval,
+        owner=channel.owner_id,
+        exporters=[u.id for u in channel.exporters],
+        two_factor=channel.two_factor,
+    )
     return channel

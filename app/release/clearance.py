@@ -32,7 +32,7 @@ from app.consent.rules import Consent, Rule, State
 from app.consent.vocabulary import Action, MediaType
 from app.extensions import db
 from app.media.models import Face, MediaItem, Tag
-from app.release.models import Channel, Quarantine
+from app.release.models import Approval, ApprovalStatus, Channel, Quarantine
 from app.school.models import Group, Person, group_pupil
 
 
@@ -92,6 +92,12 @@ def clear(
         .distinct()
         .subquery()
     )
+    waiting = (
+        select(Approval.media_id)
+        .where(Approval.media_id.in_(ids), Approval.status == ApprovalStatus.OPEN)
+        .distinct()
+        .subquery()
+    )
     # One statement for the items, with their tagged people as a list of ids.
     items = db.session.execute(
         select(
@@ -100,10 +106,12 @@ def clear(
             MediaItem.tags_complete,
             func.max(faces.c.open_faces).label("open_faces"),
             func.max(held.c.media_id).label("quarantined"),
+            func.max(waiting.c.media_id).label("approval_pending"),
             func.aggregate_strings(cast(Tag.person_id, String), ",").label("people"),
         )
         .outerjoin(faces, faces.c.media_id == MediaItem.id)
         .outerjoin(held, held.c.media_id == MediaItem.id)
+        .outerjoin(waiting, waiting.c.media_id == MediaItem.id)
         .outerjoin(Tag, Tag.media_id == MediaItem.id)
         .where(MediaItem.id.in_(ids))
         .group_by(MediaItem.id, MediaItem.media_type, MediaItem.tags_complete)
@@ -134,6 +142,9 @@ def clear(
                 "Held back for “%(purpose)s”: consent was withdrawn and removal work is open.", purpose=words.purpose
             )
             answer.blockers.append(Blocker(item.id, "quarantined", None, message))
+        if item.approval_pending:
+            message = _("A change to this item's tags or faces waits for approval by the school's leadership.")
+            answer.blockers.append(Blocker(item.id, "approval_pending", None, message))
         refused = []
         for person_id in tagged[item.id]:
             relied_on = evidence[(person_id, item.media_type)]

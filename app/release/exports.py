@@ -33,7 +33,17 @@ from app.media.photos import export_copy
 from app.media.storage import derivative_key, original_key
 from app.media.visibility import visible_media
 from app.release.clearance import Blocker, Clearance, clear
-from app.release.models import Channel, Export, ExportItem
+from app.release.history import remember_blocks
+from app.release.models import (
+    Approval,
+    ApprovalKind,
+    BlockCause,
+    Channel,
+    Export,
+    ExportItem,
+    ExportStatus,
+)
+from app.timestamps import utcnow
 
 MAX_ITEMS = 500
 
@@ -41,7 +51,15 @@ MAX_ITEMS = 500
 class ExportError(DomainError):
     """An export, publication or incident that cannot be recorded as asked."""
 
-    statuses = {"unknown_channel": 404, "unknown_item": 404, "blurring_off": 403}
+    statuses = {
+        "unknown_channel": 404,
+        "unknown_item": 404,
+        "blurring_off": 403,
+        "not_listed": 403,
+        "awaiting_approval": 409,
+        "export_rejected": 409,
+        "item_gone": 409,
+    }
 
 
 class ExportBlocked(DomainError):
@@ -59,6 +77,10 @@ class ExportBlocked(DomainError):
 
     def details(self) -> dict[str, Any]:
         return {"blockers": [b.as_dict() for b in self.blockers]}
+
+    @property
+    def media_ids(self) -> list[int]:
+        return sorted({b.media_id for b in self.blockers})
 
 
 @dataclass(frozen=True)
@@ -81,7 +103,14 @@ def channel_or_error(key: str) -> Channel:
 
 
 def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: bool = False) -> Export:
+    """Release the items to the channel if the gate clears them all (else ``ExportBlocked``). On a
+    channel that needs approval the cleared export is a request: it waits, without a bundle, until
+    leadership approves it (``app.release.approvals``), and the gate runs again then."""
     channel = channel_or_error(channel_key)
+    if channel.exporters and by not in channel.exporters:
+        raise ExportError(
+            "not_listed", _("You are not one of the people who may export to %(name)s.", name=channel.name)
+        )
     if not media_ids:
         raise ExportError("no_items", _("Choose at least one item to export."))
     if len(set(media_ids)) != len(media_ids):
@@ -95,7 +124,73 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
     )
     if set(media_ids) - found:
         raise ExportError("unknown_item", _("One of the items does not exist (any more)."))
-    answers = clear(media_ids, channel, lock=True)
+    answers, plans = _gate(channel, media_ids, blurred, by=by, lock=True)
+    waits = channel.needs_approval
+    export = Export(
+        channel_id=channel.id,
+        created_by_id=by.id,
+        blurred=blurred,
+        bundle_token=secrets.token_hex(32),
+        status=ExportStatus.AWAITING_APPROVAL if waits else ExportStatus.RELEASED,
+        released_at=None if waits else utcnow(),
+    )
+    db.session.add(export)
+    db.session.flush()
+    rows = db.session.execute(select(MediaItem.id, MediaItem.mime_type).where(MediaItem.id.in_(media_ids)))
+    kinds: dict[int, str] = {row.id: row.mime_type for row in rows}
+    for position, media_id in enumerate(media_ids, start=1):
+        export.items.append(
+            ExportItem(
+                media_id=media_id,
+                position=position,
+                file_name=f"beeldrecht-{export.id}-{position}.{format_of(kinds[media_id]).export_extension}",
+                evidence=_evidence(answers[media_id], plans[media_id]),
+            )
+        )
+    db.session.flush()
+    if waits:
+        db.session.add(Approval(kind=ApprovalKind.EXPORT, export_id=export.id, reason="", proposed_by_id=by.id))
+    record(
+        "release.export_requested" if waits else "release.exported",
+        target=export,
+        actor_id=by.id,
+        channel=channel.key,
+        media_ids=media_ids,
+        decision_ids=_decision_ids(answers),
+        blurred=blurred,
+    )
+    return export
+
+
+def release_requested(export: Export, *, by: User) -> None:
+    """Leadership approved an export request: the gate runs again, under the same locks as an
+    export, and only a cleared request is released (its evidence is the one of this moment)."""
+    media_ids = [entry.media_id for entry in export.items if entry.media_id is not None]
+    if len(media_ids) != len(export.items):
+        raise ExportError("item_gone", _("An item of this request was deleted meanwhile; reject the request."))
+    answers, plans = _gate(export.channel, media_ids, export.blurred, by=by, lock=True)
+    for entry in export.items:
+        assert entry.media_id is not None
+        entry.evidence = _evidence(answers[entry.media_id], plans[entry.media_id])
+    export.status, export.released_at = ExportStatus.RELEASED, utcnow()
+    record(
+        "release.exported",
+        target=export,
+        actor_id=by.id,
+        channel=export.channel.key,
+        media_ids=media_ids,
+        decision_ids=_decision_ids(answers),
+        blurred=export.blurred,
+        requested_by=export.created_by_id,
+    )
+
+
+def _gate(
+    channel: Channel, media_ids: list[int], blurred: bool, *, by: User, lock: bool
+) -> tuple[dict[int, Clearance], dict[int, Plan]]:
+    """Clearance and blur plan of every item; every blocker of every item refuses the whole
+    release (audited, and remembered in the items' history)."""
+    answers = clear(media_ids, channel, lock=lock)
     plans = {mid: _plan(answers[mid], blurred) for mid in media_ids}
     blockers = [b for mid in media_ids for b in plans[mid].blockers]
     if blockers:
@@ -106,36 +201,17 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
             media_ids=media_ids,
             blockers=sorted({f"{b.media_id}:{b.code}:{b.person_id or ''}" for b in blockers}),
         )
+        remember_blocks(blockers, BlockCause.REFUSED_EXPORT)
         raise ExportBlocked(blockers)
-    export = Export(channel_id=channel.id, created_by_id=by.id, blurred=blurred, bundle_token=secrets.token_hex(32))
-    db.session.add(export)
-    db.session.flush()
-    rows = db.session.execute(select(MediaItem.id, MediaItem.mime_type).where(MediaItem.id.in_(media_ids)))
-    kinds: dict[int, str] = {row.id: row.mime_type for row in rows}
-    for position, media_id in enumerate(media_ids, start=1):
-        answer = answers[media_id]
-        export.items.append(
-            ExportItem(
-                media_id=media_id,
-                position=position,
-                file_name=f"beeldrecht-{export.id}-{position}.{format_of(kinds[media_id]).export_extension}",
-                evidence={
-                    "decisions": {str(pid): ids for pid, ids in answer.evidence.items()},
-                    "blurred": plans[media_id].blur,
-                },
-            )
-        )
-    db.session.flush()
-    record(
-        "release.exported",
-        target=export,
-        actor_id=by.id,
-        channel=channel.key,
-        media_ids=media_ids,
-        decision_ids=sorted({i for a in answers.values() for ids in a.evidence.values() for i in ids}),
-        blurred=blurred,
-    )
-    return export
+    return answers, plans
+
+
+def _evidence(answer: Clearance, plan: Plan) -> dict[str, Any]:
+    return {"decisions": {str(pid): ids for pid, ids in answer.evidence.items()}, "blurred": plan.blur}
+
+
+def _decision_ids(answers: dict[int, Clearance]) -> list[int]:
+    return sorted({i for a in answers.values() for ids in a.evidence.values() for i in ids})
 
 
 def _plan(answer: Clearance, blurred: bool) -> Plan:
@@ -208,9 +284,20 @@ def prepare_bundle(export: Export) -> None:
         ensure_bundle(export)
 
 
-def bundle_download(export: Export) -> Response:
-    """The bundle as a private download (``BundleFailed`` when it cannot be made)."""
+def bundle_download(export: Export, *, by: User) -> Response:
+    """The bundle as a private download, after the gate has run once more: an export that was
+    cleared but never downloaded is not a publication, so anyone in it who has since withdrawn or
+    been quarantined stops it (``ExportBlocked``; the bundle file is deleted). ``BundleFailed``
+    when the files cannot be made. The caller commits (the refusal's audit row, or the download's
+    time)."""
+    if export.status is ExportStatus.AWAITING_APPROVAL:
+        raise ExportError("awaiting_approval", _("This export waits for approval by the school's leadership."))
+    if export.status is ExportStatus.REJECTED:
+        raise ExportError("export_rejected", _("This export was rejected; its files are not available."))
+    _recheck(export, by=by)
     key = ensure_bundle(export)
+    export.downloaded_at = export.downloaded_at or utcnow()
+    record("release.downloaded", target=export, actor_id=by.id)
     response = send_file(
         media_storage().local_path(key),
         mimetype="application/zip",
@@ -220,6 +307,37 @@ def bundle_download(export: Export) -> Response:
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _recheck(export: Export, *, by: User) -> None:
+    """The gate for an export's items that still exist; a blurred export also stops when someone
+    now needs blurring who was not blurred in its files."""
+    media_ids = [entry.media_id for entry in export.items if entry.media_id is not None]
+    answers = clear(media_ids, export.channel)
+    blockers: list[Blocker] = []
+    for entry in export.items:
+        if entry.media_id is None:
+            continue
+        plan = _plan(answers[entry.media_id], export.blurred)
+        blurred_then = {_blur_key(b) for b in entry.evidence.get("blurred", [])}
+        if plan.blockers or {_blur_key(b) for b in plan.blur} - blurred_then:
+            blockers += plan.blockers or answers[entry.media_id].blockers
+    if blockers:
+        storage = media_storage()
+        if storage.exists(bundle_key(export)):
+            storage.delete(bundle_key(export))
+        record(
+            "release.download_refused",
+            target=export,
+            actor_id=by.id,
+            blockers=sorted({f"{b.media_id}:{b.code}:{b.person_id or ''}" for b in blockers}),
+        )
+        remember_blocks(blockers, BlockCause.REFUSED_EXPORT)
+        raise ExportBlocked(blockers)
+
+
+def _blur_key(blur: dict[str, Any]) -> tuple[Any, Any]:
+    return (blur.get("person_id"), blur.get("face_id"))
 
 
 def build_bundle(export: Export) -> None:

@@ -10,15 +10,25 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.db_types import enum_column
 from app.extensions import Model
 from app.media.models import MediaItem
 from app.school.models import Person
 from app.timestamps import utcnow
 
+channel_exporter = Table(
+    "channel_exporter",
+    Model.metadata,
+    Column("channel_id", ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Channel(Model):
-    """A concrete destination; each serves exactly one purpose of the consent form."""
+    """A concrete destination; each serves exactly one purpose of the consent form. It is also an
+    account the school holds somewhere: the register says who owns it, who keeps its credentials
+    (a name, never a password), whether two-factor sign-in is on and who may export to it."""
 
     __tablename__ = "channel"
 
@@ -29,6 +39,23 @@ class Channel(Model):
     # Longest side of exported pictures in pixels; None: full size.
     export_side: Mapped[int | None] = mapped_column()
     enabled: Mapped[bool] = mapped_column(default=True)
+    # An export here is a request until leadership approves it.
+    needs_approval: Mapped[bool] = mapped_column(default=False)
+    # The account's handle or address (e.g. "@jozefschool", "https://jozefschool.nl").
+    handle: Mapped[str | None] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    credentials_keeper: Mapped[str | None] = mapped_column(String(120))
+    two_factor: Mapped[bool] = mapped_column(default=False)
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    # Who may export here; nobody listed: every releaser.
+    exporters: Mapped[list[User]] = relationship(secondary=channel_exporter, order_by="User.email")
+
+
+class ExportStatus(enum.StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"
+    RELEASED = "released"
+    REJECTED = "rejected"
 
 
 class Export(Model):
@@ -42,6 +69,11 @@ class Export(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     blurred: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ExportStatus] = mapped_column(
+        enum_column(ExportStatus, "export_status"), default=ExportStatus.RELEASED, index=True
+    )
+    released_at: Mapped[datetime | None] = mapped_column()
+    downloaded_at: Mapped[datetime | None] = mapped_column()
     # Random, unguessable; the bundle is stored under it (never under a name).
     bundle_token: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -170,3 +202,66 @@ class Incident(Model):
 
     people: Mapped[list[Person]] = relationship(secondary=incident_person, order_by="Person.last_name")
     takedowns: Mapped[list[Takedown]] = relationship(back_populates="incident", order_by="Takedown.id")
+
+
+class BlockCause(enum.StrEnum):
+    REFUSED_EXPORT = "refused_export"
+    CLEARANCE = "clearance"
+
+
+class ReleaseBlock(Model):
+    """An item was once held back for a person: a refused export or a clearance named them. With
+    quarantines and takedowns, this history makes any later weakening of the item's evidence wait
+    for leadership (``app.release.approvals``)."""
+
+    __tablename__ = "release_block"
+    __table_args__ = (UniqueConstraint("media_id", "person_id", "cause"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    cause: Mapped[BlockCause] = mapped_column(enum_column(BlockCause, "release_block_cause"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person | None] = relationship()
+
+
+class ApprovalKind(enum.StrEnum):
+    TAGS = "tags"  # remove tags and/or attest "everyone is tagged"
+    FACE = "face"  # set a detected face aside
+    EXPORT = "export"  # an export to a channel that needs approval
+
+
+class ApprovalStatus(enum.StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Approval(Model):
+    """A change one person may not make alone: it waits, with the proposer's reason, until a second
+    person with the leadership role approves (then it is applied) or rejects it."""
+
+    __tablename__ = "approval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ApprovalKind] = mapped_column(enum_column(ApprovalKind, "approval_kind"))
+    status: Mapped[ApprovalStatus] = mapped_column(
+        enum_column(ApprovalStatus, "approval_status"), default=ApprovalStatus.OPEN, index=True
+    )
+    # The item a change is about (None once the item is deleted), or the export asked for.
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media_item.id", ondelete="SET NULL"), index=True)
+    export_id: Mapped[int | None] = mapped_column(ForeignKey("media_export.id", ondelete="CASCADE"), index=True)
+    # What would change: {"remove": [person ids], "attest": bool} or {"face_id": id, "reason": "..."}.
+    change: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
+
+    item: Mapped[MediaItem | None] = relationship()
+    export: Mapped[Export | None] = relationship()
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

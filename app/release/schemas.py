@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from app.release.models import TakedownStatus
+from app.release.models import ApprovalStatus, ExportStatus, TakedownStatus
 
 
 class ChannelSchema(Schema):
@@ -17,7 +17,12 @@ class ChannelSchema(Schema):
 
 
 class BlockerSchema(Schema):
-    code = fields.String(metadata={"description": "tags_incomplete, face_unresolved, no_consent or quarantined"})
+    code = fields.String(
+        metadata={
+            "description": "tags_incomplete, face_unresolved, no_consent, quarantined, approval_pending,"
+            " caption_names_pupil or outside_person"
+        }
+    )
     person_id = fields.Integer(allow_none=True)
     message = fields.String()
 
@@ -40,8 +45,15 @@ class ExportInSchema(Schema):
 
 class ExportOutSchema(Schema):
     id = fields.Integer()
+    status = fields.Function(
+        lambda e: e.status.value, metadata={"description": "released, awaiting_approval or rejected"}
+    )
     channel = fields.String(attribute="channel.key")
-    download_url = fields.Function(lambda e: url_for("release_api.get_export_download", export_id=e.id))
+    download_url = fields.Function(
+        lambda e: (
+            url_for("release_api.get_export_download", export_id=e.id) if e.status is ExportStatus.RELEASED else None
+        )
+    )
     media_ids = fields.Function(lambda e: [entry.media_id for entry in e.items])
     blurred = fields.Boolean()
 
@@ -82,3 +94,28 @@ class TakedownQuerySchema(Schema):
 
 class ResolveSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class ApprovalSchema(Schema):
+    id = fields.Integer()
+    kind = fields.Function(lambda a: a.kind.value, metadata={"description": "tags, face or export"})
+    status = fields.Function(lambda a: a.status.value, metadata={"description": "open, approved or rejected"})
+    media_id = fields.Integer(allow_none=True)
+    export_id = fields.Integer(allow_none=True)
+    change = fields.Dict(
+        metadata={"description": '{"remove": [person ids], "attest": bool} or {"face_id": id, "reason": code}'}
+    )
+    reason = fields.String()
+    proposed_by = fields.Function(lambda a: a.proposed_by.email if a.proposed_by else None)
+    proposed_at = fields.DateTime()
+    decided_by = fields.Function(lambda a: a.decided_by.email if a.decided_by else None)
+    decided_at = fields.DateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class ApprovalQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in ApprovalStatus]))
+
+
+class DecisionNoteSchema(Schema):
+    note = fields.String(load_default=None, validate=validate.Length(max=2000))

@@ -13,16 +13,30 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
-from app.access import RELEASERS, allow, current_account, visible_persons
+from app.access import APPROVERS, RELEASERS, allow, current_account, visible_persons
 from app.accounts.models import Role
 from app.consent.vocabulary import PURPOSES
-from app.core.forms import SelectChoice, required
+from app.core.forms import MultiCheckboxField, SelectChoice, required
 from app.core.submit import save_or_flash
+from app.errors import DomainError
 from app.extensions import db
 from app.media.models import MediaItem
-from app.release.channels import channels, save_channel
+from app.release.approvals import approve, reject
+from app.release.channels import Register, channels, save_channel, staff_accounts
 from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, export_media, prepare_bundle
-from app.release.models import Channel, Export, Incident, Measure, Publication, Takedown, TakedownStatus
+from app.release.history import history_of
+from app.release.models import (
+    Approval,
+    ApprovalStatus,
+    Channel,
+    Export,
+    ExportStatus,
+    Incident,
+    Measure,
+    Publication,
+    Takedown,
+    TakedownStatus,
+)
 from app.release.publications import record_publication, register_incident
 from app.release.takedowns import resolve
 from app.school.models import Person
@@ -72,8 +86,18 @@ def export() -> Any:
             "release/blocked.html", error=str(problem), blockers=[], items={}, channel=None, ids=ids, form=form
         ), problem.status
     db.session.commit()
-    prepare_bundle(made)
-    flash(_("Cleared and exported: download the files and record where you post them."), "success")
+    if made.status is ExportStatus.AWAITING_APPROVAL:
+        flash(
+            _(
+                "Cleared, and sent to the school's leadership: %(channel)s needs their approval."
+                " The files can be downloaded once it is approved.",
+                channel=made.channel.name,
+            ),
+            "info",
+        )
+    else:
+        prepare_bundle(made)
+        flash(_("Cleared and exported: download the files and record where you post them."), "success")
     return redirect(url_for("release.show_export", export_id=made.id))
 
 
@@ -128,12 +152,22 @@ def _export_page(made: Export, form: PublicationForm, status: int = 200) -> Any:
 @bp.route("/exports/<int:export_id>/bundle.zip")
 @allow(*RELEASERS)
 def download(export_id: int) -> Any:
+    """The files, after the gate has run once more; someone who withdrew since stops the download."""
     made = db.session.get(Export, export_id) or abort(404)
     try:
-        return bundle_download(made)
-    except BundleFailed:
-        flash(_("The files of this export could not be made; ask an administrator."), "danger")
-        return _export_page(made, PublicationForm(formdata=None), 409)
+        response = bundle_download(made, by=current_account())
+    except ExportBlocked as blocked:
+        db.session.commit()  # the refusal stays in the audit log; the bundle file is gone
+        items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(blocked.media_ids)))}
+        return render_template(
+            "release/blocked.html", blockers=blocked.blockers, items=items, channel=made.channel, at_download=True
+        ), 409
+    except (BundleFailed, ExportError) as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return _export_page(made, PublicationForm(formdata=None), problem.status)
+    db.session.commit()
+    return response
 
 
 @bp.route("/publications")
@@ -150,6 +184,65 @@ def publications() -> str:
     return render_template(
         "release/publications.html", page=page, channels=channels(False), channel_id=channel_id, media_id=media_id
     )
+
+
+class DecisionForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+@bp.route("/approvals")
+@allow(*RELEASERS)
+def approvals() -> Any:
+    """What waits for a second person (leadership), with each item's release history beside it."""
+    return _approvals_page(request.args.get("status", "open"))
+
+
+def _approvals_page(status: str, code: int = 200) -> Any:
+    query = select(Approval).order_by(Approval.proposed_at.desc(), Approval.id.desc())
+    if status in {s.value for s in ApprovalStatus}:
+        query = query.where(Approval.status == ApprovalStatus(status))
+    listed = db.session.scalars(query.limit(200)).all()
+    named = {pid for a in listed for pid in a.change.get("remove", [])}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(named)))} if named else {}
+    return render_template(
+        "release/approvals.html",
+        approvals=listed,
+        histories={a.media_id: history_of(a.media_id) for a in listed if a.media_id is not None},
+        people=people,
+        status=status,
+        form=DecisionForm(),
+        may_decide=current_account().has_role(*APPROVERS),
+    ), code
+
+
+@bp.route("/approvals/<int:approval_id>/<any(approve, reject):verdict>", methods=["POST"])
+@allow(*APPROVERS)
+def decide_approval(approval_id: int, verdict: str) -> Any:
+    """Approve (the change is applied; an export request only if the gate clears it again) or reject."""
+    approval = db.session.get(Approval, approval_id) or abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired; please try again."), "warning")
+        return _approvals_page("open", 400)
+    decide = approve if verdict == "approve" else reject
+    try:
+        decide(approval, by=current_account(), note=form.note.data)
+    except ExportBlocked as blocked:
+        db.session.commit()  # the refused release stays in the audit log
+        items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(blocked.media_ids)))}
+        export = approval.export
+        return render_template(
+            "release/blocked.html", blockers=blocked.blockers, items=items, channel=export.channel if export else None
+        ), 409
+    except DomainError as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return _approvals_page("open", problem.status)
+    db.session.commit()
+    if approval.export is not None and approval.export.status is ExportStatus.RELEASED:
+        prepare_bundle(approval.export)
+    flash(_("Approved and applied.") if verdict == "approve" else _("Rejected: nothing of it was applied."), "success")
+    return redirect(url_for("release.approvals"))
 
 
 class ResolveForm(FlaskForm):
@@ -253,6 +346,18 @@ class ChannelForm(FlaskForm):
         _l("Export size (longest side in pixels; empty: full size)"), validators=[Optional(), NumberRange(200, 8000)]
     )
     enabled = BooleanField(_l("In use"), default=True)
+    needs_approval = BooleanField(_l("Every export here needs approval by the school leadership"))
+    handle = StringField(_l("Account handle or address"), validators=[Optional(), Length(max=200)])
+    owner = SelectField(_l("Owner (staff member responsible)"), coerce=int, validators=[Optional()])
+    credentials_keeper = StringField(
+        _l("Who keeps the sign-in details (a name; never a password)"), validators=[Optional(), Length(max=120)]
+    )
+    two_factor = BooleanField(_l("Two-factor sign-in is on"))
+    exporters = MultiCheckboxField(
+        _l("May export here (nobody ticked: everyone in communications and leadership)"),
+        coerce=int,
+        validators=[Optional()],
+    )
 
 
 @bp.route("/channels", methods=["GET", "POST"])
@@ -262,9 +367,17 @@ def channel_admin(channel_id: int | None = None) -> Any:
     editing = (db.session.get(Channel, channel_id) or abort(404)) if channel_id else None
     form = ChannelForm(obj=editing)
     form.purpose.choices = [SelectChoice(p, p) for p in PURPOSES]
+    staff = staff_accounts()
+    form.owner.choices = [SelectChoice(0, "—")] + [SelectChoice(u.id, u.email) for u in staff]
+    form.exporters.choices = [SelectChoice(u.id, u.email) for u in staff if u.has_role(*RELEASERS)]
+    if not form.is_submitted():
+        form.owner.data = editing.owner_id or 0 if editing else 0
+        form.exporters.data = [u.id for u in editing.exporters] if editing else []
+        form.needs_approval.data = editing.needs_approval if editing else True
     status = 200
     if form.is_submitted():
         if form.validate():
+            chosen = set(form.exporters.data or [])
             try:
                 save_channel(
                     editing,
@@ -273,6 +386,14 @@ def channel_admin(channel_id: int | None = None) -> Any:
                     purpose=form.purpose.data or "",
                     export_side=form.export_side.data,
                     enabled=bool(form.enabled.data),
+                    register=Register(
+                        needs_approval=bool(form.needs_approval.data),
+                        handle=(form.handle.data or "").strip() or None,
+                        owner=next((u for u in staff if u.id == form.owner.data), None),
+                        credentials_keeper=(form.credentials_keeper.data or "").strip() or None,
+                        two_factor=bool(form.two_factor.data),
+                        exporters=[u for u in staff if u.id in chosen and u.has_role(*RELEASERS)],
+                    ),
                     by=current_account(),
                 )
             except ExportError as problem:

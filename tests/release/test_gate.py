@@ -85,8 +85,8 @@ def test_a_blocked_export_releases_nothing_and_is_audited(release, world, app):
 
 def test_a_cleared_export_records_evidence_and_makes_a_clean_bundle(release, world, app):
     item = release.cleared_photo("instagram", orientation=6, size=(3000, 2000))
-    response = release.comms.post("/api/v1/exports", json={"channel": "instagram", "media_ids": [item]})
-    assert response.status_code == 201, response.get_data(as_text=True)
+    response = release.export("instagram", [item])
+    assert response.status_code == 200, response.get_data(as_text=True)
     made = response.get_json()
     assert made["download_url"] == f"/api/v1/exports/{made['id']}/download"
     with app.app_context():
@@ -193,10 +193,8 @@ def test_blurred_export_pixelates_people_without_consent(release, world, app):
         item = release.upload(release.photo_of_two((200, 200, 200)))
         release.tag(item, [world["sem"], world["noah"]], complete=True, boxes={world["noah"]: [0.5, 0.0, 0.5, 0.5]})
         release.decide("sem", "photo", "website", "grant")
-        response = release.comms.post(
-            "/api/v1/exports", json={"channel": "website", "media_ids": [item], "blurred": True}
-        )
-        assert response.status_code == 201, response.get_data(as_text=True)
+        response = release.export("website", [item], blurred=True)
+        assert response.status_code == 200, response.get_data(as_text=True)
         with app.app_context():
             evidence = db.session.get(Export, response.get_json()["id"]).items[0].evidence
             assert evidence["blurred"] == [
@@ -245,7 +243,7 @@ def test_a_bundle_that_cannot_be_made_is_a_clear_409(release, app):
     from app.release.exports import bundle_key
 
     item = release.cleared_photo("website")
-    made = release.comms.post("/api/v1/exports", json={"channel": "website", "media_ids": [item]}).get_json()
+    made = release.export("website", [item]).get_json()
     with app.app_context():
         storage = media_storage()
         export = db.session.get(Export, made["id"])

@@ -21,7 +21,7 @@ from datetime import date
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
 from tests.conftest import form_text, make_app
@@ -76,6 +76,7 @@ def setup_school(app, tmp_path) -> list[tuple[int, int, int]]:
     from app.extensions import db
     from app.media.ingest import ingest_upload
     from app.media.models import Tag
+    from app.release.models import Channel
     from app.school.models import Group
     from app.timestamps import school_today
     from tests.factories import AlbumFactory, build_school, school_year_of
@@ -100,6 +101,8 @@ def setup_school(app, tmp_path) -> list[tuple[int, int, int]]:
             guardian = pupil.guardianships[0].guardian
             decide(pupil, "photo", "website", "grant", decided_by=guardian, recorded_by=None, means=Means.WEB)
             triples.append((pupil.id, guardian.id, item.id))
+        # Released at once (no leadership approval), so every cleared export is a release to check.
+        db.session.execute(update(Channel).where(Channel.key == "website").values(needs_approval=False))
         db.session.commit()
         return triples
 

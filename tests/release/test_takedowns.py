@@ -23,7 +23,7 @@ def release(app, client, runner, world, published_form, tmp_path):
 def published(release, channel="instagram") -> tuple[int, int, int]:
     """An item of Sem exported to ``channel`` and posted; returns (item, export, publication)."""
     item = release.cleared_photo(channel)
-    export = release.comms.post("/api/v1/exports", json={"channel": channel, "media_ids": [item]}).get_json()["id"]
+    export = release.export(channel, [item]).get_json()["id"]
     response = release.comms.post(
         "/api/v1/publications", json={"export_id": export, "media_id": item, "url": "https://instagram.com/p/abc"}
     )
@@ -219,7 +219,7 @@ def test_a_recording_goes_out_without_its_tags(release, world, app):
     item = response.get_json()["id"]
     release.tag(item, [world["sem"]], complete=True)
     release.decide("sem", "audio", "website", "grant")
-    made = release.comms.post("/api/v1/exports", json={"channel": "website", "media_ids": [item]}).get_json()
+    made = release.export("website", [item]).get_json()
     bundle = release.comms.get(made["download_url"]).data
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         [name] = archive.namelist()
