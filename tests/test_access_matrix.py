@@ -22,6 +22,7 @@ ROLES = {
     "parent": Role.PARENT,
     "teacher": Role.TEACHER,
     "comms": Role.COMMUNICATIONS,
+    "leader": Role.LEADERSHIP,
     "admin": Role.ADMIN,
 }
 CELLS: Counter[str] = Counter()
@@ -35,7 +36,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from app.consent.models import ConsentForm
     from app.extensions import db
     from app.media.models import Face, MediaItem
-    from app.release.models import Channel, Export, Takedown
+    from app.release.models import Approval, Channel, Export, Takedown
     from app.school.models import Guardianship, Location, SchoolYear
 
     with app.app_context():
@@ -60,6 +61,8 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "takedown_id": db.session.scalar(select(Takedown.id).limit(1)),
             "channel_id": db.session.scalar(select(Channel.id).limit(1)),
             "variant": "thumbnail",
+            "approval_id": db.session.scalar(select(Approval.id).limit(1)),
+            "verdict": "approve",
         }
 
 
@@ -83,7 +86,7 @@ def a_photo(app, world, tmp_path):
 
     from app.extensions import db
     from app.media.ingest import ingest_upload
-    from app.release.models import Channel, Export, ExportItem, Publication, Takedown
+    from app.release.models import Approval, ApprovalKind, Channel, Export, ExportItem, Publication, Takedown
     from tests.factories import AlbumFactory
     from tests.media.samples import sound
 
@@ -113,6 +116,7 @@ def a_photo(app, world, tmp_path):
         db.session.add(
             Takedown(publication_id=publication.id, url=publication.url, due_at=datetime(2026, 10, 4, tzinfo=UTC))
         )
+        db.session.add(Approval(kind=ApprovalKind.TAGS, media_id=photo.id, change={"remove": []}, reason="x"))
         db.session.commit()
     yield
     app.config["MEDIA_ROOT"] = None

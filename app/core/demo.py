@@ -149,14 +149,14 @@ def load_demo_data(today: date | None = None) -> None:
         "parent@example.org": parent,
         "parent2@example.org": parent2,
     }
-    for email, roles, _label in ACCOUNTS:
-        _account(email, roles, people[email])
+    accounts = {email: _account(email, roles, people[email]) for email, roles, _label in ACCOUNTS}
     db.session.flush()
-    _demo_decisions(rng, noah, parent2, [p for g in (g5b, g3a) for p in g.pupils if p not in (sem, emma, noah)])
+    if _demo_decisions(rng, noah, parent2, [p for g in (g5b, g3a) for p in g.pupils if p not in (sem, emma, noah)]):
+        _demo_proposal(g5b, [noah, *g5b.pupils[2:4]], accounts["teacher@example.org"], accounts["comms@example.org"])
     record("demo.loaded", persons=db.session.scalar(select(func.count(Person.id))))
 
 
-def _demo_decisions(rng: random.Random, noah: Person, parent2: Person, others: list[Person]) -> None:
+def _demo_decisions(rng: random.Random, noah: Person, parent2: Person, others: list[Person]) -> bool:
     """When a consent form is in force: Noah's parent has answered everything, and about half of
     the other families some of it. Sem and Emma are left for the demo parent to answer."""
     from app.consent.operations import decide
@@ -165,7 +165,7 @@ def _demo_decisions(rng: random.Random, noah: Person, parent2: Person, others: l
 
     form = active_form(school_today())
     if form is None:
-        return
+        return False
     private = {"parent_portal", "newsletter"}
     for media in form.media_types:
         for purpose in form.purposes:
@@ -178,6 +178,39 @@ def _demo_decisions(rng: random.Random, noah: Person, parent2: Person, others: l
                 if rng.random() < 0.8:
                     action = "grant" if rng.random() < 0.75 else "refuse"
                     decide(pupil, media, purpose, action, decided_by=guardian, recorded_by=None, means=Means.PAPER)
+    return True
+
+
+def _demo_proposal(group: Group, shown: list[Person], teacher: User, comms: User) -> None:
+    """One item for the leadership to look at: a sports-day photo of Noah and two classmates that
+    communications tried to send to Instagram (refused: Noah's parent said no to social media), after
+    which communications proposed to take Noah's tag off "because he is only seen from behind"."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from app.media.ingest import ingest_upload
+    from app.media.operations import TagSpec, album_for, set_tags
+    from app.release.approvals import change_tags
+    from app.release.exports import ExportBlocked, export_media
+
+    picture = Image.new("RGB", (1600, 1067), (96, 160, 72))
+    draw = ImageDraw.Draw(picture)
+    for n, x in enumerate((250, 700, 1150)):
+        draw.ellipse((x, 300, x + 200, 500), fill=(230 - n * 40, 190, 150))
+        draw.rectangle((x - 20, 500, x + 220, 950), fill=(40 + n * 70, 60, 160))
+    data = io.BytesIO()
+    picture.save(data, format="JPEG", quality=85)
+    data.seek(0)
+    album = album_for(group, "Sportdag", school_today())
+    item = ingest_upload(data, album=album, uploaded_by=teacher).item
+    set_tags(item, [TagSpec(p.id) for p in shown], complete=True, by=teacher)
+    try:
+        export_media("instagram", [item.id], by=comms)
+    except ExportBlocked:
+        pass  # expected: the refusal (naming Noah) is the item's history
+    reason = "Noah staat er alleen op de rug op; niet herkenbaar."
+    change_tags(item, [TagSpec(p.id) for p in shown[1:]], complete=True, by=comms, reason=reason)
 
 
 @demo_cli.command("load")

@@ -2,7 +2,12 @@
 communications tries Instagram and is refused, naming the one pupil without consent; that pupil's
 parent grants; the export goes through and the bundle's image has no metadata; communications
 records the Instagram address; the parent withdraws; a takedown task appears for communications
-and the parent sees the pending removal."""
+and the parent sees the pending removal.
+
+Issue 9 on top: Instagram needs leadership's approval, so the cleared export is a request that the
+leadership approves before the files can be downloaded; and after the takedown, communications
+untags Sem and confirms the tags again: that waits as a proposal, and the leadership sees the item's
+history (the takedown, the earlier refusal) next to it and rejects it."""
 
 from __future__ import annotations
 
@@ -101,6 +106,18 @@ def test_export_is_refused_then_released_then_taken_down(browser, live_app, tmp_
     comms.check(f"input.tile-pick[value='{item_id}']")
     comms.select_option("#export-channel", "instagram")
     comms.click("#export-button")
+    comms.locator("#export-status[data-status=awaiting_approval]").wait_for()
+    export_url = comms.url
+
+    # The school leadership approves the request: the gate runs again, then the files exist.
+    leader_context, leader = window(1280, 900)
+    sign_in(leader, "leader@example.org")
+    leader.goto("/release/approvals")
+    request = leader.locator("#approvals article[data-status=open]").first
+    assert "Instagram" in request.inner_text()
+    request.locator("button", has_text="Goedkeuren").click()
+    leader.locator(".alert-success").wait_for()
+    comms.goto(export_url)
     comms.locator("#download").wait_for()
     with comms.expect_download() as info:
         comms.click("#download")
@@ -134,6 +151,32 @@ def test_export_is_refused_then_released_then_taken_down(browser, live_app, tmp_
     task = comms.locator("#takedowns li").filter(has_text=POST)
     assert task.count() == 1 and names["sem"] in task.inner_text()
     comms.screenshot(path=str(tmp_path / "takedowns.png"), full_page=True)
+
+    # Communications tries to talk the gate around: untag Sem and confirm the tags again.
+    comms.goto(f"/media/{item_id}")
+    assert comms.locator("#guarded").count() == 1
+    comms.uncheck(f"#tag-{ids['sem']}")
+    comms.fill("#explanation", "Sem staat er niet echt op")
+    comms.click("#save-tags")
+    comms.locator(".alert-info").wait_for()
+    assert comms.locator(f"#tag-{ids['sem']}").is_checked()  # nothing weakened yet
+    assert comms.locator(".waiting-proposal").count() == 1
+
+    # The leadership sees the proposal with the item's history beside it, and rejects it.
+    leader.goto("/release/approvals")
+    proposal = leader.locator("#approvals article[data-status=open]").first
+    text = proposal.inner_text()
+    assert names["sem"] in proposal.locator(".proposal").inner_text()
+    assert "Sem staat er niet echt op" in text
+    assert proposal.locator(".history-takedown").count() == 1 and POST in text
+    assert proposal.locator(".history-block").filter(has_text=names["sem"]).count() == 1
+    leader.screenshot(path=str(tmp_path / "approvals.png"), full_page=True)
+    proposal.locator("input[name=note]").fill("Sem is duidelijk herkenbaar")
+    proposal.locator("button", has_text="Afwijzen").click()
+    leader.locator(".alert-success").wait_for()
+    comms.goto(f"/media/{item_id}")
+    assert comms.locator(f"#tag-{ids['sem']}").is_checked()
+    leader_context.close()
     comms_context.close()
     parent_context.close()
     live_app.config["MEDIA_ROOT"] = None

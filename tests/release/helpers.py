@@ -37,10 +37,15 @@ class Caller:
 class Release:
     def __init__(self, app: Any, client: Any, runner: Any, world: dict[str, int]) -> None:
         self.app, self.client, self.world = app, client, world
-        token = lambda who: runner.invoke(args=["users", "token", f"{who}@example.org"]).output.strip().splitlines()[-1]  # noqa: E731
-        self.comms = Caller(client, token("comms"))
-        self.teacher = Caller(client, token("teacher"))
-        self.leader = Caller(client, token("leader"))
+        self.runner = runner
+        self.comms = self.token("comms")
+        self.teacher = self.token("teacher")
+        self.leader = self.token("leader")
+
+    def token(self, who: str) -> Caller:
+        """An API caller with a new personal token of ``who@example.org``."""
+        output = self.runner.invoke(args=["users", "token", f"{who}@example.org"]).output
+        return Caller(self.client, output.strip().splitlines()[-1])
 
     def export(self, channel: str, media_ids: list[int], **extra: Any) -> Any:
         """Export as communications; on a channel that needs approval, the request (202) is approved
