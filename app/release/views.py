@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,6 +16,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from app.access import APPROVERS, RELEASERS, allow, current_account, visible_persons
 from app.accounts.models import Role
+from app.consent.queries import active_form
 from app.consent.vocabulary import PURPOSES
 from app.core.forms import MultiCheckboxField, SelectChoice, required
 from app.core.submit import save_or_flash
@@ -40,7 +42,7 @@ from app.release.models import (
 from app.release.publications import record_publication, register_incident
 from app.release.takedowns import resolve
 from app.school.models import Person
-from app.timestamps import utcnow
+from app.timestamps import school_today, utcnow
 
 bp = Blueprint("release", __name__, url_prefix="/release")
 MEASURES = {
@@ -204,8 +206,11 @@ def _approvals_page(status: str, code: int = 200) -> Any:
     listed = db.session.scalars(query.limit(200)).all()
     named = {pid for a in listed for pid in a.change.get("remove", [])}
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(named)))} if named else {}
+    form = active_form(school_today())
+    locale = str(get_locale() or "nl")
     return render_template(
         "release/approvals.html",
+        purpose_label=lambda key: form.purpose_label(key, locale) if form else key,
         approvals=listed,
         histories={a.media_id: history_of(a.media_id) for a in listed if a.media_id is not None},
         people=people,

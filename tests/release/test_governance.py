@@ -104,9 +104,8 @@ def test_an_approved_change_is_applied_and_never_by_its_proposer(release, world,
     }
     # A second leader approves: the tag goes; the quarantine of the open takedown still holds it back.
     with app.app_context():
-        from tests.factories import StaffFactory, UserFactory
-
         from app.accounts.models import Role
+        from tests.factories import StaffFactory, UserFactory
 
         UserFactory(email="leader2@example.org", person=StaffFactory(), roles={Role.LEADERSHIP})
         db.session.commit()
@@ -199,7 +198,9 @@ def test_only_the_listed_exporters_may_export_to_a_channel(release, world, app):
         db.session.commit()
     refused = release.comms.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]})
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "not_listed")
-    assert release.leader.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]}).status_code == 201
+    assert (
+        release.leader.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]}).status_code == 201
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count(Export.id))) == 1
         assert db.session.scalar(select(func.count(Approval.id))) == 0
