@@ -204,3 +204,59 @@ def test_only_the_listed_exporters_may_export_to_a_channel(release, world, app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Export.id))) == 1
         assert db.session.scalar(select(func.count(Approval.id))) == 0
+
+
+def test_leadership_is_invited_from_the_command_line_and_approves_once(release, world, runner, app):
+    from app.accounts.models import Role, User
+
+    result = runner.invoke(args=["users", "invite", "directie@example.org", "--role", "leadership"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        invited = db.session.scalar(select(User).where(User.email == "directie@example.org"))
+        assert invited.roles == {Role.LEADERSHIP}
+    item = release.cleared_photo("website")
+    request = release.comms.post("/api/v1/exports", json={"channel": "website", "media_ids": [item]}).get_json()
+    [approval] = release.leader.get("/api/v1/approvals?status=open").get_json()
+    assert approval["export_id"] == request["id"]
+    assert release.leader.post(f"/api/v1/approvals/{approval['id']}/approve", json={}).status_code == 200
+    twice = release.leader.post(f"/api/v1/approvals/{approval['id']}/approve", json={})
+    assert (twice.status_code, twice.get_json()["error"]["code"]) == (409, "already_decided")
+    released = release.comms.get(f"/api/v1/exports/{request['id']}").get_json()
+    assert released["status"] == "released" and released["download_url"]
+
+
+def test_the_admin_keeps_the_channel_register(client, login_as, world, app):
+    from app.accounts.models import User
+
+    login_as("admin")
+    with app.app_context():
+        channel = db.session.scalar(select(Channel).where(Channel.key == "instagram"))
+        assert channel.needs_approval  # a public purpose: on by default
+        comms = db.session.scalar(select(User.id).where(User.email == "comms@example.org"))
+        channel_id = channel.id
+    form = {
+        "key": "instagram",
+        "name": "Instagram",
+        "purpose": "social_media",
+        "export_side": "1080",
+        "enabled": "y",
+        "needs_approval": "y",
+        "handle": "@sintjozefschool",
+        "owner": str(comms),
+        "credentials_keeper": "Jeroen Kok",
+        "two_factor": "y",
+        "exporters": [str(comms)],
+    }
+    assert client.submit(f"/release/channels/{channel_id}", form).status_code == 302
+    page = client.get("/release/channels").get_data(as_text=True)
+    assert "@sintjozefschool" in page and "Jeroen Kok" in page
+    with app.app_context():
+        channel = db.session.get_one(Channel, channel_id)
+        assert channel.two_factor and [u.email for u in channel.exporters] == ["comms@example.org"]
+        assert channel.owner.email == "comms@example.org"
+    # Bad input: a too long keeper's name changes nothing.
+    assert (
+        client.submit(f"/release/channels/{channel_id}", {**form, "credentials_keeper": "x" * 200}).status_code == 422
+    )
+    with app.app_context():
+        assert db.session.get_one(Channel, channel_id).credentials_keeper == "Jeroen Kok"
