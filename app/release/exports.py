@@ -32,6 +32,7 @@ from app.media.models import MediaItem
 from app.media.photos import export_copy
 from app.media.storage import derivative_key, original_key
 from app.media.visibility import visible_media
+from app.release.captions import caption_blockers, check_caption
 from app.release.clearance import Blocker, Clearance, clear
 from app.release.models import Channel, Export, ExportItem
 
@@ -80,7 +81,10 @@ def channel_or_error(key: str) -> Channel:
     return channel
 
 
-def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: bool = False) -> Export:
+def export_media(
+    channel_key: str, media_ids: list[int], *, by: User, blurred: bool = False, caption: str | None = None
+) -> Export:
+    caption = check_caption(caption)
     channel = channel_or_error(channel_key)
     if not media_ids:
         raise ExportError("no_items", _("Choose at least one item to export."))
@@ -97,7 +101,7 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
         raise ExportError("unknown_item", _("One of the items does not exist (any more)."))
     answers = clear(media_ids, channel, lock=True)
     plans = {mid: _plan(answers[mid], blurred) for mid in media_ids}
-    blockers = [b for mid in media_ids for b in plans[mid].blockers]
+    blockers = [b for mid in media_ids for b in plans[mid].blockers] + caption_blockers(caption, media_ids[0])
     if blockers:
         record(
             "release.export_refused",
@@ -107,7 +111,9 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
             blockers=sorted({f"{b.media_id}:{b.code}:{b.person_id or ''}" for b in blockers}),
         )
         raise ExportBlocked(blockers)
-    export = Export(channel_id=channel.id, created_by_id=by.id, blurred=blurred, bundle_token=secrets.token_hex(32))
+    export = Export(
+        channel_id=channel.id, created_by_id=by.id, blurred=blurred, bundle_token=secrets.token_hex(32), caption=caption
+    )
     db.session.add(export)
     db.session.flush()
     rows = db.session.execute(select(MediaItem.id, MediaItem.mime_type).where(MediaItem.id.in_(media_ids)))
