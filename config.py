@@ -128,6 +128,9 @@ class Config:
     # (faces of people without consent pixelated) only where the school allows them.
     TAKEDOWN_DUE_HOURS = env("TAKEDOWN_DUE_HOURS", 48)
     BLURRED_EXPORTS = env("BLURRED_EXPORTS", False)
+    # A post's text (caption) that names a pupil (first and family name, or first name and
+    # initial) blocks the export ("refuse", protocol A4/C1) unless the school sets "allow".
+    CAPTION_NAMES = env("CAPTION_NAMES", "refuse")
 
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False
@@ -137,6 +140,8 @@ class Config:
         """Refuse settings that would be unsafe or meaningless."""
         if settings.get("GUARDIAN_POLICY") not in {"any_refusal_blocks", "latest_wins"}:
             raise RuntimeError("GUARDIAN_POLICY must be any_refusal_blocks or latest_wins.")
+        if settings.get("CAPTION_NAMES") not in {"refuse", "allow"}:
+            raise RuntimeError("CAPTION_NAMES must be refuse or allow.")
 
 
 class DevelopmentConfig(Config):

@@ -88,9 +88,12 @@ def get_clearance(query: dict[str, Any], item_id: int) -> Any:
 @blp.alt_response(409, description="Blocked: every blocker of every item, nothing released.")
 @allow(*RELEASERS)
 def post_export(body: dict[str, Any]) -> Any:
-    """Release items to a channel: 201 with the bundle's address; 202 ``awaiting_approval`` on a
-    channel that needs leadership's approval; 409 with every blocker."""
-    export = export_media(body["channel"], body["media_ids"], by=current_account(), blurred=body["blurred"])
+    """Release items to a channel, optionally with the text of the post: 201 with the bundle's
+    address; 202 ``awaiting_approval`` on a channel that needs leadership's approval; 409 with every
+    blocker (a caption naming a pupil among them)."""
+    export = export_media(
+        body["channel"], body["media_ids"], by=current_account(), blurred=body["blurred"], caption=body["caption"]
+    )
     db.session.commit()
     if export.status is ExportStatus.AWAITING_APPROVAL:
         return export, 202

@@ -32,6 +32,7 @@ from app.media.models import MediaItem
 from app.media.photos import export_copy
 from app.media.storage import derivative_key, original_key
 from app.media.visibility import visible_media
+from app.release.captions import caption_blockers, check_caption
 from app.release.clearance import Blocker, Clearance, clear
 from app.release.history import remember_blocks
 from app.release.models import (
@@ -102,10 +103,14 @@ def channel_or_error(key: str) -> Channel:
     return channel
 
 
-def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: bool = False) -> Export:
-    """Release the items to the channel if the gate clears them all (else ``ExportBlocked``). On a
-    channel that needs approval the cleared export is a request: it waits, without a bundle, until
-    leadership approves it (``app.release.approvals``), and the gate runs again then."""
+def export_media(
+    channel_key: str, media_ids: list[int], *, by: User, blurred: bool = False, caption: str | None = None
+) -> Export:
+    """Release the items to the channel if the gate clears them all and the caption names no pupil
+    (else ``ExportBlocked``). On a channel that needs approval the cleared export is a request: it
+    waits, without a bundle, until leadership approves it (``app.release.approvals``), and the gate
+    runs again then."""
+    caption = check_caption(caption)
     channel = channel_or_error(channel_key)
     if channel.exporters and by not in channel.exporters:
         raise ExportError(
@@ -124,7 +129,7 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
     )
     if set(media_ids) - found:
         raise ExportError("unknown_item", _("One of the items does not exist (any more)."))
-    answers, plans = _gate(channel, media_ids, blurred, by=by, lock=True)
+    answers, plans = _gate(channel, media_ids, blurred, caption, by=by, lock=True)
     waits = channel.needs_approval
     export = Export(
         channel_id=channel.id,
@@ -133,6 +138,7 @@ def export_media(channel_key: str, media_ids: list[int], *, by: User, blurred: b
         bundle_token=secrets.token_hex(32),
         status=ExportStatus.AWAITING_APPROVAL if waits else ExportStatus.RELEASED,
         released_at=None if waits else utcnow(),
+        caption=caption,
     )
     db.session.add(export)
     db.session.flush()
@@ -168,7 +174,7 @@ def release_requested(export: Export, *, by: User) -> None:
     media_ids = [entry.media_id for entry in export.items if entry.media_id is not None]
     if len(media_ids) != len(export.items):
         raise ExportError("item_gone", _("An item of this request was deleted meanwhile; reject the request."))
-    answers, plans = _gate(export.channel, media_ids, export.blurred, by=by, lock=True)
+    answers, plans = _gate(export.channel, media_ids, export.blurred, export.caption, by=by, lock=True)
     for entry in export.items:
         assert entry.media_id is not None
         entry.evidence = _evidence(answers[entry.media_id], plans[entry.media_id])
@@ -186,13 +192,13 @@ def release_requested(export: Export, *, by: User) -> None:
 
 
 def _gate(
-    channel: Channel, media_ids: list[int], blurred: bool, *, by: User, lock: bool
+    channel: Channel, media_ids: list[int], blurred: bool, caption: str | None, *, by: User, lock: bool
 ) -> tuple[dict[int, Clearance], dict[int, Plan]]:
-    """Clearance and blur plan of every item; every blocker of every item refuses the whole
-    release (audited, and remembered in the items' history)."""
+    """Clearance and blur plan of every item, and the caption's check; every blocker refuses the
+    whole release (audited, and remembered in the items' history)."""
     answers = clear(media_ids, channel, lock=lock)
     plans = {mid: _plan(answers[mid], blurred) for mid in media_ids}
-    blockers = [b for mid in media_ids for b in plans[mid].blockers]
+    blockers = [b for mid in media_ids for b in plans[mid].blockers] + caption_blockers(caption, media_ids[0])
     if blockers:
         record(
             "release.export_refused",
@@ -322,6 +328,8 @@ def _recheck(export: Export, *, by: User) -> None:
         blurred_then = {_blur_key(b) for b in entry.evidence.get("blurred", [])}
         if plan.blockers or {_blur_key(b) for b in plan.blur} - blurred_then:
             blockers += plan.blockers or answers[entry.media_id].blockers
+    if media_ids:
+        blockers += caption_blockers(export.caption, media_ids[0])
     if blockers:
         storage = media_storage()
         if storage.exists(bundle_key(export)):

@@ -14,8 +14,9 @@ from app.release.models import BlockCause, Publication, Quarantine, ReleaseBlock
 
 
 def remember_blocks(blockers: list[Blocker], cause: BlockCause) -> None:
-    """Keep, once per item, person and cause, that a release was refused naming this person."""
-    named = {(b.media_id, b.person_id) for b in blockers if b.person_id is not None}
+    """Keep, once per item, person and cause, that a release was refused because this person, shown
+    or heard in the item, has no consent (a caption naming someone is not about the item)."""
+    named = {(b.media_id, b.person_id) for b in blockers if b.person_id is not None and b.code == "no_consent"}
     if not named:
         return
     media_ids = sorted({media_id for media_id, _person in named})

@@ -76,6 +76,8 @@ class Export(Model):
     downloaded_at: Mapped[datetime | None] = mapped_column()
     # Random, unguessable; the bundle is stored under it (never under a name).
     bundle_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The text of the post, as cleared with it (see ``app.release.captions``).
+    caption: Mapped[str | None] = mapped_column(Text)
 
     channel: Mapped[Channel] = relationship()
     items: Mapped[list[ExportItem]] = relationship(
@@ -111,6 +113,8 @@ class Publication(Model):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="RESTRICT"), index=True)
     url: Mapped[str] = mapped_column(String(500))
     published_on: Mapped[date] = mapped_column(Date)
+    # The export's caption, copied: what was posted with the item.
+    caption: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

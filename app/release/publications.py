@@ -48,6 +48,7 @@ def record_publication(
         channel_id=export.channel_id,
         url=url,
         published_on=day,
+        caption=export.caption,
         created_by_id=by.id,
     )
     db.session.add(publication)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from app.release.captions import MAX_CAPTION
 from app.release.models import ApprovalStatus, ExportStatus, TakedownStatus
 
 
@@ -20,7 +21,7 @@ class BlockerSchema(Schema):
     code = fields.String(
         metadata={
             "description": "tags_incomplete, face_unresolved, no_consent, quarantined, approval_pending,"
-            " caption_names_pupil or outside_person"
+            " outside_person or caption_names_pupil (the caption's blockers carry the first item's media_id)"
         }
     )
     person_id = fields.Integer(allow_none=True)
@@ -41,6 +42,16 @@ class ExportInSchema(Schema):
     channel = fields.String(required=True)
     media_ids = fields.List(fields.Integer(), required=True)
     blurred = fields.Boolean(load_default=False, metadata={"description": "only where the school allows it"})
+    caption = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": f"the text of the post: at most {MAX_CAPTION:,} characters (Instagram's limit), no control "
+            "characters but line breaks and tabs; one that names a pupil blocks the export (caption_names_pupil) "
+            "unless the school allows it",
+            "maxLength": MAX_CAPTION,
+        },
+    )
 
 
 class ExportOutSchema(Schema):
@@ -56,6 +67,7 @@ class ExportOutSchema(Schema):
     )
     media_ids = fields.Function(lambda e: [entry.media_id for entry in e.items])
     blurred = fields.Boolean()
+    caption = fields.String(allow_none=True)
 
 
 class PublicationInSchema(Schema):
@@ -72,6 +84,7 @@ class PublicationSchema(Schema):
     channel = fields.String(attribute="channel.key")
     url = fields.String()
     published_on = fields.Date()
+    caption = fields.String(allow_none=True, metadata={"description": "the export's text of the post"})
 
 
 class TakedownSchema(Schema):

@@ -24,6 +24,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.media.models import MediaItem
 from app.release.approvals import approve, reject
+from app.release.captions import CaptionError
 from app.release.channels import Register, channels, save_channel, staff_accounts
 from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, export_media, prepare_bundle
 from app.release.history import history_of
@@ -59,7 +60,8 @@ MEASURES = {
 
 
 class ExportForm(FlaskForm):
-    pass
+    # Checked by the export itself (length, control characters, pupils' names), as for the API.
+    caption = TextAreaField(_l("Text of the post (optional)"))
 
 
 @bp.route("/export", methods=["POST"])
@@ -74,7 +76,7 @@ def export() -> Any:
     key = request.form.get("channel", "")
     blurred = request.form.get("blurred") == "1"
     try:
-        made = export_media(key, ids, by=current_account(), blurred=blurred)
+        made = export_media(key, ids, by=current_account(), blurred=blurred, caption=form.caption.data)
     except ExportBlocked as blocked:
         db.session.commit()  # the refused attempt stays in the audit log
         items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(ids)))}
@@ -82,7 +84,7 @@ def export() -> Any:
         return render_template(
             "release/blocked.html", blockers=blocked.blockers, items=items, channel=channel, ids=ids, form=form
         ), 409
-    except ExportError as problem:
+    except (ExportError, CaptionError) as problem:
         db.session.rollback()
         return render_template(
             "release/blocked.html", error=str(problem), blockers=[], items={}, channel=None, ids=ids, form=form
