@@ -48,3 +48,7 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"class": "form-check-list"})  # no bullets (app.css)
+        super().__init__(*args, **kwargs)
