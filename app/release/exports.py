@@ -60,6 +60,7 @@ class ExportError(DomainError):
         "awaiting_approval": 409,
         "export_rejected": 409,
         "item_gone": 409,
+        "not_released": 409,
     }
 
 

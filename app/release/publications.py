@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.audit.log import record
 from app.extensions import db
 from app.release.exports import ExportError
-from app.release.models import Export, Incident, Measure, Publication, Takedown
+from app.release.models import Export, ExportStatus, Incident, Measure, Publication, Takedown
 from app.school.models import Person
 from app.timestamps import school_today, utcnow
 
@@ -30,6 +30,8 @@ def record_publication(
     export: Export, media_id: int, url: str, *, by: User, published_on: date | None = None
 ) -> Publication:
     url = clean_url(url)
+    if export.status is not ExportStatus.RELEASED:
+        raise ExportError("not_released", _("This export was not released (yet): nothing of it may be posted."))
     if media_id not in {entry.media_id for entry in export.items}:
         raise ExportError("not_in_export", _("That item was not part of this export."))
     duplicate = db.session.scalar(

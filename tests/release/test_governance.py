@@ -159,6 +159,10 @@ def test_an_export_to_an_approval_channel_is_a_request_checked_again_at_approval
     export = requested.get_json()["id"]
     early = release.comms.get(f"/api/v1/exports/{export}/download")
     assert (early.status_code, early.get_json()["error"]["code"]) == (409, "awaiting_approval")
+    posted = release.comms.post(
+        "/api/v1/publications", json={"export_id": export, "media_id": item, "url": "https://school.nl/nieuws/1"}
+    )
+    assert (posted.status_code, posted.get_json()["error"]["code"]) == (409, "not_released")
     # Sem's parent withdraws before leadership looks: approving runs the gate again and refuses.
     release.decide("sem", "photo", "website", "withdraw")
     [approval] = release.leader.get("/api/v1/approvals?status=open").get_json()
