@@ -16,7 +16,7 @@ from app.audit.log import record
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import MediaItem
-from app.media.operations import delete_media, expired_media, remove_files
+from app.media.operations import delete_media, expired_media, lock_items, remove_files
 from app.media.storage import LocalStorage, derivative_key, original_key
 
 media_cli = AppGroup("media", help="Media storage.")
@@ -106,6 +106,7 @@ def expire_command(apply_: bool) -> None:
     if not apply_:
         click.echo(f"{len(items)} items are older than {years} years; run with --apply to delete them.")
         return
+    lock_items(item.id for item in items)  # all of them by id first, before the first is audited
     keys = [key for item in items for key in delete_media(item, by=None, reason="retention")]
     db.session.commit()
     remove_files(keys)

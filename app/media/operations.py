@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -11,13 +12,46 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import Album, DismissReason, Face, FaceStatus, MediaItem, Tag
 from app.media.storage import derivative_key, original_key
 from app.school.models import Group, Person
 from app.timestamps import utcnow
+
+
+def lock_items(ids: Iterable[int], *, missing_ok: bool = False) -> None:
+    """Hold these items' rows until the transaction ends (FOR NO KEY UPDATE, by id; PostgreSQL),
+    and read them again: the first step of every change of who is on an item (its tags, its faces,
+    its attestation) and of its deletion. ``NotFound`` when one was deleted meanwhile, unless
+    ``missing_ok``.
+
+    Why: an export holds the items it releases FOR SHARE before it reads their tags
+    (``app.release.clearance.lock_for_release``), and the two conflict, so a tag change and an
+    export of the same item are one fully before the other: a person tagged during an export is
+    either seen by it or tagged after it was recorded. The item's row is the one thing every such
+    change passes through (a new tag is a new row, which no lock on other tag rows would stop).
+    NO KEY UPDATE, not UPDATE: it is what an UPDATE of the row takes anyway, and it leaves the
+    KEY SHARE of foreign key checks free (a withdrawal writing a quarantine row for the item).
+
+    No deadlock: items are taken first and by id, then (the foreign key checks of new tags and
+    faces) people, then the audit chain's lock in ``record``: the order every writer keeps (see
+    ``lock_for_release``). Several items in one transaction are locked together here, before
+    the first is audited. The ORM's copies (columns, tags, faces) are refreshed by the same
+    statement, so a change starts from what the last committed one left. On SQLite this only
+    reads: BEGIN IMMEDIATE already made the transaction the only writer.
+    """
+    wanted = sorted(set(ids))
+    found = db.session.scalars(
+        select(MediaItem)
+        .where(MediaItem.id.in_(wanted))
+        .order_by(MediaItem.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    if len(found) != len(wanted) and not missing_ok:
+        raise NotFound("not_found", _("One of the items does not exist (any more)."))
 
 
 def album_for(group: Group, title: str, taken_on: date) -> Album:
@@ -36,7 +70,10 @@ def album_for(group: Group, title: str, taken_on: date) -> Album:
 
 def delete_media(item: MediaItem, *, by: User | None, reason: str) -> list[str]:
     """Remove the item's row and return the storage keys to delete *after* the commit (a failed
-    commit then leaves the files in place; a failed delete leaves an orphan that fsck removes)."""
+    commit then leaves the files in place; a failed delete leaves an orphan that fsck removes).
+    The item is locked first (``lock_items``): an export of it is recorded before, or finds it gone.
+    Deleting several in one transaction: lock them all first."""
+    lock_items([item.id])
     keys = [original_key(item.sha256)] + [derivative_key(item.sha256, name) for name in item.derivative_names()]
     record("media.deleted", target=item, actor_id=by.id if by else None, reason=reason, group_id=item.group_id)
     db.session.delete(item)
@@ -83,8 +120,10 @@ def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) 
     four fractions ``[x, y, w, h]`` inside the picture. A tag may name one of the item's detected
     faces: that face is then resolved as this person (and un-resolved when the tag goes).
     Changing tags after the attestation keeps it, and is audited as such. Everything is checked
-    before anything changes, so a ``TaggingError`` leaves the item as it was.
+    before anything changes, so a ``TaggingError`` leaves the item as it was. The item is locked
+    and read again first (``lock_items``), so the change and any export of the item serialise.
     """
+    lock_items([item.id])
     was_complete = item.tags_complete
     tags_changed = replace_tags(item, tags, by=by)
     faces_changed = match_faces(item, tags)
@@ -106,8 +145,8 @@ def replace_tags(item: MediaItem, tags: list[TagSpec], *, by: User) -> bool:
     """Check the tags (each person once and visible to ``by``, each face once and this item's,
     boxes inside a photo) and make them the item's tags; True when they differ from before.
 
-    A step of ``set_tags``, which writes the audit row: on its own it audits nothing. Raises
-    ``TaggingError`` before changing anything."""
+    A step of ``set_tags``, which locks the item and writes the audit row: on its own it locks
+    and audits nothing. Raises ``TaggingError`` before changing anything."""
     _check_people(tags, by)
     faces = _check_faces(item, tags)
     wanted = [(tag.person_id, _box(item, tag, faces)) for tag in tags]
@@ -125,8 +164,8 @@ def match_faces(item: MediaItem, tags: list[TagSpec]) -> bool:
     match while its person is still tagged, and re-open a face whose person is no longer tagged.
     Matching a face undoes its dismissal. True when a face changed.
 
-    A step of ``set_tags`` (after ``replace_tags`` has checked the faces): on its own it audits
-    nothing."""
+    A step of ``set_tags`` (after ``replace_tags`` has checked the faces): on its own it locks
+    and audits nothing."""
     matched = {face_id: tag.person_id for tag in tags for face_id in tag.face_ids}
     tagged = {tag.person_id for tag in tags}
     changed = False
@@ -147,7 +186,7 @@ def set_attestation(item: MediaItem, *, complete: bool, by: User) -> bool:
     """Set ("everyone visible or audible is tagged", by whom and when) or clear the attestation;
     True when it changed. Attesting again keeps the first attester and time.
 
-    A step of ``set_tags``: on its own it audits nothing."""
+    A step of ``set_tags``: on its own it locks and audits nothing."""
     if complete == item.tags_complete:
         return False
     if complete:
@@ -203,7 +242,9 @@ def _box(item: MediaItem, tag: TagSpec, faces: dict[int, Face]) -> Box | None:
 
 def dismiss_face(face: Face, reason: DismissReason, *, by: User) -> None:
     """A staff member declares that a detected face needs no tag (not a face, or nobody could be
-    recognised from it). Audited; undone by matching the face to a person."""
+    recognised from it). Audited; undone by matching the face to a person. The item is locked
+    first (``lock_items``) and the face read again."""
+    _lock_face(face)
     if face.status is FaceStatus.DISMISSED and face.dismissed_reason is reason:
         return  # a double submit changes nothing
     if face.person_id is not None:
@@ -213,11 +254,17 @@ def dismiss_face(face: Face, reason: DismissReason, *, by: User) -> None:
 
 
 def reopen_face(face: Face, *, by: User) -> None:
-    """Undo a dismissal: the face must be resolved again."""
+    """Undo a dismissal: the face must be resolved again (the item locked first, as above)."""
+    _lock_face(face)
     if face.dismissed_reason is None:
         return
     face.dismissed_reason, face.dismissed_by_id, face.dismissed_at = None, None, None
     record("media.face_reopened", target=face.item, actor_id=by.id, face_id=face.id)
+
+
+def _lock_face(face: Face) -> None:
+    lock_items([face.media_id])
+    db.session.expire(face)  # read again: a tag change may have matched it meanwhile
 
 
 def _valid_box(box: list[float]) -> bool:

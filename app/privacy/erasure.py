@@ -43,8 +43,14 @@ def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
         db.session.delete(account)
     # Media that showed the person lose the tag with them: they are no longer "everyone tagged"
     # (the person is still in the picture), so they cannot be released until checked again.
+    # Like every change of who is on an item, the items are locked first (then the person, the
+    # order exports keep: ``app.media.operations.lock_items``); an item tagged with the person in
+    # between is caught by the update, which runs after the person's lock.
     from app.media.models import MediaItem, Tag
+    from app.media.operations import lock_items
 
+    lock_items(db.session.scalars(select(Tag.media_id).where(Tag.person_id == person_id)), missing_ok=True)
+    db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
     db.session.execute(
         update(MediaItem)
         .where(MediaItem.id.in_(select(Tag.media_id).where(Tag.person_id == person_id)))

@@ -4,17 +4,18 @@ The consent part is the consent module's own answer (``consent_for`` with its ru
 copy. At most four statements for any number of items: the items with their open faces, quarantine
 and tagged people; the two of ``consent_for``; and, only when a message needs words, the names of
 the people without consent with the form in force (whose purpose labels are read once per process:
-published forms never change). An export adds one that locks the tagged people against a
-concurrent decision.
+published forms never change). An export adds two that lock the items and then the tagged people
+against a concurrent tag change or decision.
 
-Why the lock makes exports race-free: on PostgreSQL the export first takes ``FOR SHARE`` on the
-tagged people's rows, and ``decide`` takes ``FOR UPDATE`` on the subject's row before it writes a
-decision; "now" is read after the lock is held. A withdrawal that got there first makes the
-export wait until it commits, and the consent queries that follow (new statements under READ
-COMMITTED) see it; an export that got there first makes the withdrawal wait until the export is
-recorded. On SQLite every write
-transaction starts with BEGIN IMMEDIATE (see ``app.extensions``), so there is only one writer at a
-time and the check and the release cannot interleave with a decision at all.
+Why the locks make exports race-free (PostgreSQL; see ``lock_for_release``): the export first
+holds its items, then the people tagged on them, and reads "now" and everything else only after
+that. A tag change holds its item (``app.media.operations.lock_item``) and a decision its subject
+(``app.consent.operations``) before they write. So a tag change or withdrawal that got there first
+makes the export wait until it commits, and the queries that follow (new statements under READ
+COMMITTED) see it; an export that got there first makes the change wait until the export is
+recorded. On SQLite every write transaction starts with BEGIN IMMEDIATE (see
+``app.extensions``), so there is only one writer at a time and the check and the release cannot
+interleave with a decision or a tag change at all.
 """
 
 from __future__ import annotations
@@ -71,12 +72,7 @@ def clear(
     if not ids:
         return {}
     if lock:
-        db.session.execute(
-            select(Person.id)
-            .join(Tag, Tag.person_id == Person.id)
-            .where(Tag.media_id.in_(ids))
-            .with_for_update(read=True, of=Person)
-        )
+        lock_for_release(ids)
     moment = moment or now()
     purpose = channel.purpose
     # Derived tables, each computed once: open faces per item and quarantined items.
@@ -158,6 +154,50 @@ def clear(
         answer.blockers += [Blocker(item.id, "no_consent", pid, message) for _key, pid, message in sorted(refused)]
         answers[item.id] = answer
     return answers
+
+
+def lock_for_release(ids: list[int]) -> None:
+    """Hold the items ``ids`` and then the people tagged on them until the transaction ends, before
+    anything about them is read (PostgreSQL; on SQLite the transaction's BEGIN IMMEDIATE already
+    made it the only writer, and the statements only read). Items that are gone are simply not
+    there afterwards.
+
+    The items first, FOR SHARE, by id. Tags, faces and the attestation live in their own table or
+    columns, and locking tag rows could not stop a new tag from being inserted: the item's row is
+    the one thing every change of who is on it passes through (``lock_item`` in
+    ``app.media.operations`` takes FOR NO KEY UPDATE on it first). The two conflict, so a tag
+    change and an export of its item are one fully before the other. SHARE is enough for that,
+    lets exports of the same item run side by side, and, unlike FOR UPDATE, does not block the
+    KEY SHARE that a foreign key check takes: a withdrawal that holds its subject and writes a
+    quarantine row for the item goes on, where FOR UPDATE would deadlock with it. (So an export
+    must never update its items' rows: two exports holding SHARE on one item would deadlock
+    upgrading.) The ORM's copies of the items are refreshed by the same statement, so their tags
+    and faces are read again after the lock.
+
+    Then the people tagged, FOR SHARE by id, only now that the tags cannot change any more,
+    against ``decide``'s FOR UPDATE on its subject.
+
+    No deadlock: every transaction takes its row locks in one order, items (by id), then people
+    (by id), then the audit chain's lock (taken by ``app.audit.log.record``, held to the commit).
+    An export: items, people, chain. A tag change: its item, then (the foreign key checks of its
+    new tags and faces, KEY SHARE) the people, then the chain. A decision: its subject, then the
+    chain, then KEY SHARE on items for its quarantine rows, which neither SHARE nor NO KEY UPDATE
+    blocks. Nobody waits for a lock earlier in the order while holding a later one.
+    """
+    db.session.execute(
+        select(MediaItem)
+        .where(MediaItem.id.in_(ids))
+        .order_by(MediaItem.id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    db.session.execute(
+        select(Person.id)
+        .join(Tag, Tag.person_id == Person.id)
+        .where(Tag.media_id.in_(ids))
+        .order_by(Person.id)
+        .with_for_update(read=True, of=Person)
+    ).all()
 
 
 class _Words:

@@ -1,9 +1,10 @@
 """Exports: the gate, the record with its evidence, and the clean bundle.
 
-``export_media`` checks clearance and records the export in the caller's transaction (the
-tagged people locked, see ``app.release.clearance``); a refused attempt is audited and raises
-``ExportBlocked`` (the caller commits the audit row and answers 409). After the commit,
-``build_bundle`` writes the ZIP: every file made anew from the original, nothing personal in it.
+``export_media`` checks clearance and records the export in the caller's transaction (the items
+and the people tagged on them locked first, see ``app.release.clearance``); a refused attempt is
+audited and raises ``ExportBlocked`` (the caller commits the audit row and answers 409). After the
+commit, ``build_bundle`` writes the ZIP: every file made anew from the original, nothing personal
+in it.
 """
 
 from __future__ import annotations
@@ -198,6 +199,8 @@ def _gate(
     """Clearance and blur plan of every item, and the caption's check; every blocker refuses the
     whole release (audited, and remembered in the items' history)."""
     answers = clear(media_ids, channel, lock=lock)
+    if set(media_ids) - set(answers):  # deleted while the export waited for its locks
+        raise ExportError("unknown_item", _("One of the items does not exist (any more)."))
     plans = {mid: _plan(answers[mid], blurred) for mid in media_ids}
     blockers = [b for mid in media_ids for b in plans[mid].blockers] + caption_blockers(caption, media_ids[0])
     if blockers:
