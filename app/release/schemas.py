@@ -17,8 +17,13 @@ class ChannelSchema(Schema):
 
 
 class BlockerSchema(Schema):
-    code = fields.String(metadata={"description": "tags_incomplete, face_unresolved, no_consent or quarantined"})
+    code = fields.String(
+        metadata={"description": "tags_incomplete, face_unresolved, no_consent, quarantined or outside_person"}
+    )
     person_id = fields.Integer(allow_none=True)
+    outside_person_id = fields.Integer(
+        allow_none=True, metadata={"description": "someone from outside the school (code outside_person)"}
+    )
     message = fields.String()
 
 
