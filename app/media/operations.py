@@ -227,6 +227,8 @@ def dismiss_face(face: Face, reason: DismissReason, *, by: User) -> None:
         return  # a double submit changes nothing
     if face.person_id is not None:
         raise TaggingError("face_tagged", _("This face is matched to a tagged person; remove that tag first."))
+    if face.outside_person_id is not None:
+        raise TaggingError("face_outside", _("This face is someone from outside the school; remove them first."))
     face.dismissed_reason, face.dismissed_by_id, face.dismissed_at = reason, by.id, utcnow()
     record("media.face_dismissed", target=face.item, actor_id=by.id, face_id=face.id, reason=reason.value)
 

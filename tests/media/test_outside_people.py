@@ -104,6 +104,8 @@ def test_marking_a_face_outside_the_school_resolves_it(release, world, app):
     assert (response.status_code, response.get_json()["error"]["code"]) == (409, "face_outside")
     response = release.teacher.post(f"/api/v1/media/{item}/outside-people", json={"name": "x", "face_id": face["id"]})
     assert (response.status_code, response.get_json()["error"]["code"]) == (409, "face_outside")
+    response = release.teacher.post(f"/api/v1/media/{item}/faces/{face['id']}/dismiss", json={"reason": "not_a_face"})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "face_outside")
     # Removed again: the face is open again.
     assert (
         release.teacher.client.delete(
