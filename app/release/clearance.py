@@ -27,7 +27,7 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, String, Subquery, cast, func, null, select
+from sqlalchemy import ColumnElement, String, cast, func, null, select
 
 from app.consent.queries import Moment, active_form_query, consent_for, now, purpose_labels
 from app.consent.rules import Consent, Rule, State
@@ -103,8 +103,7 @@ def clear(
         .distinct()
         .subquery()
     )
-    outsiders = _outsiders_without_consent(ids, purpose)
-    outsiders_column: ColumnElement[Any] = func.max(outsiders.c.outsiders) if outsiders is not None else null()
+    outsiders = _outsiders_without_consent(purpose)
     # One statement for the items, with their tagged people as a list of ids.
     query = (
         select(
@@ -114,14 +113,12 @@ def clear(
             func.max(faces.c.open_faces).label("open_faces"),
             func.max(held.c.media_id).label("quarantined"),
             func.aggregate_strings(cast(Tag.person_id, String), ",").label("people"),
-            outsiders_column.label("outsiders"),
+            (outsiders if outsiders is not None else null()).label("outsiders"),
         )
         .outerjoin(faces, faces.c.media_id == MediaItem.id)
         .outerjoin(held, held.c.media_id == MediaItem.id)
         .outerjoin(Tag, Tag.media_id == MediaItem.id)
     )
-    if outsiders is not None:
-        query = query.outerjoin(outsiders, outsiders.c.media_id == MediaItem.id)
     items = db.session.execute(
         query.where(MediaItem.id.in_(ids))
         .group_by(MediaItem.id, MediaItem.media_type, MediaItem.tags_complete)
@@ -175,10 +172,10 @@ def clear(
 _LINE = "\n"
 
 
-def _outsiders_without_consent(ids: list[int], purpose: str) -> Subquery | None:
-    """Per item, its people from outside the school without their own consent in force for the
-    item's media type and ``purpose``, as "id:description" lines; None when the purpose is not
-    public (they block public channels only)."""
+def _outsiders_without_consent(purpose: str) -> ColumnElement[Any] | None:
+    """For the item of the enclosing statement, its people from outside the school without their
+    own consent in force for the item's media type and ``purpose``, as "id:description" lines (NULL
+    for none); None when the purpose is not public (they block public channels only)."""
     if purpose not in PUBLIC_PURPOSES:
         return None
     consented = (
@@ -193,11 +190,9 @@ def _outsiders_without_consent(ids: list[int], purpose: str) -> Subquery | None:
     )
     line = cast(OutsidePerson.id, String) + ":" + OutsidePerson.name
     return (
-        select(OutsidePerson.media_id, func.aggregate_strings(line, _LINE).label("outsiders"))
-        .join(MediaItem, MediaItem.id == OutsidePerson.media_id)
-        .where(OutsidePerson.media_id.in_(ids), ~consented)
-        .group_by(OutsidePerson.media_id)
-        .subquery()
+        select(func.aggregate_strings(line, _LINE))
+        .where(OutsidePerson.media_id == MediaItem.id, ~consented)
+        .scalar_subquery()
     )
 
 
