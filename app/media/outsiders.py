@@ -191,10 +191,12 @@ def _wanted_pairs(
 
 def withdraw_outside_consent(consent: OutsideConsent, *, by: User) -> None:
     """An administrator records that someone from outside the school took their consent back: it
-    no longer counts from this moment. The row stays, with who withdrew it and when. The outside
-    person's row is locked first, so an export checking them waits, or is waited for."""
+    no longer counts from this moment. The row stays, with who withdrew it and when. The item's
+    row and the outside person's row are locked first, so an export checking them waits, or is
+    waited for (the export holds the outside people ``FOR SHARE``)."""
     if not by.has_role(Role.ADMIN):
         raise NotFound("not_found", _("This item has no such person from outside the school."))
+    _lock(consent.outside_person.item)
     db.session.execute(select(OutsidePerson.id).where(OutsidePerson.id == consent.outside_person_id).with_for_update())
     if not consent.in_force:
         return  # a double submit changes nothing
