@@ -35,7 +35,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from app.accounts.models import User
     from app.consent.models import ConsentForm
     from app.extensions import db
-    from app.media.models import Face, MediaItem
+    from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson
     from app.release.models import Approval, Channel, Export, Takedown
     from app.school.models import Guardianship, Location, SchoolYear
 
@@ -54,8 +54,8 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "token": "not-a-real-token",
             "filename": "app.css",
             "form_id": db.session.scalar(select(ConsentForm.id).limit(1)),
-            "item_id": db.session.scalar(select(MediaItem.id).limit(1)),
-            "face_id": db.session.scalar(select(Face.id).limit(1)),
+            "item_id": db.session.scalar(select(Face.media_id).order_by(Face.id).limit(1)),  # the photo
+            "face_id": db.session.scalar(select(Face.id).order_by(Face.id).limit(1)),
             "recording_id": db.session.scalar(select(MediaItem.id).where(MediaItem.playback_name.is_not(None))),
             "export_id": db.session.scalar(select(Export.id).limit(1)),
             "takedown_id": db.session.scalar(select(Takedown.id).limit(1)),
@@ -63,11 +63,14 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "variant": "thumbnail",
             "approval_id": db.session.scalar(select(Approval.id).limit(1)),
             "verdict": "approve",
+            "outsider_id": db.session.scalar(select(OutsidePerson.id).limit(1)),
+            "consent_id": db.session.scalar(select(OutsideConsent.id).limit(1)),
         }
 
 
 def routes(app: Flask):
-    for rule in app.url_map.iter_rules():
+    # Deleting the sample item comes last: the routes after it would find nothing to open.
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint == "media.delete"):
         if rule.endpoint in ("static", "bootstrap.static"):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -84,9 +87,13 @@ def a_photo(app, world, tmp_path):
     from PIL import Image
     from sqlalchemy import select
 
+    from app.accounts.models import User
+    from app.consent.vocabulary import MediaType
     from app.extensions import db
     from app.media.ingest import ingest_upload
+    from app.media.outsiders import add_outside_person, record_outside_consent
     from app.release.models import Approval, ApprovalKind, Channel, Export, ExportItem, Publication, Takedown
+    from app.timestamps import school_today
     from tests.factories import AlbumFactory
     from tests.media.samples import sound
 
@@ -117,6 +124,15 @@ def a_photo(app, world, tmp_path):
             Takedown(publication_id=publication.id, url=publication.url, due_at=datetime(2026, 10, 4, tzinfo=UTC))
         )
         db.session.add(Approval(kind=ApprovalKind.TAGS, media_id=photo.id, change={"remove": []}, reason="x"))
+        # Someone from outside the school with their own consent and its scan.
+        admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+        outsider = add_outside_person(photo, "Visitor", by=admin)
+        scan = io.BytesIO()
+        Image.new("RGB", (60, 80), (250, 250, 250)).save(scan, format="PNG")
+        scan.seek(0)
+        record_outside_consent(
+            outsider, media_types=[MediaType.PHOTO], purposes=["website"], given_on=school_today(), by=admin, scan=scan
+        )
         db.session.commit()
     yield
     app.config["MEDIA_ROOT"] = None

@@ -14,15 +14,28 @@ from app.consent.queries import now
 from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload
 from app.media.models import DismissReason, MediaItem
-from app.media.operations import TagSpec, album_for
-from app.media.schemas import DismissSchema, MediaFormSchema, MediaSchema, TagsInSchema
+from app.media.operations import TagSpec, album_for, remove_files
+from app.media.outsiders import add_outside_person, outsider_of_or_404, remove_outside_person
+from app.media.schemas import (
+    DismissSchema,
+    MediaFormSchema,
+    MediaSchema,
+    OutsiderInSchema,
+    OutsiderSchema,
+    TagsInSchema,
+)
 from app.media.visibility import face_of_or_404, media_or_404
 from app.release.approvals import change_tags, dismiss_or_propose
 from app.release.models import Approval
 from app.release.schemas import ApprovalSchema
 from app.urls import API_PREFIX
 
-blp = Blueprint("media_api", __name__, url_prefix=API_PREFIX, description="Media: upload, tags and faces.")
+blp = Blueprint(
+    "media_api",
+    __name__,
+    url_prefix=API_PREFIX,
+    description="Media: upload, tags, faces and people from outside the school.",
+)
 
 
 @blp.route("/media", methods=["POST"])
@@ -83,3 +96,30 @@ def post_dismiss_face(body: dict[str, Any], item_id: int, face_id: int) -> Media
 def pending(proposal: Approval) -> Response:
     """202: the change waits for leadership's approval (the item is blocked meanwhile)."""
     return make_response(ApprovalSchema().dump(proposal), 202)
+
+
+@blp.route("/media/<int:item_id>/outside-people", methods=["POST"])
+@blp.arguments(OutsiderInSchema)
+@blp.response(201, OutsiderSchema)
+@allow(*STAFF_ROLES)
+def post_outsider(body: dict[str, Any], item_id: int) -> Any:
+    """Mark someone from outside the school (a visitor, a child of another school, a passer-by):
+    with their detected face(s), which are then resolved, or a box on a photo. They block every
+    public channel until an administrator records their own consent."""
+    item = media_or_404(current_account(), item_id)
+    face_ids = ([body["face_id"]] if body["face_id"] else []) + body["face_ids"]
+    person = add_outside_person(item, body["name"], by=current_account(), face_ids=face_ids, box=body["box"])
+    db.session.commit()
+    return person
+
+
+@blp.route("/media/<int:item_id>/outside-people/<int:outsider_id>", methods=["DELETE"])
+@blp.response(204)
+@allow(*STAFF_ROLES)
+def delete_outsider(item_id: int, outsider_id: int) -> None:
+    """Remove someone from outside the school from the item (their faces are open again; their
+    consents and the scans go)."""
+    item = media_or_404(current_account(), item_id)
+    scans = remove_outside_person(outsider_of_or_404(item, outsider_id), by=current_account())
+    db.session.commit()
+    remove_files(scans)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.log import record
 from app.extensions import db
 from app.media.ingest import media_storage
-from app.media.models import MediaItem
+from app.media.models import MediaItem, OutsideConsent, OutsidePerson
 from app.media.operations import delete_media, expired_media, lock_items, remove_files
 from app.media.storage import LocalStorage, derivative_key, original_key
 
@@ -51,12 +51,16 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
 
 
 def _expected_files() -> dict[str, int]:
-    """Every storage key the rows refer to (originals and derivatives), with the item's id."""
+    """Every storage key the rows refer to (originals, derivatives, and the scans of the papers
+    people from outside the school signed), with the item's id."""
     expected: dict[str, int] = {}
     for item in db.session.scalars(select(MediaItem).options(selectinload(MediaItem.faces))):
         expected[original_key(item.sha256)] = item.id
         for name in item.derivative_names():
             expected[derivative_key(item.sha256, name)] = item.id
+    scans = select(OutsideConsent.scan_key, OutsidePerson.media_id).join(OutsideConsent.outside_person)
+    for key, item_id in db.session.execute(scans.where(OutsideConsent.scan_key.is_not(None))):
+        expected[key] = item_id
     return expected
 
 

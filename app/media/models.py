@@ -60,6 +60,9 @@ class MediaItem(Model):
     faces: Mapped[list[Face]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="(Face.frame_ms, Face.id)"
     )
+    outside_people: Mapped[list[OutsidePerson]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="OutsidePerson.id"
+    )
 
     @property
     def open_faces(self) -> list[Face]:
@@ -105,6 +108,7 @@ class Tag(Model):
 class FaceStatus(enum.StrEnum):
     OPEN = "open"
     TAGGED = "tagged"
+    OUTSIDE = "outside"
     DISMISSED = "dismissed"
 
 
@@ -115,8 +119,8 @@ class DismissReason(enum.StrEnum):
 
 class Face(Model):
     """A face the detector found (a box, nothing else: no embedding, no identity). It is resolved
-    when a staff member matches it to a tagged person or dismisses it with a reason. On a film it
-    belongs to the sampled frame at ``frame_ms``."""
+    when a staff member matches it to a tagged person, marks it as someone from outside the school,
+    or dismisses it with a reason. On a film it belongs to the sampled frame at ``frame_ms``."""
 
     __tablename__ = "media_face"
 
@@ -129,12 +133,17 @@ class Face(Model):
     box_h: Mapped[float] = mapped_column()
     score: Mapped[float] = mapped_column()
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    # Someone from outside the school (not a person of the school): removing them re-opens the face.
+    outside_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outside_person.id", ondelete="SET NULL"), index=True
+    )
     dismissed_reason: Mapped[DismissReason | None] = mapped_column(enum_column(DismissReason, "media_face_dismissed"))
     dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     dismissed_at: Mapped[datetime | None] = mapped_column()
 
     item: Mapped[MediaItem] = relationship(back_populates="faces")
     person: Mapped[Person | None] = relationship()
+    outside_person: Mapped[OutsidePerson | None] = relationship(back_populates="faces")
 
     @property
     def box(self) -> list[float]:
@@ -142,24 +151,102 @@ class Face(Model):
 
     @hybrid_property
     def is_open(self) -> bool:
-        """Not yet resolved: given to nobody and not set aside. The one definition of an open face,
-        read in Python (item page, badges, blurred exports) and in SQL (the gate, the library's
-        filter, "the next to tag"), so the two can never disagree."""
-        return self.person_id is None and self.dismissed_reason is None
+        """Not yet resolved: given to nobody (of the school or from outside it) and not set aside.
+        The one definition of an open face, read in Python (item page, badges, blurred exports) and
+        in SQL (the gate, the library's filter, "the next to tag"), so the two can never disagree."""
+        return self.person_id is None and self.outside_person_id is None and self.dismissed_reason is None
 
     @is_open.inplace.expression
     @classmethod
     def _is_open_expression(cls) -> ColumnElement[bool]:
-        return and_(cls.person_id.is_(None), cls.dismissed_reason.is_(None))
+        return and_(cls.person_id.is_(None), cls.outside_person_id.is_(None), cls.dismissed_reason.is_(None))
 
     @property
     def status(self) -> FaceStatus:
-        """Open, or how it was resolved: given to a person (tagged) or set aside (dismissed)."""
+        """Open, or how it was resolved: given to a person (tagged), to someone from outside the
+        school (outside), or set aside (dismissed)."""
         if self.is_open:
             return FaceStatus.OPEN
-        return FaceStatus.TAGGED if self.person_id is not None else FaceStatus.DISMISSED
+        if self.person_id is not None:
+            return FaceStatus.TAGGED
+        return FaceStatus.OUTSIDE if self.outside_person_id is not None else FaceStatus.DISMISSED
 
     @property
     def frame_name(self) -> str | None:
         """The stored frame a film's face was found on."""
         return None if self.frame_ms is None else f"frame_{self.frame_ms}.jpg"
+
+
+class OutsidePerson(Model):
+    """Someone from outside the school shown in one item (a visitor, a child of another school at
+    a tournament, a passer-by). Not a person of the school: no group, list, overview or parent page
+    knows them. They block every public channel until an administrator records their own consent
+    (``OutsideConsent``). Described in words ("Visitor: grandfather of a pupil") or by name; on a
+    photo optionally with a box, or with the detected faces that are them."""
+
+    __tablename__ = "outside_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    box_x: Mapped[float | None] = mapped_column()
+    box_y: Mapped[float | None] = mapped_column()
+    box_w: Mapped[float | None] = mapped_column()
+    box_h: Mapped[float | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[MediaItem] = relationship(back_populates="outside_people")
+    faces: Mapped[list[Face]] = relationship(back_populates="outside_person", order_by="Face.id")
+    consents: Mapped[list[OutsideConsent]] = relationship(
+        back_populates="outside_person", cascade="all, delete-orphan", order_by="OutsideConsent.id"
+    )
+
+    @property
+    def box(self) -> list[float] | None:
+        if self.box_x is None or self.box_y is None or self.box_w is None or self.box_h is None:
+            return None
+        return [self.box_x, self.box_y, self.box_w, self.box_h]
+
+    @property
+    def boxes(self) -> list[list[float]]:
+        """Where they are on the photo: their own box and their detected faces' boxes (a film's
+        frames are not the exported picture, so they do not count)."""
+        own = [self.box] if self.box else []
+        return own + [face.box for face in self.faces if face.frame_ms is None]
+
+    def consented(self, media_type: MediaType, purpose: str) -> bool:
+        """Their own consent, not withdrawn, covers this media type and purpose (read in Python
+        for pages; the gate asks the same in SQL, ``OutsideConsent.in_force``)."""
+        return any(c.media_type is media_type and c.purpose == purpose and c.in_force for c in self.consents)
+
+
+class OutsideConsent(Model):
+    """The own consent of someone from outside the school for one media type and purpose, recorded
+    by an administrator from the signed paper (its scan optional, stored cleaned as a JPEG). It
+    holds until it is withdrawn; withdrawing keeps the row (and who withdrew, when)."""
+
+    __tablename__ = "outside_consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outside_person_id: Mapped[int] = mapped_column(ForeignKey("outside_person.id", ondelete="CASCADE"), index=True)
+    media_type: Mapped[MediaType] = mapped_column(enum_column(MediaType, "outside_consent_media_type"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    given_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The storage key of the cleaned scan of the signed paper (``app.media.storage.scan_key``).
+    scan_key: Mapped[str | None] = mapped_column(String(120))
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    outside_person: Mapped[OutsidePerson] = relationship(back_populates="consents")
+
+    @hybrid_property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None
+
+    @in_force.inplace.expression
+    @classmethod
+    def _in_force_expression(cls) -> ColumnElement[bool]:
+        return cls.withdrawn_at.is_(None)

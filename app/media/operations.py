@@ -15,7 +15,7 @@ from app.consent.vocabulary import MediaType
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.media.ingest import media_storage
-from app.media.models import Album, DismissReason, Face, FaceStatus, MediaItem, Tag
+from app.media.models import Album, DismissReason, Face, FaceStatus, MediaItem, OutsideConsent, Tag
 from app.media.storage import derivative_key, original_key
 from app.school.models import Group, Person
 from app.timestamps import utcnow
@@ -75,9 +75,24 @@ def delete_media(item: MediaItem, *, by: User | None, reason: str) -> list[str]:
     Deleting several in one transaction: lock them all first."""
     lock_items([item.id])
     keys = [original_key(item.sha256)] + [derivative_key(item.sha256, name) for name in item.derivative_names()]
+    scans = {consent.scan_key for person in item.outside_people for consent in person.consents if consent.scan_key}
     record("media.deleted", target=item, actor_id=by.id if by else None, reason=reason, group_id=item.group_id)
-    db.session.delete(item)
+    db.session.delete(item)  # cascades: tags, faces, people from outside the school and their consents
+    if scans:
+        db.session.flush()
+        keys += unreferenced_scans(scans)
     return keys
+
+
+def unreferenced_scans(keys: Iterable[str]) -> list[str]:
+    """Of these scans (of the papers people from outside the school signed), those no remaining
+    consent refers to: a scan is stored under its hash, so the same paper recorded twice is one
+    file. Call after the rows are deleted and flushed."""
+    wanted = set(keys)
+    if not wanted:
+        return []
+    kept = set(db.session.scalars(select(OutsideConsent.scan_key).where(OutsideConsent.scan_key.in_(wanted))))
+    return sorted(wanted - kept)
 
 
 def remove_files(keys: list[str]) -> None:
@@ -93,9 +108,10 @@ def expired_media(today: date, years: int) -> list[MediaItem]:
 
 
 class TaggingError(DomainError):
-    """Tags, boxes or faces that cannot be saved; a face already given to someone conflicts (409)."""
+    """Tags, boxes or faces that cannot be saved; a face already given to someone (of the school or
+    from outside it) conflicts (409)."""
 
-    statuses = {"face_tagged": 409}
+    statuses = {"face_tagged": 409, "face_outside": 409}
 
 
 @dataclass(frozen=True)
@@ -216,6 +232,8 @@ def _check_faces(item: MediaItem, tags: list[TagSpec]) -> dict[int, Face]:
         raise TaggingError("duplicate_face", _("A face is given to two people."))
     if set(face_ids) - set(faces):
         raise TaggingError("unknown_face", _("That face is not one of this item's faces."))
+    if any(faces[face_id].outside_person_id is not None for face_id in face_ids):
+        raise TaggingError("face_outside", _("This face is someone from outside the school; remove them first."))
     return faces
 
 
@@ -235,7 +253,7 @@ def _box(item: MediaItem, tag: TagSpec, faces: dict[int, Face]) -> Box | None:
     box = tag.box
     if box is None and len(tag.face_ids) == 1 and faces[tag.face_ids[0]].frame_ms is None:
         box = faces[tag.face_ids[0]].box
-    if box is not None and (item.media_type is not MediaType.PHOTO or not _valid_box(box)):
+    if box is not None and (item.media_type is not MediaType.PHOTO or not valid_box(box)):
         raise TaggingError("bad_box", _("A box must be four fractions (x, y, width, height) inside the picture."))
     return tuple(box) if box else None
 
@@ -249,6 +267,8 @@ def dismiss_face(face: Face, reason: DismissReason, *, by: User) -> None:
         return  # a double submit changes nothing
     if face.person_id is not None:
         raise TaggingError("face_tagged", _("This face is matched to a tagged person; remove that tag first."))
+    if face.outside_person_id is not None:
+        raise TaggingError("face_outside", _("This face is someone from outside the school; remove them first."))
     face.dismissed_reason, face.dismissed_by_id, face.dismissed_at = reason, by.id, utcnow()
     record("media.face_dismissed", target=face.item, actor_id=by.id, face_id=face.id, reason=reason.value)
 
@@ -267,7 +287,8 @@ def _lock_face(face: Face) -> None:
     db.session.expire(face)  # read again: a tag change may have matched it meanwhile
 
 
-def _valid_box(box: list[float]) -> bool:
+def valid_box(box: list[float]) -> bool:
+    """Four fractions (x, y, width, height) of a box inside the picture."""
     if len(box) != 4:
         return False
     x, y, w, h = box

@@ -52,12 +52,44 @@ class MediaSchema(Schema):
                 "status": f.status.value,
                 "frame_ms": f.frame_ms,
                 "person_id": f.person_id,
+                "outside_person_id": f.outside_person_id,
                 "dismissed_reason": f.dismissed_reason.value if f.dismissed_reason else None,
             }
             for f in m.faces
         ],
-        metadata={"description": "detected faces (boxes only); status open, tagged or dismissed"},
+        metadata={"description": "detected faces (boxes only); status open, tagged, outside or dismissed"},
     )
+    outside_people = fields.Function(
+        lambda m: [OutsiderSchema().dump(p) for p in m.outside_people],
+        metadata={"description": "people from outside the school shown in the item"},
+    )
+
+
+class OutsiderSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    box = fields.List(fields.Float(), allow_none=True)
+    face_ids = fields.Function(lambda p: [f.id for f in p.faces])
+    consents = fields.Function(
+        lambda p: [
+            {"media_type": c.media_type.value, "purpose": c.purpose, "given_on": c.given_on.isoformat()}
+            for c in p.consents
+            if c.in_force
+        ],
+        metadata={"description": "their own consent in force, recorded by an administrator"},
+    )
+
+
+class OutsiderInSchema(Schema):
+    name = fields.String(
+        required=True,
+        metadata={"description": "who: a name or a description such as 'Visitor: grandfather of a pupil' (max 120)"},
+    )
+    face_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "their detected face"})
+    face_ids = fields.List(
+        fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
+    )
+    box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
 
 
 class TagInSchema(Schema):

@@ -27,6 +27,11 @@ def derivative_key(sha256: str, name: str) -> str:
     return f"derivatives/{sha256[:2]}/{sha256}/{name}"
 
 
+def scan_key(sha256: str) -> str:
+    """A cleaned scan of a signed paper (the own consent of someone from outside the school)."""
+    return f"scans/{sha256[:2]}/{sha256}"
+
+
 class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -70,7 +75,7 @@ class LocalStorage:
 
     def entries(self) -> Iterator[tuple[str, float]]:
         """Every stored key with its modification time (for the orphan check)."""
-        for folder in ("originals", "derivatives"):
+        for folder in ("originals", "derivatives", "scans"):
             base = self.root / folder
             if not base.exists():
                 continue

@@ -34,7 +34,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
-from app.media.models import Album, DismissReason, Face, MediaItem
+from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
 from app.media.operations import (
     TagSpec,
     album_for,
@@ -42,6 +42,7 @@ from app.media.operations import (
     remove_files,
     reopen_face,
 )
+from app.media.outsiders import OutsiderError, add_outside_person, outsider_of_or_404, remove_outside_person
 from app.media.photos import face_crop
 from app.media.storage import derivative_key
 from app.media.visibility import face_of_or_404, media_or_404, visible_media
@@ -293,13 +294,18 @@ def _tag_specs(item: MediaItem) -> list[TagSpec]:
 
 def _drawn_box(person_id: int) -> list[float] | None:
     """The box drawn for this person on the form (``x,y,w,h``), if one was drawn."""
-    drawn = request.form.get(f"box_{person_id}", "")
+    return _box_field(f"box_{person_id}")
+
+
+def _box_field(name: str) -> list[float] | None:
+    """A box drawn on the photo, sent as ``x,y,w,h`` in the form field ``name``, if one was drawn."""
+    drawn = request.form.get(name, "")
     if not drawn:
         return None
     try:
         return [float(v) for v in drawn.split(",")]
     except ValueError:
-        return [-1.0]  # refused by set_tags with a clear message
+        return [-1.0]  # refused by the operation with a clear message
 
 
 def _publications(item: MediaItem) -> list[Any]:
@@ -431,6 +437,55 @@ def face(item_id: int, face_id: int) -> Any:
         return _item_page(db.session.get_one(MediaItem, item_id), TagForm(), problem.status)
     db.session.commit()
     return redirect(url_for("media.show", item_id=item.id, _anchor="faces"))
+
+
+@bp.route("/<int:item_id>/outside-people", methods=["POST"])
+@allow(*STAFF_ROLES)
+def outside_people(item_id: int) -> Any:
+    """Mark someone from outside the school (with a detected face, a drawn box, or neither), or
+    remove them again."""
+    item = media_or_404(current_account(), item_id)
+    if not FaceForm().validate_on_submit():
+        flash(_("The form had expired; please try again."), "warning")
+        return redirect(url_for("media.show", item_id=item.id)), 400
+    action, scans = request.form.get("action", ""), []
+    try:
+        if action == "add":
+            face = request.form.get("face_id", "")
+            add_outside_person(
+                item,
+                request.form.get("name"),
+                by=current_account(),
+                face_ids=[int(face)] if face.isdigit() else [],
+                box=_box_field("box"),
+            )
+            flash(_("Marked as someone from outside the school."), "success")
+        elif action == "remove" and request.form.get("outsider_id", "").isdigit():
+            outsider = outsider_of_or_404(item, int(request.form["outsider_id"]))
+            scans = remove_outside_person(outsider, by=current_account())
+        else:
+            flash(_("Say who this is, or choose whom to remove."), "danger")
+            return _item_page(item, TagForm(), 400)
+    except OutsiderError as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return _item_page(db.session.get_one(MediaItem, item_id), TagForm(), problem.status)
+    db.session.commit()
+    remove_files(scans)
+    return redirect(url_for("media.show", item_id=item.id, _anchor="outside-people"))
+
+
+@bp.route("/outside-consents/<int:consent_id>/scan.jpg")
+@allow(Role.ADMIN)
+@sandboxed
+def consent_scan(consent_id: int) -> Response:
+    """The cleaned scan of the paper someone from outside the school signed (administrators only)."""
+    consent = db.session.get(OutsideConsent, consent_id)
+    if consent is None or consent.scan_key is None:
+        abort(404)
+    handle = media_storage().open(consent.scan_key)
+    response = send_file(handle, mimetype="image/jpeg", download_name=f"beeldrecht-scan-{consent.id}.jpg", max_age=0)
+    return private(response)
 
 
 @bp.route("/<int:item_id>/faces/<int:face_id>.jpg")

@@ -1,11 +1,14 @@
 """Clearance: may these items go to this channel now? Every blocker, in words a person understands.
 
 The consent part is the consent module's own answer (``consent_for`` with its rules), never a
-copy. At most four statements for any number of items: the items with their open faces, quarantine
-and tagged people; the two of ``consent_for``; and, only when a message needs words, the names of
-the people without consent with the form in force (whose purpose labels are read once per process:
-published forms never change). An export adds two that lock the items and then the tagged people
-against a concurrent tag change or decision.
+copy. At most four statements for any number of items: the items with their open faces, quarantine,
+pending approvals, tagged people and (on a public channel) the people from outside the school
+without consent of their own; the two of ``consent_for``; and, only when a message needs words, the
+names of the people without consent with the form in force (whose purpose labels are read once per
+process: published forms never change). An export adds two that lock the items and then the tagged
+people against a concurrent tag change or decision, and on a public channel one that holds the
+items' people from outside the school ``FOR SHARE`` (withdrawing their consent takes ``FOR UPDATE``
+on that row).
 
 Why the locks make exports race-free (PostgreSQL; see ``lock_for_release``): the export first
 holds its items, then the people tagged on them, and reads "now" and everything else only after
@@ -26,13 +29,13 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import ColumnElement, String, cast, func, null, select
 
 from app.consent.queries import Moment, active_form_query, consent_for, now, purpose_labels
 from app.consent.rules import Consent, Rule, State
-from app.consent.vocabulary import Action, MediaType
+from app.consent.vocabulary import PUBLIC_PURPOSES, Action, MediaType
 from app.extensions import db
-from app.media.models import Face, MediaItem, Tag
+from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, Tag
 from app.release.models import Approval, ApprovalStatus, Channel, Quarantine
 from app.school.models import Group, Person, group_pupil
 
@@ -43,9 +46,14 @@ class Blocker:
     code: str
     person_id: int | None
     message: str
+    # Someone from outside the school (``outside_person``): not a person of the school.
+    outside_person_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"media_id": self.media_id, "code": self.code, "person_id": self.person_id, "message": self.message}
+        answer = {"media_id": self.media_id, "code": self.code, "person_id": self.person_id, "message": self.message}
+        if self.outside_person_id is not None:
+            answer["outside_person_id"] = self.outside_person_id
+        return answer
 
 
 @dataclass
@@ -73,6 +81,13 @@ def clear(
         return {}
     if lock:
         lock_for_release(ids)
+        if channel.purpose in PUBLIC_PURPOSES:
+            db.session.execute(
+                select(OutsidePerson.id)
+                .where(OutsidePerson.media_id.in_(ids))
+                .order_by(OutsidePerson.id)
+                .with_for_update(read=True)
+            )
     moment = moment or now()
     purpose = channel.purpose
     # Derived tables, each computed once: open faces per item and quarantined items.
@@ -94,8 +109,9 @@ def clear(
         .distinct()
         .subquery()
     )
+    outsiders = _outsiders_without_consent(purpose)
     # One statement for the items, with their tagged people as a list of ids.
-    items = db.session.execute(
+    query = (
         select(
             MediaItem.id,
             MediaItem.media_type,
@@ -104,12 +120,15 @@ def clear(
             func.max(held.c.media_id).label("quarantined"),
             func.max(waiting.c.media_id).label("approval_pending"),
             func.aggregate_strings(cast(Tag.person_id, String), ",").label("people"),
+            (outsiders if outsiders is not None else null()).label("outsiders"),
         )
         .outerjoin(faces, faces.c.media_id == MediaItem.id)
         .outerjoin(held, held.c.media_id == MediaItem.id)
         .outerjoin(waiting, waiting.c.media_id == MediaItem.id)
         .outerjoin(Tag, Tag.media_id == MediaItem.id)
-        .where(MediaItem.id.in_(ids))
+    )
+    items = db.session.execute(
+        query.where(MediaItem.id.in_(ids))
         .group_by(MediaItem.id, MediaItem.media_type, MediaItem.tags_complete)
         .order_by(MediaItem.id)
     ).all()
@@ -123,7 +142,8 @@ def clear(
         for pid, media, p in keys
     }
     blocked = sorted({pid for (pid, _media), relied_on in evidence.items() if relied_on is None})
-    words = _Words(blocked, moment, channel) if blocked or any(item.quarantined for item in items) else None
+    needs_words = blocked or any(item.quarantined or item.outsiders for item in items)
+    words = _Words(blocked, moment, channel) if needs_words else None
     answers: dict[int, Clearance] = {}
     for item in items:
         answer = Clearance(item.id, item.media_type)
@@ -152,6 +172,8 @@ def clear(
                     (words.sort_key(person_id), person_id, words.reason(person_id, item.media_type, consent))
                 )
         answer.blockers += [Blocker(item.id, "no_consent", pid, message) for _key, pid, message in sorted(refused)]
+        if item.outsiders and words is not None:
+            answer.blockers += _outsider_blockers(item.id, item.media_type, item.outsiders, words.purpose)
         answers[item.id] = answer
     return answers
 
@@ -198,6 +220,59 @@ def lock_for_release(ids: list[int]) -> None:
         .order_by(Person.id)
         .with_for_update(read=True, of=Person)
     ).all()
+
+
+# Separates the people from outside the school in the items statement: their descriptions hold no
+# line breaks (``app.media.outsiders.clean_name`` folds all white space into single spaces).
+_LINE = "\n"
+
+
+def _outsiders_without_consent(purpose: str) -> ColumnElement[Any] | None:
+    """For the item of the enclosing statement, its people from outside the school without their
+    own consent in force for the item's media type and ``purpose``, as "id:description" lines (NULL
+    for none); None when the purpose is not public (they block public channels only)."""
+    if purpose not in PUBLIC_PURPOSES:
+        return None
+    consented = (
+        select(OutsideConsent.id)
+        .where(
+            OutsideConsent.outside_person_id == OutsidePerson.id,
+            OutsideConsent.media_type == MediaItem.media_type,
+            OutsideConsent.purpose == purpose,
+            OutsideConsent.in_force,
+        )
+        .exists()
+    )
+    line = cast(OutsidePerson.id, String) + ":" + OutsidePerson.name
+    return (
+        select(func.aggregate_strings(line, _LINE))
+        .where(OutsidePerson.media_id == MediaItem.id, ~consented)
+        .scalar_subquery()
+    )
+
+
+def _outsider_blockers(media_id: int, media_type: MediaType, lines: str, purpose: str) -> list[Blocker]:
+    """One blocker per person from outside the school without consent of their own, by id."""
+    from app.consent.labels import MEDIA_LABELS
+
+    what = str(MEDIA_LABELS[media_type]).lower()
+    people = sorted((int(key), name) for key, name in (line.split(":", 1) for line in lines.split(_LINE)))
+    return [
+        Blocker(
+            media_id,
+            "outside_person",
+            None,
+            _(
+                "Someone from outside the school (“%(name)s”) has no consent of their own for %(what)s for "
+                "“%(purpose)s”.",
+                name=name,
+                what=what,
+                purpose=purpose,
+            ),
+            outside_person_id=outsider_id,
+        )
+        for outsider_id, name in people
+    ]
 
 
 class _Words:

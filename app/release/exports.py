@@ -13,7 +13,7 @@ import contextlib
 import secrets
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -226,8 +226,9 @@ def _decision_ids(answers: dict[int, Clearance]) -> list[int]:
 
 def _plan(answer: Clearance, blurred: bool) -> Plan:
     """Without blurring every blocker stands. With it, a photo's unresolved faces and the boxes of
-    tagged people without consent are pixelated instead; a person without a box, incomplete tags,
-    quarantine, or a film or recording still block."""
+    tagged people without consent, and of people from outside the school without consent of their
+    own, are pixelated instead; a person without a box, incomplete tags, quarantine, or a film or
+    recording still block."""
     if not blurred or answer.cleared:
         return Plan([], answer.blockers)
     if answer.media_type is not MediaType.PHOTO:
@@ -242,23 +243,29 @@ def _plan(answer: Clearance, blurred: bool) -> Plan:
                 for f in item.faces
                 if f.is_open and f.frame_ms is None
             ]
-        elif blocker.code == "no_consent":
-            boxes = [t.box for t in item.tags if t.person_id == blocker.person_id and t.box]
-            boxes += [f.box for f in item.faces if f.person_id == blocker.person_id and f.frame_ms is None]
-            if not boxes:
-                left.append(
-                    Blocker(
-                        blocker.media_id,
-                        blocker.code,
-                        blocker.person_id,
-                        blocker.message + " " + _("There is no box around this person to blur."),
-                    )
-                )
-                continue
-            blur += [{"person_id": blocker.person_id, "box": box, "reason": "no_consent"} for box in boxes]
-        else:
+            continue
+        boxes = _boxes_to_blur(item, blocker)
+        if boxes is None:
             left.append(blocker)
+        elif not boxes:
+            no_box = _("There is no box around this person to blur.")
+            left.append(replace(blocker, message=f"{blocker.message} {no_box}"))
+        else:
+            blur += boxes
     return Plan(blur, left)
+
+
+def _boxes_to_blur(item: MediaItem, blocker: Blocker) -> list[dict[str, object]] | None:
+    """What pixelating would hide for a blocker that names someone: a tagged person's boxes (tag and
+    matched faces), or those of a person from outside the school; None for any other blocker."""
+    if blocker.code == "no_consent":
+        boxes = [t.box for t in item.tags if t.person_id == blocker.person_id and t.box]
+        boxes += [f.box for f in item.faces if f.person_id == blocker.person_id and f.frame_ms is None]
+        return [{"person_id": blocker.person_id, "box": box, "reason": "no_consent"} for box in boxes]
+    if blocker.code == "outside_person":
+        outsider = next(p for p in item.outside_people if p.id == blocker.outside_person_id)
+        return [{"outside_person_id": outsider.id, "box": box, "reason": "outside_person"} for box in outsider.boxes]
+    return None
 
 
 def bundle_key(export: Export) -> str:

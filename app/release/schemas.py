@@ -25,6 +25,9 @@ class BlockerSchema(Schema):
         }
     )
     person_id = fields.Integer(allow_none=True)
+    outside_person_id = fields.Integer(
+        allow_none=True, metadata={"description": "someone from outside the school (code outside_person)"}
+    )
     message = fields.String()
 
 

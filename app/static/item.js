@@ -1,5 +1,5 @@
-// The media item page: boxes over the photo, drawing a box to tag someone, clicking a detected
-// face to say who it is, and searching the picker by name. Without JavaScript the page still
+// The media item page: boxes over the photo, drawing a box to tag someone (or someone from outside
+// the school), clicking a detected face to say who it is, and searching the picker by name. Without JavaScript the page still
 // works: faces are listed with a "who is this?" choice and the search reloads the page.
 (function () {
   "use strict";
@@ -124,6 +124,16 @@
       drawing = null;
       pending = null;
       panel.classList.add("d-none");
+    });
+
+    // Or the box is someone from outside the school: sent with the "add" form of that section.
+    const outsider = document.getElementById("box-outsider");
+    document.getElementById("box-outsider-ok").addEventListener("click", () => {
+      const form = document.getElementById("outsider-form");
+      if (!outsider.value.trim() || !pending || !form) return outsider.focus();
+      document.getElementById("outsider-box").value = pending.join(",");
+      document.getElementById("outsider-name").value = outsider.value.trim();
+      form.requestSubmit(form.querySelector('button[value="add"]'));
     });
   }
 

@@ -112,6 +112,7 @@ def test_teacher_uploads_tags_and_resolves_faces_on_a_phone(phone, live_app, tmp
     open_item(phone, photo_b)
     phone.click("#faces button[value=not_recognisable]")
     phone.locator("#faces .badge.text-bg-success").first.wait_for()
+    phone.locator("#stage").scroll_into_view_if_needed()  # the page may have come back at an anchor below
     stage = phone.locator("#stage").bounding_box()
     phone.mouse.move(stage["x"] + stage["width"] * 0.6, stage["y"] + stage["height"] * 0.5)
     phone.mouse.down()

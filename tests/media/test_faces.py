@@ -146,6 +146,7 @@ def test_dismissing_a_face_through_the_api(api, world, app):
         "status": "dismissed",
         "frame_ms": None,
         "person_id": None,
+        "outside_person_id": None,
         "dismissed_reason": "not_recognisable",
     }
     assert api.post(url, json={"reason": "not_recognisable"}).status_code == 200  # a double submit is harmless
