@@ -15,7 +15,7 @@ from app.extensions import db
 from app.media.ingest import MediaRejected, ingest_upload
 from app.media.models import DismissReason, MediaItem
 from app.media.operations import TagSpec, album_for, remove_files
-from app.media.outsiders import add_outside_person, outsider_of_or_404, remove_outside_person
+from app.media.outsiders import outsider_of_or_404
 from app.media.schemas import (
     DismissSchema,
     MediaFormSchema,
@@ -25,7 +25,12 @@ from app.media.schemas import (
     TagsInSchema,
 )
 from app.media.visibility import face_of_or_404, media_or_404
-from app.release.approvals import change_tags, dismiss_or_propose
+from app.release.approvals import (
+    change_tags,
+    dismiss_or_propose,
+    mark_outside_or_propose,
+    remove_outside_or_propose,
+)
 from app.release.models import Approval
 from app.release.schemas import ApprovalSchema
 from app.urls import API_PREFIX
@@ -108,18 +113,26 @@ def post_outsider(body: dict[str, Any], item_id: int) -> Any:
     public channel until an administrator records their own consent."""
     item = media_or_404(current_account(), item_id)
     face_ids = ([body["face_id"]] if body["face_id"] else []) + body["face_ids"]
-    person = add_outside_person(item, body["name"], by=current_account(), face_ids=face_ids, box=body["box"])
+    marked = mark_outside_or_propose(
+        item, body["name"], by=current_account(), face_ids=face_ids, box=body["box"], why=body["explanation"]
+    )
     db.session.commit()
-    return person
+    return pending(marked) if isinstance(marked, Approval) else marked
 
 
 @blp.route("/media/<int:item_id>/outside-people/<int:outsider_id>", methods=["DELETE"])
 @blp.response(204)
+@blp.alt_response(202, schema=ApprovalSchema, description="The removal waits for leadership's approval.")
 @allow(*STAFF_ROLES)
-def delete_outsider(item_id: int, outsider_id: int) -> None:
+def delete_outsider(item_id: int, outsider_id: int) -> Response | None:
     """Remove someone from outside the school from the item (their faces are open again; their
     consents and the scans go)."""
     item = media_or_404(current_account(), item_id)
-    scans = remove_outside_person(outsider_of_or_404(item, outsider_id), by=current_account())
+    outcome = remove_outside_or_propose(
+        outsider_of_or_404(item, outsider_id), by=current_account(), why=request.args.get("explanation")
+    )
     db.session.commit()
-    remove_files(scans)
+    if isinstance(outcome, Approval):
+        return pending(outcome)
+    remove_files(outcome)
+    return None

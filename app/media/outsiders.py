@@ -80,7 +80,7 @@ def add_outside_person(
     (which are then resolved; a dismissal is undone), on a photo optionally with a box. Everything
     is checked before anything changes."""
     cleaned = clean_name(name)
-    faces = _free_faces(item, list(face_ids))
+    faces = free_faces(item, list(face_ids))
     if box is not None and (item.media_type is not MediaType.PHOTO or not valid_box(box)):
         raise OutsiderError("bad_box", _("A box must be four fractions (x, y, width, height) inside the picture."))
     _lock(item)
@@ -102,7 +102,7 @@ def add_outside_person(
     return person
 
 
-def _free_faces(item: MediaItem, face_ids: list[int]) -> list[Face]:
+def free_faces(item: MediaItem, face_ids: list[int]) -> list[Face]:
     """The item's faces with these ids, each given to nobody yet (a dismissed face may be)."""
     faces = {face.id: face for face in item.faces}
     if len(set(face_ids)) != len(face_ids) or set(face_ids) - set(faces):

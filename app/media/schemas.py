@@ -90,6 +90,11 @@ class OutsiderInSchema(Schema):
         fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
     )
     box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
+    explanation = fields.String(
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "why: required when the change waits for leadership's approval"},
+    )
 
 
 class TagInSchema(Schema):

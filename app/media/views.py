@@ -42,12 +42,19 @@ from app.media.operations import (
     remove_files,
     reopen_face,
 )
-from app.media.outsiders import OutsiderError, add_outside_person, outsider_of_or_404, remove_outside_person
+from app.media.outsiders import outsider_of_or_404
 from app.media.photos import face_crop
 from app.media.storage import derivative_key
 from app.media.visibility import face_of_or_404, media_or_404, visible_media
-from app.release.approvals import change_tags, dismiss_or_propose, open_proposals
+from app.release.approvals import (
+    change_tags,
+    dismiss_or_propose,
+    mark_outside_or_propose,
+    open_proposals,
+    remove_outside_or_propose,
+)
 from app.release.history import has_history
+from app.release.models import Approval
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 
 if TYPE_CHECKING:
@@ -452,21 +459,29 @@ def outside_people(item_id: int) -> Any:
     try:
         if action == "add":
             face = request.form.get("face_id", "")
-            add_outside_person(
+            marked = mark_outside_or_propose(
                 item,
                 request.form.get("name"),
                 by=current_account(),
                 face_ids=[int(face)] if face.isdigit() else [],
                 box=_box_field("box"),
+                why=request.form.get("explanation"),
             )
-            flash(_("Marked as someone from outside the school."), "success")
+            if isinstance(marked, Approval):
+                flash(_waits(), "info")
+            else:
+                flash(_("Marked as someone from outside the school."), "success")
         elif action == "remove" and request.form.get("outsider_id", "").isdigit():
             outsider = outsider_of_or_404(item, int(request.form["outsider_id"]))
-            scans = remove_outside_person(outsider, by=current_account())
+            outcome = remove_outside_or_propose(outsider, by=current_account(), why=request.form.get("explanation"))
+            if isinstance(outcome, Approval):
+                flash(_waits(), "info")
+            else:
+                scans = outcome
         else:
             flash(_("Say who this is, or choose whom to remove."), "danger")
             return _item_page(item, TagForm(), 400)
-    except OutsiderError as problem:
+    except DomainError as problem:
         db.session.rollback()
         flash(problem.message, "danger")
         return _item_page(db.session.get_one(MediaItem, item_id), TagForm(), problem.status)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.access import APPROVERS, RELEASERS, STAFF_ROLES, allow, current_account
 from app.errors import NotFound
 from app.extensions import db
+from app.media.operations import remove_files
 from app.media.visibility import media_or_404
 from app.release.approvals import approve, reject
 from app.release.clearance import clear
@@ -140,8 +141,9 @@ def post_approval_approve(body: dict[str, Any], approval_id: int) -> Any:
     """Approve, with an optional note: the change is applied; an export request is released only
     if the gate, run again now, clears it (else 409 with every blocker). Never one's own proposal."""
     approval = _approval_or_404(approval_id)
-    approve(approval, by=current_account(), note=body["note"])
+    files = approve(approval, by=current_account(), note=body["note"])
     db.session.commit()
+    remove_files(files)
     if approval.export is not None and approval.export.status is ExportStatus.RELEASED:
         prepare_bundle(approval.export)
     return approval

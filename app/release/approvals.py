@@ -20,8 +20,9 @@ from app.accounts.models import User
 from app.audit.log import record
 from app.errors import DomainError
 from app.extensions import db
-from app.media.models import DismissReason, Face, MediaItem
+from app.media.models import DismissReason, Face, MediaItem, OutsidePerson
 from app.media.operations import TaggingError, TagSpec, dismiss_face, set_tags
+from app.media.outsiders import add_outside_person, clean_name, free_faces, remove_outside_person
 from app.release.exports import release_requested
 from app.release.history import has_history
 from app.release.models import Approval, ApprovalKind, ApprovalStatus, ExportStatus
@@ -64,6 +65,35 @@ def dismiss_or_propose(face: Face, reason: DismissReason, *, by: User, why: str 
     return _propose(face.item, ApprovalKind.FACE, {"face_id": face.id, "reason": reason.value}, text, by)
 
 
+def mark_outside_or_propose(
+    item: MediaItem,
+    name: str | None,
+    *,
+    by: User,
+    face_ids: list[int],
+    box: list[float] | None = None,
+    why: str | None = None,
+) -> OutsidePerson | Approval:
+    """``add_outside_person``, unless it resolves detected faces of an item with a history: an open
+    face blocks every channel, someone from outside the school only the public ones, so that waits
+    for leadership like a dismissal."""
+    if not face_ids or not has_history(item.id):
+        return add_outside_person(item, name, by=by, face_ids=face_ids, box=box)
+    cleaned = clean_name(name)
+    free_faces(item, face_ids)
+    text = _text(why, "reason_required", _("Say why this face needs no tag: leadership reads it before approving."))
+    return _propose(item, ApprovalKind.FACE, {"face_ids": face_ids, "outside": cleaned, "box": box}, text, by)
+
+
+def remove_outside_or_propose(person: OutsidePerson, *, by: User, why: str | None = None) -> Approval | list[str]:
+    """``remove_outside_person`` (the scan files to delete after the commit), or on an item with a
+    history a proposal: without them the item may pass where they blocked it."""
+    if not has_history(person.media_id):
+        return remove_outside_person(person, by=by)
+    text = _text(why, "reason_required", _("Say why this change is right: leadership reads it before approving."))
+    return _propose(person.item, ApprovalKind.OUTSIDER, {"outsider_id": person.id, "name": person.name}, text, by)
+
+
 def _propose(item: MediaItem, kind: ApprovalKind, change: dict[str, object], reason: str, by: User) -> Approval:
     same = db.session.scalar(
         select(Approval).where(
@@ -84,15 +114,18 @@ def _propose(item: MediaItem, kind: ApprovalKind, change: dict[str, object], rea
     return approval
 
 
-def approve(approval: Approval, *, by: User, note: str | None = None) -> None:
-    """Apply the change (for an export: run the gate again and release it) as the second person."""
+def approve(approval: Approval, *, by: User, note: str | None = None) -> list[str]:
+    """Apply the change (for an export: run the gate again and release it) as the second person.
+    Returns the storage keys to delete after the commit (a removed outside person's scans)."""
     _check_decider(approval, by)
+    files: list[str] = []
     if approval.kind is ApprovalKind.EXPORT:
         assert approval.export is not None
         release_requested(approval.export, by=by)
     else:
-        _apply(approval, by)
+        files = _apply(approval, by)
     _decide(approval, ApprovalStatus.APPROVED, by, _optional(note))
+    return files
 
 
 def reject(approval: Approval, *, by: User, note: str | None) -> None:
@@ -113,19 +146,28 @@ def _check_decider(approval: Approval, by: User) -> None:
         raise ApprovalError("already_decided", _("This proposal was already decided."))
 
 
-def _apply(approval: Approval, by: User) -> None:
+def _apply(approval: Approval, by: User) -> list[str]:
     item = approval.item
     if item is None:
         raise ApprovalError("item_gone", _("The item was deleted meanwhile; reject the proposal."))
+    change = approval.change
     if approval.kind is ApprovalKind.TAGS:
-        removed = set(approval.change.get("remove", []))
+        removed = set(change.get("remove", []))
         tags = [TagSpec(t.person_id, t.box) for t in item.tags if t.person_id not in removed]
-        set_tags(item, tags, complete=bool(approval.change.get("attest")) or item.tags_complete, by=by)
-        return
-    face = db.session.get(Face, int(approval.change["face_id"]))
-    if face is None or face.media_id != item.id:
-        raise ApprovalError("item_gone", _("The face was removed meanwhile; reject the proposal."))
-    dismiss_face(face, DismissReason(approval.change["reason"]), by=by)
+        set_tags(item, tags, complete=bool(change.get("attest")) or item.tags_complete, by=by)
+    elif approval.kind is ApprovalKind.OUTSIDER:
+        person = db.session.get(OutsidePerson, int(change["outsider_id"]))
+        if person is None or person.media_id != item.id:
+            raise ApprovalError("item_gone", _("They were removed from the item meanwhile; reject the proposal."))
+        return remove_outside_person(person, by=by)
+    elif "outside" in change:
+        add_outside_person(item, change["outside"], by=by, face_ids=change["face_ids"], box=change.get("box"))
+    else:
+        face = db.session.get(Face, int(change["face_id"]))
+        if face is None or face.media_id != item.id:
+            raise ApprovalError("item_gone", _("The face was removed meanwhile; reject the proposal."))
+        dismiss_face(face, DismissReason(change["reason"]), by=by)
+    return []
 
 
 def _decide(approval: Approval, status: ApprovalStatus, by: User, note: str | None) -> None:

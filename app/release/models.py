@@ -232,7 +232,8 @@ class ReleaseBlock(Model):
 
 class ApprovalKind(enum.StrEnum):
     TAGS = "tags"  # remove tags and/or attest "everyone is tagged"
-    FACE = "face"  # set a detected face aside
+    FACE = "face"  # set a detected face aside, or give it to someone from outside the school
+    OUTSIDER = "outsider"  # remove someone from outside the school
     EXPORT = "export"  # an export to a channel that needs approval
 
 
@@ -256,7 +257,8 @@ class Approval(Model):
     # The item a change is about (None once the item is deleted), or the export asked for.
     media_id: Mapped[int | None] = mapped_column(ForeignKey("media_item.id", ondelete="SET NULL"), index=True)
     export_id: Mapped[int | None] = mapped_column(ForeignKey("media_export.id", ondelete="CASCADE"), index=True)
-    # What would change: {"remove": [person ids], "attest": bool} or {"face_id": id, "reason": "..."}.
+    # What would change: {"remove": [person ids], "attest": bool}, {"face_id": id, "reason": "..."},
+    # {"face_ids": [ids], "outside": description, "box": [...]} or {"outsider_id": id, "name": description}.
     change: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reason: Mapped[str] = mapped_column(Text)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -23,6 +23,7 @@ from app.core.submit import save_or_flash
 from app.errors import DomainError
 from app.extensions import db
 from app.media.models import MediaItem
+from app.media.operations import remove_files
 from app.release.approvals import approve, reject
 from app.release.captions import CaptionError
 from app.release.channels import Register, channels, save_channel, staff_accounts
@@ -231,9 +232,12 @@ def decide_approval(approval_id: int, verdict: str) -> Any:
     if not form.validate_on_submit():
         flash(_("The form had expired; please try again."), "warning")
         return _approvals_page("open", 400)
-    decide = approve if verdict == "approve" else reject
+    files: list[str] = []
     try:
-        decide(approval, by=current_account(), note=form.note.data)
+        if verdict == "approve":
+            files = approve(approval, by=current_account(), note=form.note.data)
+        else:
+            reject(approval, by=current_account(), note=form.note.data)
     except ExportBlocked as blocked:
         db.session.commit()  # the refused release stays in the audit log
         items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(blocked.media_ids)))}
@@ -246,6 +250,7 @@ def decide_approval(approval_id: int, verdict: str) -> Any:
         flash(problem.message, "danger")
         return _approvals_page("open", problem.status)
     db.session.commit()
+    remove_files(files)
     if approval.export is not None and approval.export.status is ExportStatus.RELEASED:
         prepare_bundle(approval.export)
     flash(_("Approved and applied.") if verdict == "approve" else _("Rejected: nothing of it was applied."), "success")

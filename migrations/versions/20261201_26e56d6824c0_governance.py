@@ -28,7 +28,7 @@ def upgrade():
     )
     op.create_table('approval',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('tags', 'face', 'export', name='approval_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('tags', 'face', 'outsider', 'export', name='approval_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('status', sa.Enum('open', 'approved', 'rejected', name='approval_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('media_id', sa.Integer(), nullable=True),
     sa.Column('export_id', sa.Integer(), nullable=True),

@@ -33,6 +33,9 @@ class Caller:
     def put(self, url: str, **kw: Any) -> Any:
         return self.client.put(url, headers=self.headers, **kw)
 
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.client.delete(url, headers=self.headers, **kw)
+
 
 class Release:
     def __init__(self, app: Any, client: Any, runner: Any, world: dict[str, int]) -> None:

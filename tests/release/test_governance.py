@@ -264,3 +264,27 @@ def test_the_admin_keeps_the_channel_register(client, login_as, world, app):
     )
     with app.app_context():
         assert db.session.get_one(Channel, channel_id).credentials_keeper == "Jeroen Kok"
+
+
+def test_outside_people_on_an_item_with_a_history_change_only_with_approval(release, world):
+    item = release.upload(release.astronaut())
+    [face] = release.comms.get(f"/api/v1/media/{item}").get_json()["faces"]
+    visitor = release.comms.post(f"/api/v1/media/{item}/outside-people", json={"name": "Bezoeker"})
+    assert visitor.status_code == 201  # a fresh item: one person's job
+    release.tag(item, [world["sem"]], complete=True)
+    release.comms.get(f"/api/v1/media/{item}/clearance?channel=website")  # names Sem: a history now
+    # Giving the face to someone from outside the school would resolve it: that waits.
+    url = f"/api/v1/media/{item}/outside-people"
+    missing = release.comms.post(url, json={"name": "Passant", "face_id": face["id"]})
+    assert (missing.status_code, missing.get_json()["error"]["code"]) == (422, "reason_required")
+    marked = release.comms.post(url, json={"name": "Passant", "face_id": face["id"], "explanation": "a passer-by"})
+    assert marked.status_code == 202 and marked.get_json()["change"]["outside"] == "Passant"
+    assert release.comms.get(f"/api/v1/media/{item}").get_json()["faces"][0]["status"] == "open"
+    # Removing the visitor would drop a blocker: that waits too.
+    removal = release.comms.delete(f"{url}/{visitor.get_json()['id']}?explanation=left%20before%20the%20photo")
+    assert removal.status_code == 202 and removal.get_json()["kind"] == "outsider"
+    for proposal in (marked.get_json(), removal.get_json()):
+        assert release.leader.post(f"/api/v1/approvals/{proposal['id']}/approve", json={}).status_code == 200
+    after = release.comms.get(f"/api/v1/media/{item}").get_json()
+    assert after["faces"][0]["status"] == "outside"
+    assert [p["name"] for p in after["outside_people"]] == ["Passant"]
