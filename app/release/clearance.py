@@ -12,7 +12,7 @@ on that row).
 
 Why the locks make exports race-free (PostgreSQL; see ``lock_for_release``): the export first
 holds its items, then the people tagged on them, and reads "now" and everything else only after
-that. A tag change holds its item (``app.media.operations.lock_item``) and a decision its subject
+that. A tag change holds its item (``app.media.operations.lock_items``) and a decision its subject
 (``app.consent.operations``) before they write. So a tag change or withdrawal that got there first
 makes the export wait until it commits, and the queries that follow (new statements under READ
 COMMITTED) see it; an export that got there first makes the change wait until the export is
@@ -186,7 +186,7 @@ def lock_for_release(ids: list[int]) -> None:
 
     The items first, FOR SHARE, by id. Tags, faces and the attestation live in their own table or
     columns, and locking tag rows could not stop a new tag from being inserted: the item's row is
-    the one thing every change of who is on it passes through (``lock_item`` in
+    the one thing every change of who is on it passes through (``lock_items`` in
     ``app.media.operations`` takes FOR NO KEY UPDATE on it first). The two conflict, so a tag
     change and an export of its item are one fully before the other. SHARE is enough for that,
     lets exports of the same item run side by side, and, unlike FOR UPDATE, does not block the
@@ -204,7 +204,8 @@ def lock_for_release(ids: list[int]) -> None:
     An export: items, people, chain. A tag change: its item, then (the foreign key checks of its
     new tags and faces, KEY SHARE) the people, then the chain. A decision: its subject, then the
     chain, then KEY SHARE on items for its quarantine rows, which neither SHARE nor NO KEY UPDATE
-    blocks. Nobody waits for a lock earlier in the order while holding a later one.
+    blocks (only deleting an item does, and a deletion reaches its DELETE only under the chain's
+    lock too). Nobody waits for a lock earlier in the order while holding a later one.
     """
     db.session.execute(
         select(MediaItem)

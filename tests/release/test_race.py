@@ -12,7 +12,10 @@ the lock, not luck, put them in order (without the lock the second never waits a
 On SQLite the second waits for BEGIN IMMEDIATE's write lock; the first holds it a moment. Either
 way the export's outcome is fixed by the order: refused after a withdrawal or a tag of a pupil
 without consent, cleared before one (or after the tag is removed). So "the race was on" is
-asserted exactly, every run: each pair met, and both outcomes occurred.
+asserted exactly, every run: each pair met, and both outcomes occurred. A last pair withdraws
+consent for a pupil on a published photo while an export waits for that pupil: the withdrawal's
+quarantine row points at the item the export holds, which FOR SHARE allows (FOR UPDATE deadlocks);
+and an export that waited for a deletion of its item answers "does not exist (any more)".
 
 **All at once.** Threads that withdraw and grant, that add and remove tags (a pupil whose consent
 was withdrawn, or a classmate whose consent is toggling), and that export, meet at a barrier
@@ -332,7 +335,53 @@ def test_each_order_gives_its_outcome(own_app, tmp_path, hooks):
     assert outcomes == [(order, expected[order]) for order, _outcome in outcomes]  # the race was on, both ways
     exported = [outcome for _order, outcome in outcomes].count("exported")
     assert exported == 3 * PAIR_ROUNDS * PUPILS
-    replay_audit_log(app, world, exported=exported)
+    assert published_then_withdrawn(app, world) == "refused"
+    assert in_order(
+        app,
+        functools.partial(delete_now, app, world.items[1]),
+        functools.partial(export_or_gone, app, [world.items[1]]),
+    ) == ("deleted", "gone")
+    replay_audit_log(app, world, exported=exported + 1)
+
+
+def delete_now(app: Any, item_id: int) -> str:
+    from app.extensions import db
+    from app.media.models import MediaItem
+    from app.media.operations import delete_media
+
+    with transaction(app):
+        delete_media(db.session.get_one(MediaItem, item_id), by=comms(), reason="admin")
+    return "deleted"
+
+
+def export_or_gone(app: Any, item_ids: list[int]) -> str:
+    """An export of an item deleted while it waited: a clear 404, nothing released."""
+    from app.release.exports import ExportError
+
+    try:
+        return export_now(app, item_ids)
+    except ExportError as problem:
+        return "gone" if (problem.code, problem.status) == ("unknown_item", 404) else problem.code
+
+
+def published_then_withdrawn(app: Any, world: World) -> str:
+    """A withdrawal for a pupil on a published photo quarantines it (a row pointing at the item)
+    while an export that waits for the pupil holds the item: FOR SHARE lets that row be written
+    (FOR UPDATE would deadlock, and PostgreSQL would abort one of the two)."""
+    from app.extensions import db
+    from app.release.exports import export_media
+    from app.release.models import Quarantine
+    from app.release.publications import record_publication
+
+    item, pupil, guardian = world.items[0], world.pupils[0], world.guardians[0]
+    with transaction(app):
+        export = export_media("website", [item], by=comms())
+        record_publication(export, item, "https://school.example/news/1", by=comms())
+    withdraw = functools.partial(decide_now, app, pupil, guardian, "withdraw")
+    _first, outcome = in_order(app, withdraw, functools.partial(export_now, app, [item]))
+    with app.app_context():
+        assert db.session.scalar(select(Quarantine).where(Quarantine.media_id == item)) is not None
+    return outcome
 
 
 # -- All at once -------------------------------------------------------------------------------
