@@ -14,7 +14,7 @@ from app.db_types import enum_column
 from app.extensions import Model
 from app.media.models import MediaItem
 from app.school.models import Person
-from app.timestamps import utcnow
+from app.timestamps import DatabaseClock
 
 
 class Channel(Model):
@@ -40,7 +40,7 @@ class Export(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="RESTRICT"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
     blurred: Mapped[bool] = mapped_column(default=False)
     # Random, unguessable; the bundle is stored under it (never under a name).
     bundle_token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -80,7 +80,7 @@ class Publication(Model):
     url: Mapped[str] = mapped_column(String(500))
     published_on: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
 
     export: Mapped[Export] = relationship()
     channel: Mapped[Channel] = relationship()
@@ -107,7 +107,7 @@ class Takedown(Model):
     status: Mapped[TakedownStatus] = mapped_column(
         enum_column(TakedownStatus, "takedown_status"), default=TakedownStatus.OPEN, index=True
     )
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
     due_at: Mapped[datetime] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -128,7 +128,7 @@ class Quarantine(Model):
     media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     takedown_id: Mapped[int | None] = mapped_column(ForeignKey("takedown.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
     lifted_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -166,7 +166,7 @@ class Incident(Model):
     measure: Mapped[Measure] = mapped_column(enum_column(Measure, "incident_measure"))
     notes: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
 
     people: Mapped[list[Person]] = relationship(secondary=incident_person, order_by="Person.last_name")
     takedowns: Mapped[list[Takedown]] = relationship(back_populates="incident", order_by="Takedown.id")

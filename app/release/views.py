@@ -26,7 +26,7 @@ from app.release.models import Channel, Export, Incident, Measure, Publication, 
 from app.release.publications import record_publication, register_incident
 from app.release.takedowns import resolve
 from app.school.models import Person
-from app.timestamps import utcnow
+from app.timestamps import database_now
 
 bp = Blueprint("release", __name__, url_prefix="/release")
 MEASURES = {
@@ -170,7 +170,7 @@ def _takedowns_page(status: str, code: int = 200) -> Any:
         "release/takedowns.html",
         takedowns=db.session.scalars(query.limit(500)).all(),
         status=status,
-        now=utcnow(),
+        now=database_now(),
         form=ResolveForm(),
     ), code
 
