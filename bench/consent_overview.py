@@ -38,6 +38,7 @@ def main() -> None:
     from sqlalchemy import event, select, text
 
     from app import create_app
+    from app.consent.operations import rebuild_latest_decisions
     from app.consent.queries import consent_for, now
     from app.consent.vocabulary import PURPOSES, MediaType
     from app.extensions import db
@@ -64,6 +65,7 @@ def main() -> None:
         for size in sizes:
             add_decisions(school, have, size, rng, moment.at)
             have = size
+            rebuild_latest_decisions()  # written in bulk past decide_answers, filled as the migration does
             db.session.execute(text("ANALYZE"))
             db.session.commit()
 

@@ -78,6 +78,7 @@ def main() -> None:
     from sqlalchemy import event, insert, select, text
 
     from app import create_app
+    from app.consent.operations import rebuild_latest_decisions
     from app.consent.queries import now
     from app.extensions import db
     from app.media.models import Album, MediaItem, Tag
@@ -150,6 +151,8 @@ def main() -> None:
                     for k in (0, 1)
                 ],
             )
+            # Written in bulk past decide_answers: the latest-decision table is filled as the migration does.
+            rebuild_latest_decisions()
             db.session.commit()
             db.session.execute(text("ANALYZE"))
             db.session.commit()

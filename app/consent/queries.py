@@ -5,7 +5,8 @@ whatever the number of keys or the length of the history: the subjects with thei
 who have parental authority, and only the *latest* decision of each decider per key (the
 ``decision_latest`` table, kept with every decision; a window over ``ix_decision_lookup`` for a
 moment before someone's latest decision). The statements are built once, with expanding
-parameters, so asking costs little more than the database's own work. The rules themselves live
+parameters, and run on the session's connection (they load no ORM objects), so asking costs
+little more than the database's own work. The rules themselves live
 in ``app.consent.rules``: the queries only fetch what they need.
 """
 
@@ -19,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from app.consent.models import ConsentForm, Decision, LatestDecision
 from app.consent.rules import Consent, Event, GuardianPolicy, Subject, effective_consent
@@ -123,7 +124,7 @@ def load_subjects(person_ids: Iterable[int]) -> dict[int, Subject]:
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    rows = db.session.execute(_SUBJECTS, {"ids": ids}).tuples()
+    rows = db.session.connection().execute(_SUBJECTS, {"ids": ids}).tuples().all()
     people: dict[int, tuple[PersonKind, date | None]] = {}
     guardians: dict[int, set[int]] = defaultdict(set)
     for pid, kind, born, guardian_id in rows:
@@ -147,11 +148,11 @@ def latest_events(
     if not (ids and media and purposes):
         return {}
     params: dict[str, Any] = {"ids": ids, "media": media, "purposes": purposes}
-    rows = db.session.execute(_LATEST, params).tuples().all()
+    rows = db.session.connection().execute(_LATEST, params).tuples().all()
     later = sorted({row[0] for row in rows if row[6] > at})
     if later:
         rows = [row for row in rows if row[0] not in later]
-        rows += db.session.execute(_HISTORY, dict(params, ids=later, at=at)).tuples().all()
+        rows += db.session.connection().execute(_HISTORY, dict(params, ids=later, at=at)).tuples().all()
     events: dict[Key, list[Event]] = defaultdict(list)
     for subject_id, media_type, purpose, event_id, decided_by_id, action, decided_at, valid_until in rows:
         events[(subject_id, media_type, purpose)].append(
@@ -181,7 +182,7 @@ def now() -> Moment:
     return Moment(at, school_day(at))
 
 
-def active_form_query(day: date) -> Select[tuple[ConsentForm]]:
+def active_form_query(day: date | ColumnElement[date]) -> Select[tuple[ConsentForm]]:
     """The form parents decide under now: the newest published version still valid on ``day``."""
     return (
         select(ConsentForm)
