@@ -4,10 +4,10 @@
 whatever the number of keys or the length of the history: the subjects with their guardians
 who have parental authority, and only the *latest* decision of each decider per key (the
 ``decision_latest`` table, kept with every decision; a window over ``ix_decision_lookup`` for a
-moment before someone's latest decision). The statements are built once, with expanding
-parameters, and run on the session's connection (they load no ORM objects), so asking costs
-little more than the database's own work. The rules themselves live
-in ``app.consent.rules``: the queries only fetch what they need.
+moment before someone's latest decision). The statements are built once per database, with
+list parameters (``app.db_types.one_of``), and run on the session's connection (they load no
+ORM objects), so asking costs little more than the database's own work. The rules themselves
+live in ``app.consent.rules``: the queries only fetch what they need.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from app.consent.models import ConsentForm, Decision, LatestDecision
 from app.consent.rules import Consent, Event, GuardianPolicy, Subject, effective_consent
 from app.consent.vocabulary import MediaType
+from app.db_types import one_of
 from app.extensions import db
 from app.school.models import Guardianship, Person, PersonKind
 
@@ -41,39 +42,48 @@ def guardian_policy() -> GuardianPolicy:
     return GuardianPolicy(current_app.config.get("GUARDIAN_POLICY", GuardianPolicy.ANY_REFUSAL_BLOCKS))
 
 
-_SUBJECTS = (
-    # Each person with their guardians who have parental authority (if any).
-    select(Person.id, Person.kind, Person.date_of_birth, Guardianship.guardian_id)
-    .outerjoin(
-        Guardianship,
-        (Guardianship.pupil_id == Person.id) & Guardianship.has_parental_authority.is_(True),
+@functools.cache
+def _subjects_statement(dialect: str) -> Select[Any]:
+    """Each person with their guardians who have parental authority (if any). The ids again on
+    the guardianships lets PostgreSQL read them through their index instead of all of them."""
+    return (
+        select(Person.id, Person.kind, Person.date_of_birth, Guardianship.guardian_id)
+        .outerjoin(
+            Guardianship,
+            (Guardianship.pupil_id == Person.id)
+            & one_of(Guardianship.pupil_id, "ids", dialect, many=True)
+            & Guardianship.has_parental_authority.is_(True),
+        )
+        .where(one_of(Person.id, "ids", dialect, many=True))
     )
-    .where(Person.id.in_(bindparam("ids", expanding=True)))
-)
-
-# The latest decision of each decider per key, from the table kept with every decision.
-_LATEST = (
-    select(
-        LatestDecision.subject_id,
-        LatestDecision.media_type,
-        LatestDecision.purpose,
-        Decision.id,
-        Decision.decided_by_id,
-        Decision.action,
-        Decision.decided_at,
-        ConsentForm.valid_until,
-    )
-    .join(Decision, Decision.id == LatestDecision.decision_id)
-    .join(ConsentForm, ConsentForm.id == Decision.form_id)
-    .where(
-        LatestDecision.subject_id.in_(bindparam("ids", expanding=True)),
-        LatestDecision.media_type.in_(bindparam("media", expanding=True)),
-        LatestDecision.purpose.in_(bindparam("purposes", expanding=True)),
-    )
-)
 
 
-def _history_statement() -> Select[Any]:
+@functools.cache
+def _latest_statement(dialect: str) -> Select[Any]:
+    """The latest decision of each decider per key, from the table kept with every decision."""
+    return (
+        select(
+            LatestDecision.subject_id,
+            LatestDecision.media_type,
+            LatestDecision.purpose,
+            Decision.id,
+            Decision.decided_by_id,
+            Decision.action,
+            Decision.decided_at,
+            ConsentForm.valid_until,
+        )
+        .join(Decision, Decision.id == LatestDecision.decision_id)
+        .join(ConsentForm, ConsentForm.id == Decision.form_id)
+        .where(
+            one_of(LatestDecision.subject_id, "ids", dialect, many=True),
+            one_of(LatestDecision.media_type, "media", dialect),
+            one_of(LatestDecision.purpose, "purposes", dialect),
+        )
+    )
+
+
+@functools.cache
+def _history_statement(dialect: str) -> Select[Any]:
     """The latest decision of each decider per key up to a moment, from the whole history (a
     window over ``ix_decision_lookup``): for a moment before someone's latest decision."""
     ranked = (
@@ -94,9 +104,9 @@ def _history_statement() -> Select[Any]:
             .label("rank"),
         )
         .where(
-            Decision.subject_id.in_(bindparam("ids", expanding=True)),
-            Decision.media_type.in_(bindparam("media", expanding=True)),
-            Decision.purpose.in_(bindparam("purposes", expanding=True)),
+            one_of(Decision.subject_id, "ids", dialect, many=True),
+            one_of(Decision.media_type, "media", dialect),
+            one_of(Decision.purpose, "purposes", dialect),
             Decision.decided_at <= bindparam("at", type_=Decision.decided_at.type),
         )
         .subquery()
@@ -117,14 +127,12 @@ def _history_statement() -> Select[Any]:
     )
 
 
-_HISTORY = _history_statement()
-
-
 def load_subjects(person_ids: Iterable[int]) -> dict[int, Subject]:
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    rows = db.session.connection().execute(_SUBJECTS, {"ids": ids}).tuples().all()
+    connection = db.session.connection()
+    rows = connection.execute(_subjects_statement(connection.dialect.name), {"ids": ids}).tuples().all()
     people: dict[int, tuple[PersonKind, date | None]] = {}
     guardians: dict[int, set[int]] = defaultdict(set)
     for pid, kind, born, guardian_id in rows:
@@ -148,11 +156,13 @@ def latest_events(
     if not (ids and media and purposes):
         return {}
     params: dict[str, Any] = {"ids": ids, "media": media, "purposes": purposes}
-    rows = db.session.connection().execute(_LATEST, params).tuples().all()
+    connection = db.session.connection()
+    rows = connection.execute(_latest_statement(connection.dialect.name), params).tuples().all()
     later = sorted({row[0] for row in rows if row[6] > at})
     if later:
         rows = [row for row in rows if row[0] not in later]
-        rows += db.session.connection().execute(_HISTORY, dict(params, ids=later, at=at)).tuples().all()
+        history = _history_statement(connection.dialect.name)
+        rows += connection.execute(history, dict(params, ids=later, at=at)).tuples().all()
     events: dict[Key, list[Event]] = defaultdict(list)
     for subject_id, media_type, purpose, event_id, decided_by_id, action, decided_at, valid_until in rows:
         events[(subject_id, media_type, purpose)].append(

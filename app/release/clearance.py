@@ -6,8 +6,8 @@ and tagged people; the two of ``consent_for``; and, only when a message needs wo
 the people without consent with the form in force (whose purpose labels are read once per process:
 published forms never change); plus one to read the database's clock when no moment is given.
 An export adds one that locks the tagged people against a concurrent decision. The statements
-are built once (expanding parameters) and the per-person work is done with sets, so the gate
-costs little more than the database's own work.
+are built once (list parameters, ``app.db_types.one_of``) and the per-person work is done with
+sets, so the gate costs little more than the database's own work.
 
 Why the lock makes exports race-free: on PostgreSQL the export first takes ``FOR SHARE`` on the
 tagged people's rows, and ``decide`` takes ``FOR UPDATE`` on the subject's row before it writes a
@@ -30,11 +30,12 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, Date, Select, String, bindparam, cast, func, select
+from sqlalchemy import Date, Select, String, bindparam, cast, func, select
 
 from app.consent.queries import Key, Moment, active_form_query, consent_for, now, purpose_labels
 from app.consent.rules import Consent, Rule, State
 from app.consent.vocabulary import Action, MediaType
+from app.db_types import one_of
 from app.extensions import db
 from app.media.models import Face, MediaItem, Tag
 from app.release.models import Channel, Quarantine
@@ -79,7 +80,7 @@ Item = tuple[int, MediaType, bool, int, bool, list[str]]
 
 
 @functools.cache
-def _items_statement() -> Select[Any]:
+def _items_statement(dialect: str) -> Select[Any]:
     """One statement for the items, each with its open faces, whether it is held back for the
     purpose, and its tagged people as a list of ids (correlated subqueries, each an index lookup
     per item). Built once; the ids and the purpose are parameters."""
@@ -107,7 +108,7 @@ def _items_statement() -> Select[Any]:
             held.label("quarantined"),
             people.label("people"),
         )
-        .where(MediaItem.id.in_(bindparam("ids", expanding=True)))
+        .where(one_of(MediaItem.id, "ids", dialect, many=True))
         .order_by(MediaItem.id)
     )
 
@@ -137,7 +138,10 @@ def clear(
 
 
 def _items(ids: list[int], purpose: str) -> list[Item]:
-    rows = db.session.connection().execute(_items_statement(), {"ids": ids, "purpose": purpose}).tuples().all()
+    connection = db.session.connection()
+    rows = (
+        connection.execute(_items_statement(connection.dialect.name), {"ids": ids, "purpose": purpose}).tuples().all()
+    )
     return [
         (media_id, media_type, complete, open_faces, bool(held), people.split(",") if people else [])
         for media_id, media_type, complete, open_faces, held, people in rows
@@ -189,24 +193,23 @@ def _answer(item: Item, granted: dict[str, list[int]], blocked: frozenset[str], 
 
 
 @functools.cache
-def _words_statements() -> tuple[Select[Any], Select[Any]]:
+def _words_statements(dialect: str) -> tuple[Select[Any], Select[Any]]:
     """The names (with a group) of the people without consent, each row with the form in force on
     ``day``; and the form alone, for when nobody is named. Built once; people and day are parameters."""
     form = active_form_query(bindparam("day", type_=Date())).subquery()
     form_id = select(form.c.id).scalar_subquery().label("form_id")
     form_published = select(form.c.published_at).scalar_subquery().label("form_published")
-    people: BindParameter[list[int]] = bindparam("people", expanding=True)
     groups = (
         select(group_pupil.c.person_id, func.max(Group.name).label("group_name"))
         .join(Group, Group.id == group_pupil.c.group_id)
-        .where(group_pupil.c.person_id.in_(people))
+        .where(one_of(group_pupil.c.person_id, "people", dialect))
         .group_by(group_pupil.c.person_id)
         .subquery()
     )
     names = (
         select(Person.id, Person.first_name, Person.last_name, groups.c.group_name, form_id, form_published)
         .outerjoin(groups, groups.c.person_id == Person.id)
-        .where(Person.id.in_(people))
+        .where(one_of(Person.id, "people", dialect))
     )
     return names, select(form_id, form_published)
 
@@ -218,14 +221,15 @@ class _Words:
     def __init__(self, people: list[int], moment: Moment, channel: Channel, consents: dict[Key, Consent]) -> None:
         from flask_babel import get_locale
 
-        names, form_only = _words_statements()
+        connection = db.session.connection()
+        names, form_only = _words_statements(connection.dialect.name)
         found: tuple[int | None, Any] = (None, None)
         rows: list[Any] = []
         if people:
-            rows = list(db.session.connection().execute(names, {"people": people, "day": moment.day}).tuples().all())
+            rows = list(connection.execute(names, {"people": people, "day": moment.day}).tuples().all())
             found = (rows[0][4], rows[0][5]) if rows else found
         else:
-            found = tuple(db.session.connection().execute(form_only, {"day": moment.day}).tuples().one())
+            found = tuple(connection.execute(form_only, {"day": moment.day}).tuples().one())
         group = _("group")
         self.names = {
             pid: f"{first} {last}" + (f" ({group} {group_name})" if group_name else "")
