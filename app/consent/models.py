@@ -105,5 +105,8 @@ class LatestDecision(Model):
     decision_id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), ForeignKey("decision.id"), unique=True
     )
-    # The decision's own time (decisions are never updated), to compare a newcomer with.
+    # Copied from the decision, which is never updated: what the rules read (so "now" needs no
+    # look-up in the history), and the time a newcomer is compared with.
+    action: Mapped[Action] = mapped_column(enum_column(Action, "decision_action"))
     decided_at: Mapped[datetime] = mapped_column()
+    form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"))

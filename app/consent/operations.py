@@ -251,13 +251,15 @@ def _keep_latest(decision: Decision) -> None:
         purpose=decision.purpose,
         decided_by_id=decision.decided_by_id,
         decision_id=decision.id,
+        action=decision.action,
         decided_at=decision.decided_at,
+        form_id=decision.form_id,
     )
     newcomer = statement.excluded
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["subject_id", "media_type", "purpose", "decided_by_id"],
-            set_={"decision_id": newcomer.decision_id, "decided_at": newcomer.decided_at},
+            set_={name: newcomer[name] for name in ("decision_id", "action", "decided_at", "form_id")},
             where=tuple_(newcomer.decided_at, newcomer.decision_id)
             > tuple_(LatestDecision.decided_at, LatestDecision.decision_id),
         )
@@ -274,7 +276,9 @@ def rebuild_latest_decisions() -> None:
         Decision.purpose,
         Decision.decided_by_id,
         Decision.id,
+        Decision.action,
         Decision.decided_at,
+        Decision.form_id,
         func.row_number()
         .over(
             partition_by=(Decision.subject_id, Decision.media_type, Decision.purpose, Decision.decided_by_id),
@@ -282,7 +286,7 @@ def rebuild_latest_decisions() -> None:
         )
         .label("rank"),
     ).subquery()
-    columns = ["subject_id", "media_type", "purpose", "decided_by_id", "decision_id", "decided_at"]
+    columns = ["subject_id", "media_type", "purpose", "decided_by_id", "decision_id", "action", "decided_at", "form_id"]
     db.session.execute(delete(LatestDecision))
     db.session.execute(
         insert(LatestDecision).from_select(
@@ -293,7 +297,9 @@ def rebuild_latest_decisions() -> None:
                 ranked.c.purpose,
                 ranked.c.decided_by_id,
                 ranked.c.id,
+                ranked.c.action,
                 ranked.c.decided_at,
+                ranked.c.form_id,
             ).where(ranked.c.rank == 1),
         )
     )

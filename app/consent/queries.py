@@ -66,14 +66,13 @@ def _latest_statement(dialect: str) -> Select[Any]:
             LatestDecision.subject_id,
             LatestDecision.media_type,
             LatestDecision.purpose,
-            Decision.id,
-            Decision.decided_by_id,
-            Decision.action,
-            Decision.decided_at,
+            LatestDecision.decision_id,
+            LatestDecision.decided_by_id,
+            LatestDecision.action,
+            LatestDecision.decided_at,
             ConsentForm.valid_until,
         )
-        .join(Decision, Decision.id == LatestDecision.decision_id)
-        .join(ConsentForm, ConsentForm.id == Decision.form_id)
+        .join(ConsentForm, ConsentForm.id == LatestDecision.form_id)
         .where(
             one_of(LatestDecision.subject_id, "ids", dialect, many=True),
             one_of(LatestDecision.media_type, "media", dialect),

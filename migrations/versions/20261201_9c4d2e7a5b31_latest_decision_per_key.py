@@ -1,5 +1,6 @@
-"""The latest decision of each decider per subject, media type and purpose (decision_latest),
-back-filled from the decisions: the gate and the overviews read "now" without the history.
+"""The latest decision of each decider per subject, media type and purpose (decision_latest,
+with the decision's action, time and form copied: decisions are never updated), back-filled
+from the decisions: the gate and the overviews read "now" without the history.
 
 Revision ID: 9c4d2e7a5b31
 Revises: 3f1e0c2a9b10
@@ -18,9 +19,9 @@ depends_on = None
 # The same order as the rules (decided_at, then id); kept afterwards by the application in the
 # transaction of every decision (app.consent.operations) and by erasure.
 BACKFILL = """
-INSERT INTO decision_latest (subject_id, media_type, purpose, decided_by_id, decision_id, decided_at)
-SELECT subject_id, media_type, purpose, decided_by_id, id, decided_at FROM (
-    SELECT id, subject_id, media_type, purpose, decided_by_id, decided_at,
+INSERT INTO decision_latest (subject_id, media_type, purpose, decided_by_id, decision_id, action, decided_at, form_id)
+SELECT subject_id, media_type, purpose, decided_by_id, id, action, decided_at, form_id FROM (
+    SELECT id, subject_id, media_type, purpose, decided_by_id, action, decided_at, form_id,
            ROW_NUMBER() OVER (PARTITION BY subject_id, media_type, purpose, decided_by_id
                               ORDER BY decided_at DESC, id DESC) AS rank
     FROM decision
@@ -36,9 +37,12 @@ def upgrade():
     sa.Column('purpose', sa.String(length=32), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=False),
     sa.Column('decision_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('action', sa.Enum('grant', 'refuse', 'withdraw', name='decision_action', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('decided_at', sa.DateTime(), nullable=False),
+    sa.Column('form_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['decided_by_id'], ['person.id'], name=op.f('fk_decision_latest_decided_by_id_person'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], name=op.f('fk_decision_latest_decision_id_decision')),
+    sa.ForeignKeyConstraint(['form_id'], ['consent_form.id'], name=op.f('fk_decision_latest_form_id_consent_form'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['subject_id'], ['person.id'], name=op.f('fk_decision_latest_subject_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('subject_id', 'media_type', 'purpose', 'decided_by_id', name=op.f('pk_decision_latest')),
     sa.UniqueConstraint('decision_id', name=op.f('uq_decision_latest_decision_id'))

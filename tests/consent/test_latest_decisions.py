@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.consent.models import Decision, LatestDecision
@@ -97,3 +98,57 @@ def test_every_decision_moves_the_table_and_erasure_empties_it(client, login_as,
     response = client.submit(f"/admin/persons/{world['parent']}/erase", {"reason": "Verzoek", "confirm": "y"})
     assert response.status_code == 302
     assert table(app) == from_history(app) == set()
+
+
+@pytest.mark.own_database
+def test_the_migration_back_fills_what_the_operations_keep(database_url, tmp_path):
+    """Decisions made through the operations (a past-dated paper form among them); the table is
+    dropped and made again by its migration: the back-fill holds exactly the same rows."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app.consent.form_files import sync_forms
+    from app.consent.operations import decide, record_paper_form
+    from app.consent.queries import now
+    from app.consent.vocabulary import Means
+    from app.school.models import Person
+    from app.timestamps import school_today
+    from tests.conftest import form_text, make_app
+    from tests.factories import build_school, school_year_of
+    from tests.test_migrations import MIGRATIONS, _drop_pg_database, _make_pg_database
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'backfill.sqlite3'}"
+    else:
+        url = database_url.rsplit("/", 1)[0] + "/" + _make_pg_database(database_url)
+    app = make_app(url)
+    try:
+        with app.test_request_context(), app.app_context():
+            upgrade(directory=MIGRATIONS)
+            ids = build_school()
+            forms = tmp_path / "forms"
+            forms.mkdir()
+            (forms / "form.toml").write_text(form_text(school_year_of(school_today())[0]), encoding="utf-8")
+            assert not sync_forms(forms).problems
+            sem, noah = db.session.get(Person, ids["sem"]), db.session.get(Person, ids["noah"])
+            parent, parent2 = db.session.get(Person, ids["parent"]), db.session.get(Person, ids["parent2"])
+            for action in ("grant", "withdraw", "grant"):
+                decide(sem, "photo", "website", action, decided_by=parent, recorded_by=None, means=Means.WEB)
+            decide(noah, "film", "press", "refuse", decided_by=parent2, recorded_by=None, means=Means.WEB)
+            signed_on = now().day - timedelta(days=3)
+            answers = {("photo", "website"): False, ("audio", "newsletter"): True}
+            record_paper_form(sem, answers, signed_by=parent, signed_on=signed_on, recorded_by=None)
+            db.session.commit()
+            kept = table(app)
+            assert kept == from_history(app) and len(kept) == 3
+        with app.app_context():
+            downgrade(directory=MIGRATIONS, revision="3f1e0c2a9b10")
+            assert db.session.execute(text("SELECT count(*) FROM decision")).scalar() == 6
+            db.session.commit()
+            upgrade(directory=MIGRATIONS)
+        assert table(app) == kept
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if not database_url.startswith("sqlite"):
+            _drop_pg_database(database_url, url.rsplit("/", 1)[1])
