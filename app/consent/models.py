@@ -12,7 +12,7 @@ from app.consent.vocabulary import Action, Means, MediaType, Validity
 from app.db_types import enum_column
 from app.extensions import Model
 from app.school.models import Person
-from app.timestamps import utcnow
+from app.timestamps import DatabaseClock, utcnow
 
 
 class ConsentForm(Model):
@@ -74,9 +74,39 @@ class Decision(Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     means: Mapped[Means] = mapped_column(enum_column(Means, "decision_means"))
     form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"), index=True)
+    # The database's clock when it was recorded online; noon of the signing day for a paper form.
     decided_at: Mapped[datetime] = mapped_column()
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
 
     subject: Mapped[Person] = relationship(foreign_keys=[subject_id])
     decided_by: Mapped[Person] = relationship(foreign_keys=[decided_by_id])
     form: Mapped[ConsentForm] = relationship()
+
+
+class LatestDecision(Model):
+    """The latest decision (by ``decided_at``, then ``id``) of each decider per subject, media type
+    and purpose: what the consent rules need about "now", read without scanning the history.
+
+    Kept in the same transaction as every decision by ``app.consent.operations`` (the one writer)
+    and emptied for an erased person by ``app.privacy.erasure``; a bulk load that bypasses them
+    calls ``app.consent.operations.rebuild_latest_decisions``. It holds no rule: which of these
+    decisions count, and what they add up to, is ``app.consent.rules`` alone.
+    """
+
+    __tablename__ = "decision_latest"
+
+    subject_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    media_type: Mapped[MediaType] = mapped_column(enum_column(MediaType, "media_type"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    decided_by_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # No cascade: a decision that is still someone's latest cannot silently disappear.
+    decision_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), ForeignKey("decision.id"), unique=True
+    )
+    # Copied from the decision, which is never updated: what the rules read (so "now" needs no
+    # look-up in the history), and the time a newcomer is compared with.
+    action: Mapped[Action] = mapped_column(enum_column(Action, "decision_action"))
+    decided_at: Mapped[datetime] = mapped_column()
+    form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"))

@@ -3,7 +3,10 @@
 
 Every way of answering (the parent's form, a one-tap cell, "withdraw everything", a paper form,
 the API, the command line) goes through :func:`decide_answers`, so a "no" means the same thing
-everywhere (``rules.action_for``: a withdrawal after one's own grant, a refusal otherwise).
+everywhere (``rules.action_for``: a withdrawal after one's own grant, a refusal otherwise). It is
+also the one place that keeps the latest-decision table (``LatestDecision``) in step, in the same
+transaction as the decision itself. Decisions are dated by the database's clock, read after the
+subject is locked (``app.timestamps``); a paper form keeps the day it was signed.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from zoneinfo import ZoneInfo
 from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import User
 from app.audit.log import record
-from app.consent.models import ConsentForm, Decision
+from app.consent.models import ConsentForm, Decision, LatestDecision
 from app.consent.queries import Moment, active_form, latest_events, load_subjects, now
 from app.consent.rules import Event, action_for, entitled_deciders
 from app.consent.vocabulary import Action, Means, MediaType
@@ -54,10 +58,11 @@ def decide_answers(
     """Record ``decided_by``'s yes/no answers about ``subject`` under the form in force, each as
     what it means given their own standing decision; answers that change nothing record nothing.
     Returns the decisions written (in the order of ``answers``)."""
+    # The lock first, then the time: a decision that waited for an export is dated after it.
+    _lock_subject(subject)
     moment = now()
     form = form_in_force(moment)
     keys = [(_media_on_form(form, media), _purpose_on_form(form, purpose)) for media, purpose in answers]
-    _lock_subject(subject)
     if decided_by.id not in entitled_deciders(load_subjects([subject.id])[subject.id], moment.day):
         raise ConsentError("not_entitled", _("You may not decide about this person."))
     standing = own_decisions(subject, decided_by, keys, moment)
@@ -219,6 +224,7 @@ def _write(
     )
     db.session.add(decision)
     db.session.flush()
+    _keep_latest(decision)
     record(
         "consent.decided",
         target=decision,
@@ -232,3 +238,68 @@ def _write(
     )
     decision_recorded.send(Decision, decision=decision)
     return decision
+
+
+def _keep_latest(decision: Decision) -> None:
+    """``decision`` becomes the latest of its decider for its key, unless a later one is there
+    already (a paper form dated on its signing day may come after an online decision made since).
+    "Later" is the order the rules use: ``decided_at``, then ``id``."""
+    upsert = postgresql.insert if db.session.connection().dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(LatestDecision).values(
+        subject_id=decision.subject_id,
+        media_type=decision.media_type,
+        purpose=decision.purpose,
+        decided_by_id=decision.decided_by_id,
+        decision_id=decision.id,
+        action=decision.action,
+        decided_at=decision.decided_at,
+        form_id=decision.form_id,
+    )
+    newcomer = statement.excluded
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["subject_id", "media_type", "purpose", "decided_by_id"],
+            set_={name: newcomer[name] for name in ("decision_id", "action", "decided_at", "form_id")},
+            where=tuple_(newcomer.decided_at, newcomer.decision_id)
+            > tuple_(LatestDecision.decided_at, LatestDecision.decision_id),
+        )
+    )
+
+
+def rebuild_latest_decisions() -> None:
+    """Fill the latest-decision table anew from the decisions. Only for bulk loads that write
+    decisions without :func:`decide_answers` (benchmarks, tests); the migration that made the
+    table back-filled it the same way."""
+    ranked = select(
+        Decision.subject_id,
+        Decision.media_type,
+        Decision.purpose,
+        Decision.decided_by_id,
+        Decision.id,
+        Decision.action,
+        Decision.decided_at,
+        Decision.form_id,
+        func.row_number()
+        .over(
+            partition_by=(Decision.subject_id, Decision.media_type, Decision.purpose, Decision.decided_by_id),
+            order_by=(Decision.decided_at.desc(), Decision.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    columns = ["subject_id", "media_type", "purpose", "decided_by_id", "decision_id", "action", "decided_at", "form_id"]
+    db.session.execute(delete(LatestDecision))
+    db.session.execute(
+        insert(LatestDecision).from_select(
+            columns,
+            select(
+                ranked.c.subject_id,
+                ranked.c.media_type,
+                ranked.c.purpose,
+                ranked.c.decided_by_id,
+                ranked.c.id,
+                ranked.c.action,
+                ranked.c.decided_at,
+                ranked.c.form_id,
+            ).where(ranked.c.rank == 1),
+        )
+    )

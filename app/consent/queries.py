@@ -2,8 +2,12 @@
 
 ``consent_for`` answers any set of (person, media type, purpose) keys with two queries,
 whatever the number of keys or the length of the history: the subjects with their guardians
-who have parental authority, and only the *latest* decision of each decider per key (a window
-function over ``ix_decision_lookup``). The rules themselves live in ``app.consent.rules``.
+who have parental authority, and only the *latest* decision of each decider per key (the
+``decision_latest`` table, kept with every decision; a window over ``ix_decision_lookup`` for a
+moment before someone's latest decision). The statements are built once per database, with
+list parameters (``app.db_types.one_of``), and run on the session's connection (they load no
+ORM objects), so asking costs little more than the database's own work. The rules themselves
+live in ``app.consent.rules``: the queries only fetch what they need.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
-from app.consent.models import ConsentForm, Decision
+from app.consent.models import ConsentForm, Decision, LatestDecision
 from app.consent.rules import Consent, Event, GuardianPolicy, Subject, effective_consent
 from app.consent.vocabulary import MediaType
+from app.db_types import one_of
 from app.extensions import db
 from app.school.models import Guardianship, Person, PersonKind
 
@@ -36,38 +42,49 @@ def guardian_policy() -> GuardianPolicy:
     return GuardianPolicy(current_app.config.get("GUARDIAN_POLICY", GuardianPolicy.ANY_REFUSAL_BLOCKS))
 
 
-def load_subjects(person_ids: Iterable[int]) -> dict[int, Subject]:
-    ids = sorted(set(person_ids))
-    if not ids:
-        return {}
-    # One statement: each person with their guardians who have parental authority (if any).
-    rows = db.session.execute(
+@functools.cache
+def _subjects_statement(dialect: str) -> Select[Any]:
+    """Each person with their guardians who have parental authority (if any). The ids again on
+    the guardianships lets PostgreSQL read them through their index instead of all of them."""
+    return (
         select(Person.id, Person.kind, Person.date_of_birth, Guardianship.guardian_id)
         .outerjoin(
             Guardianship,
-            (Guardianship.pupil_id == Person.id) & Guardianship.has_parental_authority.is_(True),
+            (Guardianship.pupil_id == Person.id)
+            & one_of(Guardianship.pupil_id, "ids", dialect, many=True)
+            & Guardianship.has_parental_authority.is_(True),
         )
-        .where(Person.id.in_(ids))
-    ).all()
-    people: dict[int, tuple[PersonKind, date | None]] = {}
-    guardians: dict[int, set[int]] = defaultdict(set)
-    for pid, kind, born, guardian_id in rows:
-        people[pid] = (kind, born)
-        if guardian_id is not None:
-            guardians[pid].add(guardian_id)
-    return {
-        pid: Subject(pid, kind == PersonKind.PUPIL, born, frozenset(guardians.get(pid, ())))
-        for pid, (kind, born) in people.items()
-    }
+        .where(one_of(Person.id, "ids", dialect, many=True))
+    )
 
 
-def latest_events(
-    person_ids: Iterable[int], media_types: Iterable[MediaType], purposes: Iterable[str], at: datetime
-) -> dict[Key, list[Event]]:
-    """The latest decision of every decider for every requested key, up to ``at``."""
-    ids, media, purposes = sorted(set(person_ids)), sorted(set(media_types)), sorted(set(purposes))
-    if not (ids and media and purposes):
-        return {}
+@functools.cache
+def _latest_statement(dialect: str) -> Select[Any]:
+    """The latest decision of each decider per key, from the table kept with every decision."""
+    return (
+        select(
+            LatestDecision.subject_id,
+            LatestDecision.media_type,
+            LatestDecision.purpose,
+            LatestDecision.decision_id,
+            LatestDecision.decided_by_id,
+            LatestDecision.action,
+            LatestDecision.decided_at,
+            ConsentForm.valid_until,
+        )
+        .join(ConsentForm, ConsentForm.id == LatestDecision.form_id)
+        .where(
+            one_of(LatestDecision.subject_id, "ids", dialect, many=True),
+            one_of(LatestDecision.media_type, "media", dialect),
+            one_of(LatestDecision.purpose, "purposes", dialect),
+        )
+    )
+
+
+@functools.cache
+def _history_statement(dialect: str) -> Select[Any]:
+    """The latest decision of each decider per key up to a moment, from the whole history (a
+    window over ``ix_decision_lookup``): for a moment before someone's latest decision."""
     ranked = (
         select(
             Decision.id,
@@ -86,22 +103,70 @@ def latest_events(
             .label("rank"),
         )
         .where(
-            Decision.subject_id.in_(ids),
-            Decision.media_type.in_(media),
-            Decision.purpose.in_(purposes),
-            Decision.decided_at <= at,
+            one_of(Decision.subject_id, "ids", dialect, many=True),
+            one_of(Decision.media_type, "media", dialect),
+            one_of(Decision.purpose, "purposes", dialect),
+            Decision.decided_at <= bindparam("at", type_=Decision.decided_at.type),
         )
         .subquery()
     )
-    rows = db.session.execute(
-        select(ranked, ConsentForm.valid_until)
+    return (
+        select(
+            ranked.c.subject_id,
+            ranked.c.media_type,
+            ranked.c.purpose,
+            ranked.c.id,
+            ranked.c.decided_by_id,
+            ranked.c.action,
+            ranked.c.decided_at,
+            ConsentForm.valid_until,
+        )
         .join(ConsentForm, ConsentForm.id == ranked.c.form_id)
         .where(ranked.c.rank == 1)
     )
+
+
+def load_subjects(person_ids: Iterable[int]) -> dict[int, Subject]:
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    connection = db.session.connection()
+    rows = connection.execute(_subjects_statement(connection.dialect.name), {"ids": ids}).tuples().all()
+    people: dict[int, tuple[PersonKind, date | None]] = {}
+    guardians: dict[int, set[int]] = defaultdict(set)
+    for pid, kind, born, guardian_id in rows:
+        people[pid] = (kind, born)
+        if guardian_id is not None:
+            guardians[pid].add(guardian_id)
+    return {
+        pid: Subject(pid, kind == PersonKind.PUPIL, born, frozenset(guardians.get(pid, ())))
+        for pid, (kind, born) in people.items()
+    }
+
+
+def latest_events(
+    person_ids: Iterable[int], media_types: Iterable[MediaType], purposes: Iterable[str], at: datetime
+) -> dict[Key, list[Event]]:
+    """The latest decision of every decider for every requested key, up to ``at``.
+
+    One statement on the latest-decision table (however long the history); only for a subject
+    with a decision after ``at`` (a moment in the past) a second one reads their history."""
+    ids, media, purposes = sorted(set(person_ids)), sorted(set(media_types)), sorted(set(purposes))
+    if not (ids and media and purposes):
+        return {}
+    params: dict[str, Any] = {"ids": ids, "media": media, "purposes": purposes}
+    connection = db.session.connection()
+    rows = connection.execute(_latest_statement(connection.dialect.name), params).tuples().all()
+    later = sorted({row[0] for row in rows if row[6] > at})
+    if later:
+        rows = [row for row in rows if row[0] not in later]
+        history = _history_statement(connection.dialect.name)
+        rows += connection.execute(history, dict(params, ids=later, at=at)).tuples().all()
     events: dict[Key, list[Event]] = defaultdict(list)
-    for row in rows:
-        key = (row.subject_id, MediaType(row.media_type), row.purpose)
-        events[key].append(Event(row.id, row.decided_by_id, row.action, row.decided_at, row.valid_until))
+    for subject_id, media_type, purpose, event_id, decided_by_id, action, decided_at, valid_until in rows:
+        events[(subject_id, media_type, purpose)].append(
+            Event(event_id, decided_by_id, action, decided_at, valid_until)
+        )
     return events
 
 
@@ -119,12 +184,14 @@ def consent_for(keys: Iterable[Key], moment: Moment) -> dict[Key, Consent]:
 
 
 def now() -> Moment:
-    from app.timestamps import school_today, utcnow
+    """This moment by the database's clock, with the school's calendar date at it."""
+    from app.timestamps import database_now, school_day
 
-    return Moment(utcnow(), school_today())
+    at = database_now()
+    return Moment(at, school_day(at))
 
 
-def active_form_query(day: date) -> Select[tuple[ConsentForm]]:
+def active_form_query(day: date | ColumnElement[date]) -> Select[tuple[ConsentForm]]:
     """The form parents decide under now: the newest published version still valid on ``day``."""
     return (
         select(ConsentForm)

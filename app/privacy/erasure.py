@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import User
 from app.audit.log import record
-from app.consent.models import Decision
+from app.consent.models import Decision, LatestDecision
 from app.extensions import Model, db
 from app.school.models import Person
 from app.timestamps import utcnow
@@ -32,6 +32,12 @@ class ErasureTombstone(Model):
 def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
     """Remove everything personal about ``person``; the caller commits."""
     person_id = person.id
+    # The latest-decision table first: its rows point at the decisions removed next.
+    db.session.execute(
+        delete(LatestDecision).where(
+            or_(LatestDecision.subject_id == person_id, LatestDecision.decided_by_id == person_id)
+        )
+    )
     removed = db.session.execute(
         delete(Decision).where(or_(Decision.subject_id == person_id, Decision.decided_by_id == person_id))
     )

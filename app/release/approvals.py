@@ -26,7 +26,7 @@ from app.media.outsiders import add_outside_person, clean_name, free_faces, remo
 from app.release.exports import release_requested
 from app.release.history import has_history
 from app.release.models import Approval, ApprovalKind, ApprovalStatus, ExportStatus
-from app.timestamps import utcnow
+from app.timestamps import database_now
 
 MAX_TEXT = 2000
 
@@ -171,7 +171,7 @@ def _apply(approval: Approval, by: User) -> list[str]:
 
 
 def _decide(approval: Approval, status: ApprovalStatus, by: User, note: str | None) -> None:
-    approval.status, approval.decided_by_id, approval.decided_at, approval.note = status, by.id, utcnow(), note
+    approval.status, approval.decided_by_id, approval.decided_at, approval.note = status, by.id, database_now(), note
     record(
         f"release.approval_{status.value}",
         target=approval,

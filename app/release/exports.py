@@ -45,7 +45,7 @@ from app.release.models import (
     ExportItem,
     ExportStatus,
 )
-from app.timestamps import utcnow
+from app.timestamps import database_now
 
 MAX_ITEMS = 500
 
@@ -139,7 +139,7 @@ def export_media(
         blurred=blurred,
         bundle_token=secrets.token_hex(32),
         status=ExportStatus.AWAITING_APPROVAL if waits else ExportStatus.RELEASED,
-        released_at=None if waits else utcnow(),
+        released_at=None if waits else database_now(),
         caption=caption,
     )
     db.session.add(export)
@@ -180,7 +180,7 @@ def release_requested(export: Export, *, by: User) -> None:
     for entry in export.items:
         assert entry.media_id is not None
         entry.evidence = _evidence(answers[entry.media_id], plans[entry.media_id])
-    export.status, export.released_at = ExportStatus.RELEASED, utcnow()
+    export.status, export.released_at = ExportStatus.RELEASED, database_now()
     record(
         "release.exported",
         target=export,
@@ -313,7 +313,7 @@ def bundle_download(export: Export, *, by: User) -> Response:
         raise ExportError("export_rejected", _("This export was rejected; its files are not available."))
     _recheck(export, by=by)
     key = ensure_bundle(export)
-    export.downloaded_at = export.downloaded_at or utcnow()
+    export.downloaded_at = export.downloaded_at or database_now()
     record("release.downloaded", target=export, actor_id=by.id)
     response = send_file(
         media_storage().local_path(key),

@@ -15,7 +15,7 @@ from app.db_types import enum_column
 from app.extensions import Model
 from app.media.models import MediaItem
 from app.school.models import Person
-from app.timestamps import utcnow
+from app.timestamps import DatabaseClock
 
 channel_exporter = Table(
     "channel_exporter",
@@ -67,7 +67,7 @@ class Export(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="RESTRICT"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
     blurred: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ExportStatus] = mapped_column(
         enum_column(ExportStatus, "export_status"), default=ExportStatus.RELEASED, index=True
@@ -116,7 +116,7 @@ class Publication(Model):
     # The export's caption, copied: what was posted with the item.
     caption: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
 
     export: Mapped[Export] = relationship()
     channel: Mapped[Channel] = relationship()
@@ -143,7 +143,7 @@ class Takedown(Model):
     status: Mapped[TakedownStatus] = mapped_column(
         enum_column(TakedownStatus, "takedown_status"), default=TakedownStatus.OPEN, index=True
     )
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
     due_at: Mapped[datetime] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -164,7 +164,7 @@ class Quarantine(Model):
     media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     takedown_id: Mapped[int | None] = mapped_column(ForeignKey("takedown.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
     lifted_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -202,7 +202,7 @@ class Incident(Model):
     measure: Mapped[Measure] = mapped_column(enum_column(Measure, "incident_measure"))
     notes: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
 
     people: Mapped[list[Person]] = relationship(secondary=incident_person, order_by="Person.last_name")
     takedowns: Mapped[list[Takedown]] = relationship(back_populates="incident", order_by="Takedown.id")
@@ -225,7 +225,7 @@ class ReleaseBlock(Model):
     media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     cause: Mapped[BlockCause] = mapped_column(enum_column(BlockCause, "release_block_cause"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
 
     person: Mapped[Person | None] = relationship()
 
@@ -262,7 +262,7 @@ class Approval(Model):
     change: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reason: Mapped[str] = mapped_column(Text)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    proposed_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)

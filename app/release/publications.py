@@ -15,7 +15,7 @@ from app.extensions import db
 from app.release.exports import ExportError
 from app.release.models import Export, ExportStatus, Incident, Measure, Publication, Takedown
 from app.school.models import Person
-from app.timestamps import school_today, utcnow
+from app.timestamps import database_now, school_today
 
 
 def clean_url(url: str) -> str:
@@ -88,7 +88,8 @@ def register_incident(
     db.session.flush()
     if open_takedown and url:
         hours = int(current_app.config["TAKEDOWN_DUE_HOURS"])
-        incident.takedowns.append(Takedown(url=url, due_at=utcnow() + timedelta(hours=hours)))
+        at = database_now()
+        incident.takedowns.append(Takedown(url=url, opened_at=at, due_at=at + timedelta(hours=hours)))
         db.session.flush()
     record(
         "release.incident_registered",

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.media.models import MediaItem, Tag
 from app.notifications import TAKEDOWN_NOTICE, send_mail
 from app.release.models import Channel, Publication, Quarantine, Takedown, TakedownStatus
-from app.timestamps import utcnow
+from app.timestamps import database_now
 from app.urls import absolute_url
 
 PENDING_MAIL = "beeldrecht_takedown_mail"
@@ -41,7 +41,8 @@ def on_decision(sender: Any, decision: Decision, **_extra: Any) -> None:
 
 def open_takedowns(decision: Decision) -> list[Takedown]:
     key = (decision.subject_id, decision.media_type, decision.purpose)
-    consent = consent_for([key], now()).get(key)
+    moment = now()
+    consent = consent_for([key], moment).get(key)
     if consent is not None and consent.granted:
         return []
     publications = db.session.scalars(
@@ -78,11 +79,16 @@ def open_takedowns(decision: Decision) -> list[Takedown]:
             url=publication.url,
             person_id=decision.subject_id,
             decision_id=decision.id,
-            due_at=utcnow() + timedelta(hours=hours),
+            opened_at=moment.at,
+            due_at=moment.at + timedelta(hours=hours),
         )
         db.session.add(takedown)
         db.session.flush()
-        db.session.add(Quarantine(media_id=publication.media_id, purpose=decision.purpose, takedown_id=takedown.id))
+        db.session.add(
+            Quarantine(
+                media_id=publication.media_id, purpose=decision.purpose, takedown_id=takedown.id, created_at=moment.at
+            )
+        )
         record(
             "release.takedown_opened",
             target=takedown,
@@ -113,16 +119,17 @@ def resolve(takedown: Takedown, note: str, *, by: User) -> None:
     note = note.strip()
     if not note:
         raise TakedownError("note_required", _("Say in a note what was done (for example: post deleted)."))
+    at = database_now()
     takedown.status, takedown.resolved_at, takedown.resolved_by_id, takedown.note = (
         TakedownStatus.RESOLVED,
-        utcnow(),
+        at,
         by.id,
         note[:2000],
     )
     for quarantine in db.session.scalars(
         select(Quarantine).where(Quarantine.takedown_id == takedown.id, Quarantine.lifted_at.is_(None))
     ):
-        quarantine.lifted_at = utcnow()
+        quarantine.lifted_at = at
     record("release.takedown_resolved", target=takedown, actor_id=by.id)
 
 

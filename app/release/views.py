@@ -44,7 +44,7 @@ from app.release.models import (
 from app.release.publications import record_publication, register_incident
 from app.release.takedowns import resolve
 from app.school.models import Person
-from app.timestamps import school_today, utcnow
+from app.timestamps import database_now, school_today
 
 bp = Blueprint("release", __name__, url_prefix="/release")
 MEASURES = {
@@ -275,7 +275,7 @@ def _takedowns_page(status: str, code: int = 200) -> Any:
         "release/takedowns.html",
         takedowns=db.session.scalars(query.limit(500)).all(),
         status=status,
-        now=utcnow(),
+        now=database_now(),
         form=ResolveForm(),
     ), code
 
