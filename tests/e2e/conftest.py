@@ -72,10 +72,29 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def phone(browser: Any, live_app: Any) -> Iterator[Any]:
-    """A page in a phone-sized window, on the live server."""
+    """A page in a phone-sized window, on the live server. Reduced motion: no smooth scrolling
+    (Bootstrap's), so a page that comes back at an anchor is in place when a test measures it."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, base_url=live_app.config["BASE_URL"], is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844},
+        base_url=live_app.config["BASE_URL"],
+        is_mobile=True,
+        has_touch=True,
+        reduced_motion="reduce",
     )
     page = context.new_page()
     yield page
     context.close()
+
+
+def steady_box(locator: Any, tries: int = 50) -> Any:
+    """The element's bounding box once it stops moving (a smooth scroll or a picture still loading
+    moves it): two readings a frame apart agree."""
+    page = locator.page
+    box = locator.bounding_box()
+    for _ in range(tries):
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box

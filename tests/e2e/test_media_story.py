@@ -9,8 +9,10 @@ import random
 import pytest
 import skimage.data
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.e2e.conftest import steady_box
 from tests.e2e.test_first_visit import sign_in
 from tests.media.samples import sound
 from tests.media.test_faces import astronaut_film
@@ -112,8 +114,11 @@ def test_teacher_uploads_tags_and_resolves_faces_on_a_phone(phone, live_app, tmp
     open_item(phone, photo_b)
     phone.click("#faces button[value=not_recognisable]")
     phone.locator("#faces .badge.text-bg-success").first.wait_for()
-    phone.locator("#stage").scroll_into_view_if_needed()  # the page may have come back at an anchor below
-    stage = phone.locator("#stage").bounding_box()
+    # The picture decides the stage's size: measure only once it has loaded and is in view (the page
+    # may have come back at an anchor below).
+    expect(phone.locator("#display")).to_have_js_property("complete", True)
+    phone.locator("#stage").scroll_into_view_if_needed()
+    stage = steady_box(phone.locator("#stage"))
     phone.mouse.move(stage["x"] + stage["width"] * 0.6, stage["y"] + stage["height"] * 0.5)
     phone.mouse.down()
     phone.mouse.move(stage["x"] + stage["width"] * 0.8, stage["y"] + stage["height"] * 0.8, steps=5)

@@ -9,8 +9,10 @@ from datetime import date
 import pytest
 import skimage.data
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.e2e.conftest import steady_box
 from tests.e2e.test_first_visit import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -47,8 +49,11 @@ def test_teacher_marks_people_from_outside_the_school_and_the_admin_records_cons
     phone.locator("#faces .badge.text-bg-info").wait_for()
     assert "outside the school" in phone.content() or "buiten de school" in phone.content()
     # A passer-by without a detected face: draw a box, describe them in the box panel.
-    phone.locator("#stage").scroll_into_view_if_needed()  # the page may have come back at an anchor below
-    stage = phone.locator("#stage").bounding_box()
+    # The picture decides the stage's size: measure only once it has loaded and is in view (the page
+    # may have come back at an anchor below).
+    expect(phone.locator("#display")).to_have_js_property("complete", True)
+    phone.locator("#stage").scroll_into_view_if_needed()
+    stage = steady_box(phone.locator("#stage"))
     phone.mouse.move(stage["x"] + stage["width"] * 0.05, stage["y"] + stage["height"] * 0.6)
     phone.mouse.down()
     phone.mouse.move(stage["x"] + stage["width"] * 0.25, stage["y"] + stage["height"] * 0.9, steps=5)
