@@ -61,6 +61,8 @@ def dismiss_or_propose(face: Face, reason: DismissReason, *, by: User, why: str 
         return None
     if face.person_id is not None:
         raise TaggingError("face_tagged", _("This face is matched to a tagged person; remove that tag first."))
+    if face.outside_person_id is not None:
+        raise TaggingError("face_outside", _("This face is someone from outside the school; remove them first."))
     text = _text(why, "reason_required", _("Say why this face needs no tag: leadership reads it before approving."))
     return _propose(face.item, ApprovalKind.FACE, {"face_id": face.id, "reason": reason.value}, text, by)
 
