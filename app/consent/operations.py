@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.models import ConsentForm, Decision, LatestDecision
-from app.consent.queries import Moment, active_form, latest_events, load_subjects, now
+from app.consent.queries import Moment, active_form, latest_events, load_subjects, now, ranked_decisions
 from app.consent.rules import Event, action_for, entitled_deciders
 from app.consent.vocabulary import Action, Means, MediaType
 from app.errors import DomainError
@@ -270,22 +270,7 @@ def rebuild_latest_decisions() -> None:
     """Fill the latest-decision table anew from the decisions. Only for bulk loads that write
     decisions without :func:`decide_answers` (benchmarks, tests); the migration that made the
     table back-filled it the same way."""
-    ranked = select(
-        Decision.subject_id,
-        Decision.media_type,
-        Decision.purpose,
-        Decision.decided_by_id,
-        Decision.id,
-        Decision.action,
-        Decision.decided_at,
-        Decision.form_id,
-        func.row_number()
-        .over(
-            partition_by=(Decision.subject_id, Decision.media_type, Decision.purpose, Decision.decided_by_id),
-            order_by=(Decision.decided_at.desc(), Decision.id.desc()),
-        )
-        .label("rank"),
-    ).subquery()
+    ranked = ranked_decisions().subquery()
     columns = ["subject_id", "media_type", "purpose", "decided_by_id", "decision_id", "action", "decided_at", "form_id"]
     db.session.execute(delete(LatestDecision))
     db.session.execute(

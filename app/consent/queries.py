@@ -81,27 +81,34 @@ def _latest_statement(dialect: str) -> Select[Any]:
     )
 
 
+def ranked_decisions() -> Select[Any]:
+    """Every decision with its rank among the same decider's decisions for its key, newest first
+    by (decided_at, id): rank 1 is a decider's latest. The one definition of "latest", for the
+    history query below and for rebuilding the latest-decision table."""
+    return select(
+        Decision.id,
+        Decision.subject_id,
+        Decision.media_type,
+        Decision.purpose,
+        Decision.decided_by_id,
+        Decision.action,
+        Decision.decided_at,
+        Decision.form_id,
+        func.row_number()
+        .over(
+            partition_by=(Decision.subject_id, Decision.media_type, Decision.purpose, Decision.decided_by_id),
+            order_by=(Decision.decided_at.desc(), Decision.id.desc()),
+        )
+        .label("rank"),
+    )
+
+
 @functools.cache
 def _history_statement(dialect: str) -> Select[Any]:
     """The latest decision of each decider per key up to a moment, from the whole history (a
     window over ``ix_decision_lookup``): for a moment before someone's latest decision."""
     ranked = (
-        select(
-            Decision.id,
-            Decision.subject_id,
-            Decision.media_type,
-            Decision.purpose,
-            Decision.decided_by_id,
-            Decision.action,
-            Decision.decided_at,
-            Decision.form_id,
-            func.row_number()
-            .over(
-                partition_by=(Decision.subject_id, Decision.media_type, Decision.purpose, Decision.decided_by_id),
-                order_by=(Decision.decided_at.desc(), Decision.id.desc()),
-            )
-            .label("rank"),
-        )
+        ranked_decisions()
         .where(
             one_of(Decision.subject_id, "ids", dialect, many=True),
             one_of(Decision.media_type, "media", dialect),
