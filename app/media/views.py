@@ -337,6 +337,13 @@ def _waits() -> str:
     )
 
 
+def _refused(item_id: int, problem: DomainError, form: TagForm) -> tuple[str, int]:
+    """An operation refused the change: nothing of it stays, the item page says why (4xx)."""
+    db.session.rollback()
+    flash(problem.message, "danger")
+    return _item_page(db.session.get_one(MediaItem, item_id), form, problem.status)
+
+
 def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, int]:
     query = request.args.get("q", "").strip()[:60]
     return render_template(
@@ -369,9 +376,7 @@ def show(item_id: int) -> Any:
                 reason=request.form.get("explanation"),
             )
         except DomainError as problem:
-            db.session.rollback()
-            flash(problem.message, "danger")
-            return _item_page(db.session.get_one(MediaItem, item_id), form, problem.status)
+            return _refused(item_id, problem, form)
         db.session.commit()
         if proposal is not None:
             flash(_waits(), "info")
@@ -439,9 +444,7 @@ def face(item_id: int, face_id: int) -> Any:
             flash(_("Choose why this face needs no tag."), "danger")
             return _item_page(item, TagForm(), 400)
     except DomainError as problem:
-        db.session.rollback()
-        flash(problem.message, "danger")
-        return _item_page(db.session.get_one(MediaItem, item_id), TagForm(), problem.status)
+        return _refused(item_id, problem, TagForm())
     db.session.commit()
     return redirect(url_for("media.show", item_id=item.id, _anchor="faces"))
 
@@ -482,9 +485,7 @@ def outside_people(item_id: int) -> Any:
             flash(_("Say who this is, or choose whom to remove."), "danger")
             return _item_page(item, TagForm(), 400)
     except DomainError as problem:
-        db.session.rollback()
-        flash(problem.message, "danger")
-        return _item_page(db.session.get_one(MediaItem, item_id), TagForm(), problem.status)
+        return _refused(item_id, problem, TagForm())
     db.session.commit()
     remove_files(scans)
     return redirect(url_for("media.show", item_id=item.id, _anchor="outside-people"))
