@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench translations extract-messages clean
+.PHONY: run test fuzz lint bench translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ run: $(VENV)/.installed translations
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python scripts/run_tests.py
+
+## The long fuzz of the upload: the property-based fuzzer with fresh random examples (thousands
+## per format), then atheris, coverage-guided, on app.media.ingest for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 300
+$(VENV)/.installed-fuzz: pyproject.toml | $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[dev,fuzz]'
+	touch $@
+
+fuzz: $(VENV)/.installed-fuzz translations
+	$(BIN)/python -m pytest -m slow tests/media/test_fuzz.py --hypothesis-show-statistics
+	$(BIN)/python scripts/fuzz_ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from app.consent.vocabulary import PUBLIC_PURPOSES, PURPOSES, MediaType
 from app.core.forms import Choice, add_error, required
 from app.errors import NotFound
 from app.extensions import db
+from app.media import formats
 from app.media.forms import OutsideConsentForm, WithdrawOutsideConsentForm
 from app.media.models import MediaItem, OutsideConsent, OutsidePerson
 from app.media.outsiders import OutsiderError, record_outside_consent, withdraw_outside_consent
@@ -29,7 +30,7 @@ bp = Blueprint("outsiders", __name__, url_prefix="/admin/outside-people")
 
 @bp.context_processor
 def media_words() -> dict[str, Any]:
-    return {"media_labels": MEDIA_LABELS}
+    return {"media_labels": MEDIA_LABELS, "accept_photos": formats.accept(MediaType.PHOTO)}
 
 
 def _public_purposes() -> list[Choice]:

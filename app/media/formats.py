@@ -51,6 +51,7 @@ JPEG = MediaFormat("JPEG", MediaType.PHOTO, "image/jpeg", "JPEG")
 PNG = MediaFormat("PNG", MediaType.PHOTO, "image/png", "PNG")
 WEBP = MediaFormat("WebP", MediaType.PHOTO, "image/webp", "WEBP")
 HEIC = MediaFormat("HEIC", MediaType.PHOTO, "image/heic", "HEIF")  # pillow-heif registers "HEIF"
+AVIF = MediaFormat("AVIF", MediaType.PHOTO, "image/avif", "AVIF")  # Pillow's own decoder (libavif)
 
 MP4 = MediaFormat("MP4", MediaType.FILM, "video/mp4", "mp4", _MP4_FILM)
 MOV = MediaFormat("MOV", MediaType.FILM, "video/quicktime", "mov", _MP4_FILM)  # browsers play QuickTime as MP4
@@ -61,7 +62,7 @@ MP3 = MediaFormat("MP3", MediaType.AUDIO, "audio/mpeg", "mp3", Playback("mp3", "
 WAV = MediaFormat("WAV", MediaType.AUDIO, "audio/wav", "wav", Playback("wav", "wav", "audio/wav"))
 OGG = MediaFormat("OGG", MediaType.AUDIO, "audio/ogg", "ogg", Playback("ogg", "ogg", "audio/ogg"))
 
-FORMATS: tuple[MediaFormat, ...] = (JPEG, PNG, WEBP, HEIC, MP4, MOV, WEBM, M4A, MP3, WAV, OGG)
+FORMATS: tuple[MediaFormat, ...] = (JPEG, PNG, WEBP, HEIC, AVIF, MP4, MOV, WEBM, M4A, MP3, WAV, OGG)
 _BY_MIME = {media_format.mime: media_format for media_format in FORMATS}  # unique: tests/media/test_formats.py
 
 
@@ -71,3 +72,16 @@ def format_of(mime_type: str) -> MediaFormat:
     Raises ``KeyError`` for a mime type that is not in the table: no stored item can have one,
     so a guess (a default extension, a default decoder) would only hide a broken row."""
     return _BY_MIME[mime_type]
+
+
+def labels(media_type: MediaType) -> str:
+    """The accepted formats of one media type, for people: "JPEG, PNG, WebP, HEIC, AVIF"."""
+    return ", ".join(f.label for f in FORMATS if f.media_type is media_type)
+
+
+def accept(*media_types: MediaType) -> str:
+    """The ``accept`` attribute of a file field taking these media types (every type by default):
+    the phone's picker offers only files Beeldrecht takes in. HEIC photos are also "image/heif"."""
+    chosen = [f for f in FORMATS if not media_types or f.media_type in media_types]
+    mimes = [f.mime for f in chosen] + (["image/heif"] if HEIC in chosen else [])
+    return ",".join(dict.fromkeys(mimes))

@@ -9,7 +9,9 @@ from wtforms import DateField
 from wtforms.validators import DataRequired
 
 from app.consent.labels import MEDIA_LABELS
+from app.consent.vocabulary import MediaType
 from app.core.forms import Choice, MultiCheckboxField
+from app.media import formats
 
 
 class OutsideConsentForm(FlaskForm):
@@ -21,7 +23,10 @@ class OutsideConsentForm(FlaskForm):
     given_on = DateField(_l("Signed on"), validators=[DataRequired()])
     scan = FileField(
         _l("Scan or photo of the signed paper (optional)"),
-        description=_l("JPEG, PNG, WebP or HEIC. It is stored without its metadata and shown to administrators only."),
+        description=_l(
+            "A photo (%(formats)s). It is stored without its metadata and shown to administrators only.",
+            formats=formats.labels(MediaType.PHOTO),
+        ),
     )
 
     def __init__(self, purposes: list[Choice], **kwargs: object) -> None:

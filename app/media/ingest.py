@@ -135,8 +135,11 @@ def _sniffed(chunk: bytes) -> MediaFormat:
         raise MediaRejected(
             "unsupported",
             _(
-                "This is not a file Beeldrecht accepts. Send photos (JPEG, PNG, WebP, HEIC), "
-                "films (MP4, MOV, WebM) or sound (M4A, MP3, WAV, OGG)."
+                "This is not a file Beeldrecht accepts. Send photos (%(photos)s), films (%(films)s) "
+                "or sound (%(sounds)s).",
+                photos=formats.labels(MediaType.PHOTO),
+                films=formats.labels(MediaType.FILM),
+                sounds=formats.labels(MediaType.AUDIO),
             ),
         )
     return media_format
@@ -245,6 +248,10 @@ def _photo_message(code: str, max_pixels: int) -> str:
     messages = {
         "too_many_pixels": _("The photo has too many pixels: at most %(n)d megapixels.", n=max_pixels // 10**6),
         "broken": _("The photo is damaged or incomplete."),
+        "too_much_metadata": _(
+            "The photo carries more embedded text than Beeldrecht reads. Save it again without its "
+            "text or metadata (for instance by exporting it) and upload that copy."
+        ),
     }
     return str(messages.get(code, _("The file is not a readable photo.")))
 

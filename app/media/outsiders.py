@@ -31,7 +31,7 @@ from app.audit.log import record
 from app.consent.vocabulary import PUBLIC_PURPOSES, MediaType
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.media import photos
+from app.media import formats, photos
 from app.media.formats import MediaFormat
 from app.media.ingest import media_storage
 from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson
@@ -211,7 +211,7 @@ def withdraw_outside_consent(consent: OutsideConsent, *, by: User) -> None:
 
 
 def store_scan(stream: IO[bytes]) -> str:
-    """Take in the scan of a signed paper: a photo (JPEG, PNG, WebP or HEIC, decided by its bytes),
+    """Take in the scan of a signed paper: a photo (any photo format of ``app.media.formats``, decided by its bytes),
     streamed with the photo size limit, decoded with the photo limits, and stored as a clean JPEG
     (no EXIF, GPS or comments: a phone's picture of a paper says where it was taken) under the hash
     of that JPEG. Returns its storage key; the caller adds the row."""
@@ -245,7 +245,11 @@ def _receive_scan(stream: IO[bytes], temporary: IO[bytes]) -> MediaFormat:
                 media_format = sniff(chunk[:64])
                 if media_format is None or media_format.media_type is not MediaType.PHOTO:
                     raise OutsiderError(
-                        "scan_unsupported", _("Send the scan as a picture: JPEG, PNG, WebP or HEIC (not a PDF).")
+                        "scan_unsupported",
+                        _(
+                            "Send the scan as a picture: %(formats)s (not a PDF).",
+                            formats=formats.labels(MediaType.PHOTO),
+                        ),
                     )
             size += len(chunk)
             if size > limit:

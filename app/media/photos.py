@@ -4,6 +4,12 @@
   forced (``formats=``: the one sniffing chose from the bytes), with our own pixel limit
   checked right after ``open()`` (which reads only the header) and Pillow's decompression-bomb
   warning turned into an error; truncated files are refused, never half-loaded.
+* Whatever the decoders raise on a hostile file (``app.media.decoding.DECODER_ERRORS``) is a
+  ``PhotoRejected``, within the decoding only. A PNG's text chunks and compressed ICC profile are
+  inflated to at most ``METADATA_LIMIT`` bytes each (Pillow's default is 1 MB, 64 MB in all):
+  beyond that the photo is refused, nothing is inflated further.
+* AVIF is decoded by Pillow itself, HEIC by pillow-heif; both give the orientation of the
+  container's ``irot``/``imir`` boxes as the EXIF orientation, which is applied like a JPEG's.
 * Derivatives are built from the pixels alone, after the EXIF orientation is applied, and saved
   with explicit parameters: no EXIF, GPS, XMP, IPTC, ICC profile or comment survives (a plain
   re-save would keep JPEG comments and ICC profiles).
@@ -11,20 +17,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin
 
 from app.consent.vocabulary import MediaType
+from app.media.decoding import DECODER_ERRORS
 from app.media.formats import MediaFormat
 
 THUMBNAIL = 320
 DISPLAY = 1600
-# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose).
+# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose);
+# 1 (upright) needs none.
 ORIENTATION_TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -34,6 +44,13 @@ ORIENTATION_TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+
+
+# Text and ICC chunks are inflated to at most this many bytes each, and this many in all: enough
+# for any camera's or editor's metadata (an XMP packet, a wide-gamut profile), far below a bomb.
+METADATA_LIMIT = 256 * 1024
+PngImagePlugin.MAX_TEXT_CHUNK = METADATA_LIMIT
+PngImagePlugin.MAX_TEXT_MEMORY = 4 * METADATA_LIMIT
 
 
 class PhotoRejected(Exception):
@@ -63,19 +80,32 @@ def _open(path: Path, expected: MediaFormat, max_pixels: int) -> Image.Image:
     """Open with Pillow's decoder for ``expected`` only (the format sniffing chose), header first."""
     if expected.media_type is not MediaType.PHOTO:
         raise ValueError(f"{expected.label} is not a photo format")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(path, formats=[expected.decoder])
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected("too_many_pixels", _pixels_message(max_pixels)) from None
-        except (UnidentifiedImageError, OSError, SyntaxError):
-            raise PhotoRejected("not_a_photo", "The file is not a readable photo.") from None
+    with _refused_as("not_a_photo", max_pixels):
+        image = Image.open(path, formats=[expected.decoder])
     width, height = image.size
     if width * height > max_pixels or width < 1 or height < 1:
         image.close()
         raise PhotoRejected("too_many_pixels", _pixels_message(max_pixels))
     return image
+
+
+@contextlib.contextmanager
+def _refused_as(code: str, max_pixels: int) -> Iterator[None]:
+    """Within a call into the decoders: a decompression bomb (error or warning) is
+    ``too_many_pixels``, metadata past ``METADATA_LIMIT`` is ``too_much_metadata``, and anything else
+    a decoder raises on a bad file is ``code``. Pillow's warnings about corrupt EXIF are not
+    printed: the EXIF is dropped anyway."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            yield
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected("too_many_pixels", _pixels_message(max_pixels)) from None
+        except DECODER_ERRORS as error:
+            if isinstance(error, ValueError) and "MAX_TEXT_" in str(error):  # PngImagePlugin's two limits
+                raise PhotoRejected("too_much_metadata", "The photo carries too much embedded text.") from None
+            raise PhotoRejected(code, "The photo is damaged or incomplete.") from None
 
 
 def _pixels_message(max_pixels: int) -> str:
@@ -108,26 +138,22 @@ def _decode_upright(
     sRGB when the photo carries another ICC profile, and turned upright. Returns the original's
     upright size and the pixels."""
     image = _open(path, expected, max_pixels)
-    with image:
-        try:
-            orientation = image.getexif().get(0x0112, 1)
-            width, height = image.size
-            if image.format == "JPEG" and longest_side:
-                # The largest DCT reduction that still leaves at least the wanted size.
-                scale = min(1.0, longest_side / max(width, height))
-                image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image.load()
-            rgb = _srgb(image)
-            # Resize first, then turn: turning the smaller picture is cheaper.
-            if longest_side:
-                rgb = _fit(rgb, longest_side)
-            method = ORIENTATION_TRANSPOSE.get(orientation)
-            if method is not None:
-                rgb = rgb.transpose(method)
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
-            raise PhotoRejected("broken", "The photo is damaged or incomplete.") from None
+    with image, _refused_as("broken", max_pixels):
+        orientation = image.getexif().get(0x0112, 1)
+        if not isinstance(orientation, int) or orientation not in ORIENTATION_TRANSPOSE:
+            orientation = 1  # absent, upright already, or a value no camera writes
+        width, height = image.size
+        if image.format == "JPEG" and longest_side:
+            # The largest DCT reduction that still leaves at least the wanted size.
+            scale = min(1.0, longest_side / max(width, height))
+            image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
+        image.load()
+        rgb = _srgb(image)
+        # Resize first, then turn: turning the smaller picture is cheaper.
+        if longest_side:
+            rgb = _fit(rgb, longest_side)
+        if orientation in ORIENTATION_TRANSPOSE:
+            rgb = rgb.transpose(ORIENTATION_TRANSPOSE[orientation])
     if orientation in (5, 6, 7, 8):  # rotated a quarter turn: width and height swap
         width, height = height, width
     return width, height, rgb

@@ -8,6 +8,9 @@ can then read other files or the network. So the demuxer is forced from the file
 (``isolated``).
 
 Everything here streams: packets and frames pass one at a time, so a 2 GB film never sits in memory.
+
+Whatever FFmpeg (or the conversion of a frame to pixels) raises on a hostile file
+(``app.media.decoding.DECODER_ERRORS``) is a ``RecordingRejected``, within the calls into PyAV only.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
 from PIL import Image
 
 from app.consent.vocabulary import MediaType
+from app.media.decoding import DECODER_ERRORS
 from app.media.formats import MediaFormat, Playback
 
 
@@ -41,6 +46,15 @@ class RecordingInfo:
 
 
 OPTIONS = {"protocol_whitelist": "file", "safe": "1"}
+
+
+@contextlib.contextmanager
+def _refused_as(code: str) -> Iterator[None]:
+    """Within a call into PyAV: what a decoder raises on a bad file is ``RecordingRejected(code)``."""
+    try:
+        yield
+    except DECODER_ERRORS:
+        raise RecordingRejected(code) from None
 
 
 @contextlib.contextmanager
@@ -67,17 +81,15 @@ def _playback(media_format: MediaFormat) -> Playback:
 
 def _open(alone: Path, media_format: MediaFormat) -> av.container.InputContainer:
     _playback(media_format)  # a photo format never reaches a demuxer
-    try:
+    with _refused_as("not_a_recording"):
         return av.open(str(alone), format=media_format.decoder, options=OPTIONS, metadata_errors="ignore")
-    except (av.FFmpegError, ValueError, OSError):
-        raise RecordingRejected("not_a_recording") from None
 
 
 def probe(alone: Path, media_format: MediaFormat, max_seconds: int, poster: Path | None) -> RecordingInfo:
     """Open the file with the forced demuxer, check its streams and length, and (for a film) save
     the first decodable frame, as plain pixels, to ``poster``."""
     media_type = media_format.media_type
-    with _open(alone, media_format) as container:
+    with _open(alone, media_format) as container, _refused_as("broken"):
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
         _check_streams(media_type, video, audio)
@@ -128,21 +140,29 @@ def sample_frames(
         for n in range(count):
             target = duration * (2 * n + 1) / (2 * count)
             try:
-                container.seek(int(target / time_base), stream=video, backward=True, any_frame=False)
-                for frame in container.decode(video):
-                    if frame.pts is None or frame.pts * time_base + 1e-3 >= target:
-                        break
-                else:
+                frame = _frame_at(container, video, time_base, target)
+                if frame is None:
                     continue
-            except (av.FFmpegError, ValueError):
-                continue
-            at = int(float((frame.pts or 0) * time_base) * 1000)
-            if at in seen:
-                continue
+                at = int(float((frame.pts or 0) * time_base) * 1000)
+                if at in seen:
+                    continue
+                picture = _pixels_only(frame)
+            except DECODER_ERRORS:
+                continue  # a sample that cannot be decoded; the others are still searched
             seen.add(at)
-            picture = _pixels_only(frame)
             picture.thumbnail((side, side), Image.Resampling.BILINEAR)
             yield at, picture
+
+
+def _frame_at(
+    container: av.container.InputContainer, video: av.video.stream.VideoStream, time_base: Fraction, target: float
+) -> av.VideoFrame | None:
+    """The first frame at or after ``target`` seconds (from the key frame before it), or None."""
+    container.seek(int(target / time_base), stream=video, backward=True, any_frame=False)
+    for frame in container.decode(video):
+        if frame.pts is None or frame.pts * time_base + 1e-3 >= target:
+            return frame
+    return None
 
 
 def clean_playback(alone: Path, media_format: MediaFormat, target: Path) -> str:
@@ -153,25 +173,26 @@ def clean_playback(alone: Path, media_format: MediaFormat, target: Path) -> str:
     options = {"fflags": "+bitexact"}
     if playback.muxer in {"mp4", "ipod"}:
         options["movflags"] = "+faststart"
-    with _open(alone, media_format) as source:
+    with _open(alone, media_format) as source, _refused_as("broken"):
         streams = [s for s in (source.streams.video[:1] + source.streams.audio[:1]) if s is not None]
         if media_format.media_type is MediaType.AUDIO:
             streams = list(source.streams.audio[:1])
-        try:
-            with av.open(str(target), mode="w", format=playback.muxer, options=options) as output:
-                mapping = {}
-                for stream in streams:
-                    copy = output.add_stream_from_template(stream)
-                    copy.metadata.clear()
-                    mapping[stream.index] = copy
-                output.metadata.clear()
-                for packet in source.demux(streams):
-                    if packet.dts is None:
-                        continue
-                    packet.stream = mapping[packet.stream.index]
-                    output.mux(packet)
-        except (av.FFmpegError, ValueError) as problem:
-            raise RecordingRejected("broken") from problem
+        muxed = 0
+        with av.open(str(target), mode="w", format=playback.muxer, options=options) as output:
+            mapping = {}
+            for stream in streams:
+                copy = output.add_stream_from_template(stream)
+                copy.metadata.clear()
+                mapping[stream.index] = copy
+            output.metadata.clear()
+            for packet in source.demux(streams):
+                if packet.dts is None:
+                    continue
+                packet.stream = mapping[packet.stream.index]
+                output.mux(packet)
+                muxed += 1
+    if not muxed or not target.exists():
+        raise RecordingRejected("broken")  # not one packet to play: FFmpeg did not even write a header
     return playback.extension
 
 
@@ -199,9 +220,6 @@ def _duration(container: av.container.InputContainer, stream: av.stream.Stream |
 
 
 def _first_frame(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> av.VideoFrame:
-    try:
-        for frame in container.decode(video):
-            return frame
-    except (av.FFmpegError, ValueError):
-        pass
+    for frame in container.decode(video):
+        return frame
     raise RecordingRejected("broken")

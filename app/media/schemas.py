@@ -22,6 +22,7 @@ class MediaFormSchema(Schema):
 class MediaSchema(Schema):
     id = fields.Integer()
     media_type = fields.Function(lambda m: m.media_type.value)
+    mime_type = fields.String(metadata={"description": "the format the bytes were recognised as"})
     sha256 = fields.String()
     size_bytes = fields.Integer()
     width = fields.Integer(allow_none=True)

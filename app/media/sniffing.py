@@ -9,7 +9,9 @@ from __future__ import annotations
 from app.media import formats
 from app.media.formats import MediaFormat
 
-HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
+HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
+AVIF_BRANDS = {b"avif", b"avis"}
+HEIF_STRUCTURAL_BRANDS = {b"mif1", b"msf1", b"miaf"}  # "an image file": the compatible brands say which codec
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"3gp4", b"3gp5"}
 M4A_BRANDS = {b"M4A ", b"M4B "}
 
@@ -23,7 +25,7 @@ def sniff(head: bytes) -> MediaFormat | None:
     if _riff_form(head) == b"WEBP":
         return formats.WEBP
     if head[4:8] == b"ftyp":
-        return _iso_media(head[8:12])
+        return _iso_media(head[8:12], _compatible_brands(head))
     if head.startswith(b"\x1aE\xdf\xa3"):
         return formats.WEBM
     if _riff_form(head) == b"WAVE":
@@ -45,10 +47,23 @@ def _is_mp3(head: bytes) -> bool:
     return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
 
 
-def _iso_media(brand: bytes) -> MediaFormat | None:
-    """An ISO base media file (``ftyp`` box) by its major brand: HEIC photo, M4A sound, QuickTime
-    or MP4 film. AVIF shares the box but is not accepted."""
-    if brand in HEIF_BRANDS and brand != b"avif":
+def _compatible_brands(head: bytes) -> set[bytes]:
+    """The compatible brands of the ``ftyp`` box, as far as ``head`` reaches."""
+    end = min(len(head), int.from_bytes(head[:4], "big"))
+    return {head[at : at + 4] for at in range(16, end - 3, 4)}
+
+
+def _iso_media(brand: bytes, compatible: set[bytes]) -> MediaFormat | None:
+    """An ISO base media file (``ftyp`` box) by its brands: HEIC or AVIF photo, M4A sound,
+    QuickTime or MP4 film. A HEIF file may name only the structure ("mif1") as its major brand;
+    then the compatible brands tell HEVC (HEIC) from AV1 (AVIF) coding."""
+    if brand in AVIF_BRANDS:
+        return formats.AVIF
+    if brand in HEIC_BRANDS:
+        return formats.HEIC
+    if brand in HEIF_STRUCTURAL_BRANDS:
+        if compatible & AVIF_BRANDS and not compatible & HEIC_BRANDS:
+            return formats.AVIF
         return formats.HEIC
     if brand in M4A_BRANDS:
         return formats.M4A

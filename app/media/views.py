@@ -32,6 +32,7 @@ from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, required
 from app.errors import DomainError
 from app.extensions import db
+from app.media import formats
 from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
@@ -62,6 +63,15 @@ if TYPE_CHECKING:
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 V = TypeVar("V", bound=Callable[..., Any])
+
+
+@bp.context_processor
+def accepted_formats() -> dict[str, Any]:
+    """What the upload form takes, from the one table of formats: the picker's ``accept`` and the
+    formats named per media type."""
+    return {"accept": formats.accept(), "format_labels": {t.value: formats.labels(t) for t in MediaType}}
+
+
 DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
 
 

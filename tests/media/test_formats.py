@@ -34,12 +34,19 @@ RECORDINGS = {
 }
 
 
+def test_the_formats_are_named_and_offered_from_the_table():
+    assert formats.labels(MediaType.PHOTO) == "JPEG, PNG, WebP, HEIC, AVIF"
+    assert formats.accept(MediaType.PHOTO) == "image/jpeg,image/png,image/webp,image/heic,image/avif,image/heif"
+    assert "video/quicktime" in formats.accept() and formats.accept().count("video/mp4") == 1
+
+
 def test_the_table_holds_each_accepted_format_once():
     assert [f.label for f in FORMATS] == [
         "JPEG",
         "PNG",
         "WebP",
         "HEIC",
+        "AVIF",
         "MP4",
         "MOV",
         "WebM",
@@ -60,6 +67,7 @@ def test_photos_are_exported_as_jpeg_and_recordings_as_their_playback_copy():
         "PNG": "jpg",
         "WebP": "jpg",
         "HEIC": "jpg",
+        "AVIF": "jpg",
         "MP4": "mp4",
         "MOV": "mp4",
         "WebM": "webm",
@@ -78,7 +86,7 @@ SNIFFED = [
     (lambda: _photo("WEBP"), formats.WEBP),
     (lambda: _photo("HEIF"), formats.HEIC),
     *[(make, expected) for expected, make in RECORDINGS.items()],
-    (lambda: b"\x00\x00\x00\x1cftypavif" + bytes(16), None),  # AVIF shares HEIF's box: not accepted
+    (lambda: _photo("AVIF"), formats.AVIF),
     (lambda: b"\x00\x00\x00\x1cftypXXXX" + bytes(16), None),
     (lambda: b"ffconcat version 1.0\nfile 'other.wav'\n", None),  # a concat script is no film
     (lambda: b"GIF89a" + bytes(16), None),
@@ -126,3 +134,10 @@ def test_the_playback_copy_is_served_as_its_formats_entry_says(upload, client, m
     assert played.status_code == 200
     assert played.mimetype == media_format.playback.mime
     assert played.headers["Content-Disposition"].endswith(f"filename=beeldrecht-{item}.{media_format.export_extension}")
+
+
+def test_the_upload_page_offers_what_the_table_accepts(client, login_as):
+    login_as("teacher")
+    page = client.get("/media/upload").get_data(as_text=True)
+    assert f'accept="{formats.accept()}"' in page
+    assert "(JPEG, PNG, WebP, HEIC, AVIF), films (MP4, MOV, WebM) of geluid (M4A, MP3, WAV, OGG)" in page
