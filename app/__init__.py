@@ -137,11 +137,16 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_signals() -> None:
-    """A decision that takes consent away opens takedowns in the same transaction."""
+    """A decision that takes consent away opens takedowns in the same transaction; a consent form
+    is published only when every channel still serves one of its purposes, and the channels follow it."""
+    from app.consent.form_files import form_checks, forms_published
     from app.consent.operations import decision_recorded
+    from app.release.channels import check_form, on_forms_published
     from app.release.takedowns import on_decision
 
     decision_recorded.connect(on_decision)
+    form_checks.connect(check_form)
+    forms_published.connect(on_forms_published)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -42,9 +42,10 @@ def main() -> None:
     from app import create_app
     from app.consent.operations import rebuild_latest_decisions
     from app.consent.queries import consent_for, now
-    from app.consent.vocabulary import PURPOSES, MediaType
+    from app.consent.vocabulary import MediaType
     from app.extensions import db
     from app.school.models import group_pupil
+    from tests.forms import FORM_PURPOSES as PURPOSES
 
     folder = Path(tempfile.mkdtemp(prefix="bench-consent-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"

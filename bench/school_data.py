@@ -81,8 +81,9 @@ def add_decisions(school: School, start: int, stop: int, rng: random.Random, at:
     from sqlalchemy import insert
 
     from app.consent.models import Decision
-    from app.consent.vocabulary import PURPOSES, MediaType
+    from app.consent.vocabulary import MediaType
     from app.extensions import db
+    from tests.forms import FORM_PURPOSES as PURPOSES
 
     choose = choose or (lambda: rng.randrange(PUPILS))
     batch: list[dict[str, Any]] = []

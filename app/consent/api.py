@@ -12,8 +12,9 @@ from marshmallow import Schema, fields, validate
 from app.access import SIGNED_IN, allow, current_account, family_subjects, person_or_404
 from app.consent.models import Decision
 from app.consent.operations import ConsentError, decide, decider_of
+from app.consent.purposes import purposes_of
 from app.consent.queries import active_form, consent_for, now
-from app.consent.vocabulary import PURPOSES, Action, Means, MediaType
+from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
 from app.school.models import Person
 from app.urls import API_PREFIX
@@ -26,6 +27,9 @@ class PurposeSchema(Schema):
     public = fields.Boolean(required=True)
     label_nl = fields.String(required=True)
     label_en = fields.String(required=True)
+    explanation_nl = fields.String()
+    explanation_en = fields.String()
+    channels = fields.List(fields.String(), metadata={"description": "the channels that serve it, as the form says"})
 
 
 class PurposesSchema(Schema):
@@ -51,7 +55,11 @@ class ConsentSchema(Schema):
 
 class DecisionInSchema(Schema):
     media_type = fields.String(required=True, validate=validate.OneOf([m.value for m in MediaType]))
-    purpose = fields.String(required=True, validate=validate.OneOf(list(PURPOSES)))
+    purpose = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "a purpose key of the form in force (GET /purposes)"},
+    )
     decision = fields.String(
         required=True,
         validate=validate.OneOf([a.value for a in Action]),
@@ -83,8 +91,16 @@ def list_purposes() -> dict[str, Any]:
         "form": f"{form.form_key} v{form.version}",
         "media_types": [m.value for m in form.media_types],
         "purposes": [
-            {"key": p["key"], "public": p["public"], "label_nl": p["label"]["nl"], "label_en": p["label"]["en"]}
-            for p in form.content["purposes"]
+            {
+                "key": p.key,
+                "public": p.public,
+                "label_nl": p.label("nl"),
+                "label_en": p.label("en"),
+                "explanation_nl": p.explanation("nl"),
+                "explanation_en": p.explanation("en"),
+                "channels": list(p.channels),
+            }
+            for p in purposes_of(form)
         ],
     }
 

@@ -2,6 +2,11 @@
 
 Validation names the file and the field of every problem. Publishing stores each version
 with the SHA-256 of its file and refuses a published version whose file has changed.
+
+The purposes are the form's own (``app.consent.purposes``). Other modules take part in a sync
+through two signals: ``form_checks`` asks, before anything is stored, whether the purposes of the
+form that will be in force leave them whole (the channels do: a channel must serve a purpose of
+that form), and ``forms_published`` tells them, in the same transaction, that it is in force.
 """
 
 from __future__ import annotations
@@ -14,14 +19,27 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import select
 
 from app.audit.log import record
 from app.consent.models import ConsentForm
-from app.consent.vocabulary import PURPOSES, MediaType, Validity
+from app.consent.purposes import form_in_force, purposes_of_content
+from app.consent.vocabulary import MediaType, Validity
 from app.extensions import db
+from app.timestamps import school_today
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+PURPOSE_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+CHANNEL_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+_signals = Namespace()
+# Sent as ``form_checks.send(file_name, purposes=[Purpose, ...])`` with the purposes of the form that
+# will be in force after the sync; each receiver returns a list of ``(field, message)`` problems,
+# and any problem stops the sync.
+form_checks = _signals.signal("consent-form-checks")
+# Sent as ``forms_published.send(None, purposes=[...])`` after new versions are stored (the caller commits).
+forms_published = _signals.signal("consent-forms-published")
 YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 LOCALES = ("nl", "en")
 
@@ -96,17 +114,23 @@ def _validate(data: dict[str, Any]) -> list[str]:
             problems.append(f"{where}|not a table")
             continue
         key = purpose.get("key")
-        if key not in PURPOSES:
-            problems.append(f"{where}.key|unknown purpose {key!r} (one of {', '.join(PURPOSES)})")
+        if not isinstance(key, str) or not PURPOSE_KEY_RE.match(key):
+            problems.append(f"{where}.key|missing, or not 2 to 32 lower-case letters, digits and _ (e.g. yearbook)")
         elif key in seen:
             problems.append(f"{where}.key|duplicate purpose {key!r}")
         seen.add(str(key))
         if not isinstance(purpose.get("public"), bool):
             problems.append(f"{where}.public|missing (true or false)")
-        label = purpose.get("label")
-        for locale in LOCALES:
-            if not isinstance(label, dict) or not str(label.get(locale, "")).strip():
-                problems.append(f"{where}.label.{locale}|missing or empty")
+        for field in ("label", "explanation"):
+            value = purpose.get(field)
+            if field == "explanation" and value is None:
+                continue  # optional: versions published before explanations existed have none
+            for locale in LOCALES:
+                if not isinstance(value, dict) or not str(value.get(locale, "")).strip():
+                    problems.append(f"{where}.{field}.{locale}|missing or empty")
+        channels = purpose.get("channels", [])
+        if not isinstance(channels, list) or not all(isinstance(c, str) and CHANNEL_KEY_RE.match(c) for c in channels):
+            problems.append(f"{where}.channels|a list of channel keys (lower-case letters, digits, - and _)")
     return problems
 
 
@@ -171,6 +195,10 @@ def sync_forms(directory: Path) -> SyncReport:
             )
     if report.problems:
         return report
+    new_files = [form_file for form_file in files if form_file.key not in stored]
+    _check_form_in_force(new_files, report)
+    if report.problems:
+        return report
     for form_file in files:
         if form_file.key in stored:
             report.unchanged.append(form_file.key)
@@ -190,4 +218,25 @@ def sync_forms(directory: Path) -> SyncReport:
         db.session.flush()
         record("consent.form_published", target=form, form_key=form.form_key, version=form.version)
         report.published.append(form_file.key)
+    if report.published:
+        in_force = form_in_force(school_today())
+        if in_force is not None:
+            forms_published.send(None, purposes=purposes_of_content(in_force.content))
     return report
+
+
+def _check_form_in_force(new_files: list[FormFile], report: SyncReport) -> None:
+    """Ask the receivers of ``form_checks`` whether the form that will be in force after this sync
+    (the newest new version valid today, or else the one in force now) leaves them whole."""
+    today = school_today()
+    valid = [f for f in new_files if (until := valid_until(f.content)) is None or until >= today]
+    if valid:
+        chosen = max(valid, key=lambda f: (f.content["version"], f.path.name))
+        name, purposes = chosen.path.name, purposes_of_content(chosen.content)
+    else:
+        current = form_in_force(today)
+        if current is None or not new_files:
+            return
+        name, purposes = current.source_file, purposes_of_content(current.content)
+    for _receiver, problems in form_checks.send(name, purposes=purposes):
+        report.problems.extend(FormFileProblem(name, field, message) for field, message in problems or [])

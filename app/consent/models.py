@@ -53,6 +53,14 @@ class ConsentForm(Model):
                 return str(purpose["label"].get(locale) or purpose["label"]["nl"])
         return key
 
+    def purpose_explanation(self, key: str, locale: str) -> str:
+        """What the purpose means, in the form's words ("" for a version that explains none)."""
+        for purpose in self.content["purposes"]:
+            if purpose["key"] == key:
+                explanation = purpose.get("explanation", {})
+                return str(explanation.get(locale) or explanation.get("nl") or "").strip()
+        return ""
+
 
 class Decision(Model):
     """One grant, refusal or withdrawal. Never updated or deleted in place (erasure excepted)."""

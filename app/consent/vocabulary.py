@@ -1,4 +1,4 @@
-"""The words of consent: media types, purposes and decisions."""
+"""The words of consent: media types, decisions and how they were made."""
 
 from __future__ import annotations
 
@@ -29,8 +29,4 @@ class Validity(enum.StrEnum):
     UNTIL_WITHDRAWN = "until_withdrawn"
 
 
-# The purposes a form may ask about, in the order parents see them.
-PURPOSES = ("parent_portal", "newsletter", "school_guide", "website", "social_media", "press")
-# Purposes that put media in front of the public: exports there may need leadership's approval, and
-# people from outside the school block them unless their own consent is recorded.
-PUBLIC_PURPOSES = frozenset({"school_guide", "website", "social_media", "press"})
+# The purposes are not listed here: each consent form declares its own (``app.consent.purposes``).

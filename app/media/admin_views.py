@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 from app.access import allow, current_account
 from app.accounts.models import Role
 from app.consent.labels import MEDIA_LABELS
-from app.consent.queries import active_form_query
-from app.consent.vocabulary import PUBLIC_PURPOSES, PURPOSES, MediaType
+from app.consent.purposes import purposes_in_force
+from app.consent.vocabulary import MediaType
 from app.core.forms import Choice, add_error, required
 from app.errors import NotFound
 from app.extensions import db
@@ -34,10 +34,9 @@ def media_words() -> dict[str, Any]:
 
 
 def _public_purposes() -> list[Choice]:
-    """The public purposes, in the form's order and words (the form in force; the key without one)."""
-    form = db.session.scalar(active_form_query(school_today()))
+    """The public purposes of the form in force, in its order and words."""
     locale = str(get_locale() or "nl")
-    return [Choice(p, form.purpose_label(p, locale) if form else p) for p in PURPOSES if p in PUBLIC_PURPOSES]
+    return [Choice(key, p.label(locale)) for key, p in purposes_in_force(school_today()).items() if p.public]
 
 
 def _labels(choices: list[Choice]) -> dict[str, str]:

@@ -4,8 +4,9 @@ Someone from outside the school (a visitor, a child of another school at a tourn
 passer-by) is not a person of the school: they are an ``OutsidePerson`` of one item, so no group,
 list, consent overview or parent page can show them. Staff who may tag an item mark them (with a
 detected face, a box, or neither); a face marked so is resolved. They block every public channel
-(``PUBLIC_PURPOSES``) until an administrator records their own consent from the signed paper,
-with an optional scan (``record_outside_consent``); the gate is ``app.release.clearance.clear``.
+(the public purposes of the form in force, ``app.consent.purposes``) until an administrator records
+their own consent from the signed paper, with an optional scan (``record_outside_consent``); the gate
+is ``app.release.clearance.clear``.
 
 Each change locks the item's row (PostgreSQL; SQLite has one writer anyway), so it serialises
 with an export that locks the items it releases; withdrawing a consent locks the outside person's
@@ -28,7 +29,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.audit.log import record
-from app.consent.vocabulary import PUBLIC_PURPOSES, MediaType
+from app.consent.purposes import public_purposes
+from app.consent.vocabulary import MediaType
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.media import formats, photos
@@ -175,10 +177,8 @@ def _wanted_pairs(
     paper signed no later than today; pairs already in force are left out."""
     if not media_types:
         raise OutsiderError("media_type_required", _("Choose at least one kind of media."))
-    if not purposes or set(purposes) - PUBLIC_PURPOSES:
-        raise OutsiderError(
-            "purpose_required", _("Choose at least one public use: school guide, website, social media or press.")
-        )
+    if not purposes or set(purposes) - public_purposes(school_today()):
+        raise OutsiderError("purpose_required", _("Choose at least one public use of the consent form in force."))
     if given_on > school_today():
         raise OutsiderError("given_on_future", _("The date the paper was signed cannot be in the future."))
     return [

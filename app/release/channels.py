@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from app.accounts.models import User, UserRole
 from app.audit.log import record
-from app.consent.vocabulary import PUBLIC_PURPOSES
+from app.consent.purposes import Purpose, purposes_in_force
 from app.extensions import db
 from app.release.exports import ExportError
 from app.release.models import Channel
+from app.timestamps import school_today
 
 
 def channels(enabled_only: bool = True) -> list[Channel]:
@@ -67,12 +68,15 @@ def save_channel(
     taken = db.session.scalar(select(Channel).where(Channel.key == key))
     if taken is not None and taken is not channel:
         raise ExportError("key_taken", _("Another channel has this key."))
+    served = purposes_in_force(school_today()).get(purpose)
+    if served is None:
+        raise ExportError("unknown_purpose", _("A channel must serve a purpose of the consent form in force."))
     register = register or Register()
     channel = channel or Channel()
-    channel.key, channel.name, channel.purpose = key, name, purpose
+    channel.key, channel.name, channel.purpose, channel.public = key, name, purpose, served.public
     channel.export_side, channel.enabled = export_side, enabled
     needs = register.needs_approval
-    channel.needs_approval = purpose in PUBLIC_PURPOSES if needs is None else needs
+    channel.needs_approval = served.public if needs is None else needs
     channel.handle, channel.owner, channel.credentials_keeper = (
         register.handle,
         register.owner,
@@ -93,3 +97,50 @@ def save_channel(
         two_factor=channel.two_factor,
     )
     return channel
+
+
+def check_form(file_name: str, *, purposes: list[Purpose]) -> list[tuple[str, str]]:
+    """Connected to ``app.consent.form_files.form_checks``: the form that will be in force must
+    have the purpose of every enabled channel, and a channel it lists must not serve another purpose."""
+    keys = {p.key for p in purposes}
+    problems = [
+        (
+            "purposes",
+            f"channel {c.key!r} serves the purpose {c.purpose!r}, which this form does not have: keep the purpose, "
+            "or give the channel another purpose (or switch it off) first",
+        )
+        for c in channels()
+        if c.purpose not in keys
+    ]
+    existing = {c.key: c for c in channels(enabled_only=False)}
+    for purpose in purposes:
+        for key in purpose.channels:
+            if key in existing and existing[key].purpose != purpose.key:
+                message = f"channel {key!r} already serves the purpose {existing[key].purpose!r}, not {purpose.key!r}"
+                problems.append((f"purposes.{purpose.key}.channels", message))
+    return problems
+
+
+def on_forms_published(_sender: object, *, purposes: list[Purpose]) -> None:
+    """Connected to ``app.consent.form_files.forms_published``: each channel takes over whether its
+    purpose is public in the form now in force, and the channels the form lists that do not exist
+    yet are made (switched on, needing approval when public; an administrator fills in the register)."""
+    by_key = {p.key: p for p in purposes}
+    existing = {c.key: c for c in channels(enabled_only=False)}
+    for channel in existing.values():
+        if channel.purpose in by_key:
+            channel.public = by_key[channel.purpose].public
+    for purpose in purposes:
+        for key in purpose.channels:
+            if key not in existing:
+                made = Channel(
+                    key=key,
+                    name=purpose.label("nl")[:80],
+                    purpose=purpose.key,
+                    public=purpose.public,
+                    needs_approval=purpose.public,
+                    enabled=True,
+                )
+                db.session.add(made)
+                db.session.flush()
+                record("release.channel_saved", target=made, key=key, enabled=True, needs_approval=made.needs_approval)

@@ -38,7 +38,7 @@ from sqlalchemy import ColumnElement, Date, Select, String, bindparam, cast, fun
 
 from app.consent.queries import Key, Moment, active_form_query, consent_for, now, purpose_labels
 from app.consent.rules import Consent, Rule, State
-from app.consent.vocabulary import PUBLIC_PURPOSES, Action, MediaType
+from app.consent.vocabulary import Action, MediaType
 from app.db_types import one_of
 from app.extensions import db
 from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, Tag
@@ -139,7 +139,7 @@ def clear(
         return {}
     if lock:
         lock_for_release(ids)
-        if channel.purpose in PUBLIC_PURPOSES:
+        if channel.public:
             db.session.execute(
                 select(OutsidePerson.id)
                 .where(OutsidePerson.media_id.in_(ids))
@@ -147,7 +147,7 @@ def clear(
                 .with_for_update(read=True)
             )
     moment = moment or now()
-    items = _items(ids, channel.purpose)
+    items = _items(ids, channel.purpose, channel.public)
     consents, granted, blocked = _consents(items, channel.purpose, moment)
     everyone_blocked = sorted({int(pid) for people in blocked.values() for pid in people})
     needs_words = everyone_blocked or any(item[4] or item[7] for item in items)
@@ -155,9 +155,9 @@ def clear(
     return {item[0]: _answer(item, granted[item[1]], blocked[item[1]], words) for item in items}
 
 
-def _items(ids: list[int], purpose: str) -> list[Item]:
+def _items(ids: list[int], purpose: str, public: bool) -> list[Item]:
     connection = db.session.connection()
-    statement = _items_statement(connection.dialect.name, purpose in PUBLIC_PURPOSES)
+    statement = _items_statement(connection.dialect.name, public)
     rows = connection.execute(statement, {"ids": ids, "purpose": purpose}).tuples().all()
     return [
         (media_id, media_type, complete, faces, bool(held), people.split(",") if people else [], bool(waits), outside)

@@ -39,6 +39,9 @@ class Channel(Model):
     # Longest side of exported pictures in pixels; None: full size.
     export_side: Mapped[int | None] = mapped_column()
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Its purpose is public in the form in force (app.consent.purposes; kept by the forms' sync and
+    # by save_channel): people from outside the school block it without their own consent.
+    public: Mapped[bool] = mapped_column(default=False)
     # An export here is a request until leadership approves it.
     needs_approval: Mapped[bool] = mapped_column(default=False)
     # The account's handle or address (e.g. "@jozefschool", "https://jozefschool.nl").

@@ -16,8 +16,8 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from app.access import APPROVERS, RELEASERS, allow, current_account, visible_persons
 from app.accounts.models import Role
+from app.consent.purposes import purposes_in_force
 from app.consent.queries import active_form
-from app.consent.vocabulary import PURPOSES
 from app.core.forms import MultiCheckboxField, SelectChoice, required
 from app.core.submit import save_or_flash
 from app.errors import DomainError
@@ -378,7 +378,11 @@ class ChannelForm(FlaskForm):
 def channel_admin(channel_id: int | None = None) -> Any:
     editing = (db.session.get(Channel, channel_id) or abort(404)) if channel_id else None
     form = ChannelForm(obj=editing)
-    form.purpose.choices = [SelectChoice(p, p) for p in PURPOSES]
+    locale = str(get_locale() or "nl")
+    served = purposes_in_force(school_today())
+    form.purpose.choices = [SelectChoice(key, f"{p.label(locale)} ({key})") for key, p in served.items()]
+    if editing is not None and editing.purpose not in served:  # a purpose an older form had
+        form.purpose.choices.append(SelectChoice(editing.purpose, editing.purpose))
     staff = staff_accounts()
     form.owner.choices = [SelectChoice(0, "—")] + [SelectChoice(u.id, u.email) for u in staff]
     form.exporters.choices = [SelectChoice(u.id, u.email) for u in staff if u.has_role(*RELEASERS)]

@@ -110,7 +110,13 @@ def test_decide_through_the_api_and_read_the_same_state(client, token_for, world
     [
         ("parent", "noah", {"media_type": "photo", "purpose": "website", "decision": "grant"}, 404, "not_found"),
         ("teacher", "sem", {"media_type": "photo", "purpose": "website", "decision": "grant"}, 403, "not_entitled"),
-        ("parent", "sem", {"media_type": "photo", "purpose": "billboard", "decision": "grant"}, 422, "invalid_input"),
+        (
+            "parent",
+            "sem",
+            {"media_type": "photo", "purpose": "billboard", "decision": "grant"},
+            422,
+            "not_on_form",
+        ),  # not a purpose of the form in force
         ("parent", "sem", {"media_type": "photo", "purpose": "website"}, 422, "invalid_input"),
         ("parent", "sem", {"media_type": "photo", "purpose": "website", "decision": "maybe"}, 422, "invalid_input"),
     ],

@@ -15,9 +15,10 @@ from app.consent.models import ConsentForm, Decision
 from app.consent.operations import ConsentError, decide, rebuild_latest_decisions
 from app.consent.queries import consent_for, now
 from app.consent.rules import State
-from app.consent.vocabulary import PURPOSES, Means, MediaType
+from app.consent.vocabulary import Means, MediaType
 from app.extensions import db
 from app.school.models import Group, Person
+from tests.forms import FORM_PURPOSES as PURPOSES
 
 
 def person(pid: int) -> Person:

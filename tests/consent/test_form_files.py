@@ -19,15 +19,25 @@ def test_the_shipped_form_is_valid_and_complete(runner, tmp_path, app):
     result = runner.invoke(args=["consent-forms", "sync"])
     assert result.exit_code == 0, result.output
     assert "Published beeldgebruik version 1" in result.output
+    assert "Published beeldgebruik version 2" in result.output
     with app.app_context():
-        form = db.session.scalar(select(ConsentForm))
-        assert form.purposes == ["parent_portal", "newsletter", "school_guide", "website", "social_media", "press"]
-        assert [m.value for m in form.media_types] == ["photo", "film", "audio"]
-        assert str(form.valid_until) == "2027-07-31"
-        assert "uitdrukkelijk toestemming" in form.text("nl") and "explicitly consent" in form.text("en")
+        first, second = db.session.scalars(select(ConsentForm).order_by(ConsentForm.version))
+        assert first.purposes == ["parent_portal", "newsletter", "school_guide", "website", "social_media", "press"]
+        assert second.purposes == [
+            *first.purposes,
+            "school_photographer",
+            "yearbook",
+            "training_recordings",
+            "research",
+        ]
+        for form in (first, second):
+            assert [m.value for m in form.media_types] == ["photo", "film", "audio"]
+            assert str(form.valid_until) == "2027-07-31"
+            assert "uitdrukkelijk toestemming" in form.text("nl") and "explicitly consent" in form.text("en")
+        assert all(second.purpose_explanation(p, locale) for p in second.purposes for locale in ("nl", "en"))
         assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "consent.form_published"))
     again = runner.invoke(args=["consent-forms", "sync"])
-    assert again.exit_code == 0 and "0 published, 1 unchanged" in again.output
+    assert again.exit_code == 0 and "0 published, 2 unchanged" in again.output
 
 
 def test_a_changed_published_version_is_refused(runner, forms_dir, app):
@@ -57,9 +67,9 @@ BROKEN = [
         "title.en:",
     ),
     (
-        "unknown purpose",
-        lambda t: t.replace('key = "press"', 'key = "billboard"'),
-        "purposes[6].key: unknown purpose 'billboard'",
+        "purpose key not a key",
+        lambda t: t.replace('key = "press"', 'key = "Pers & radio"'),
+        "purposes[6].key: missing, or not 2 to 32 lower-case letters",
     ),
     (
         "duplicate purpose",

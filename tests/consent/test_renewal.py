@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.consent.operations import decide
-from app.consent.vocabulary import PURPOSES, Means, MediaType
+from app.consent.vocabulary import Means, MediaType
 from app.extensions import db
 from app.school.models import Group, Person
+from tests.forms import FORM_PURPOSES as PURPOSES
 
 
 def answer_everything(app, world, child: str, guardian: str) -> None:

@@ -229,7 +229,7 @@ def test_leadership_is_invited_from_the_command_line_and_approves_once(release, 
     assert released["status"] == "released" and released["download_url"]
 
 
-def test_the_admin_keeps_the_channel_register(client, login_as, world, app):
+def test_the_admin_keeps_the_channel_register(client, login_as, world, app, published_form):
     from app.accounts.models import User
 
     login_as("admin")
