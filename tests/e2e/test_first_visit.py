@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.browser
 
@@ -19,9 +20,19 @@ def sign_in(page, email: str, password: str = "demo-password") -> None:
 
 
 def sign_out(page) -> None:
-    if page.locator(".navbar-toggler").is_visible():
-        page.click(".navbar-toggler")
-    page.click("nav form button[type=submit]")
+    """Open the phone's menu (a tap that lands while the page still settles may not open it: tap
+    again) and sign out."""
+    button, toggler = page.locator("nav form button[type=submit]"), page.locator(".navbar-toggler")
+    for _attempt in range(3):
+        if button.is_visible():
+            break
+        if toggler.is_visible():
+            toggler.click()
+        try:
+            button.wait_for(state="visible", timeout=3000)
+        except PlaywrightTimeoutError:
+            continue
+    button.click()
 
 
 def test_invited_parent_sets_a_password_and_sees_only_own_children(phone, live_app, tmp_path):
