@@ -103,7 +103,10 @@ def test_a_guardian_without_an_address_withdraws_at_the_desk_without_mail(
     assert outbox == []
     state = {
         (c["media_type"], c["purpose"]): c["state"]
-        for c in Release(app, client, runner, world).token("admin").get(f"/api/v1/people/{world['sem']}/consents").get_json()
+        for c in Release(app, client, runner, world)
+        .token("admin")
+        .get(f"/api/v1/people/{world['sem']}/consents")
+        .get_json()
     }
     assert state[("photo", "social_media")] == "refused"
 
@@ -124,7 +127,8 @@ def test_a_letter_opens_the_takedown_like_any_withdrawal(release, world, app, cl
     assert posted.status_code == 201
     login_as("admin")
     response = client.submit(
-        PAGE.format(world["sem"]), {"withdrawn_by": world["parent"], "means": "letter", "choices": ["photo:social_media"]}
+        PAGE.format(world["sem"]),
+        {"withdrawn_by": world["parent"], "means": "letter", "choices": ["photo:social_media"]},
     )
     assert response.status_code == 302
     [task] = release.comms.get("/api/v1/takedowns?status=open").get_json()
