@@ -120,6 +120,9 @@ class Config:
     FILM_MAX_SECONDS = env("FILM_MAX_SECONDS", 15 * 60)
     AUDIO_MAX_SECONDS = env("AUDIO_MAX_SECONDS", 60 * 60)
     MEDIA_RETENTION_YEARS = env("MEDIA_RETENTION_YEARS", 5)
+    # Full years a pupil who left is kept after the end of their last school year (then erased by
+    # ``flask people purge-leavers``): long enough to answer a family about last year's publications.
+    LEAVER_RETENTION_YEARS = env("LEAVER_RETENTION_YEARS", 2)
     # Face detection (boxes only) on a copy of at most this many pixels a side; frames sampled per film.
     FACE_DETECTION_SIDE = env("FACE_DETECTION_SIDE", 1024)
     FACE_DETECTION_THRESHOLD = env("FACE_DETECTION_THRESHOLD", 0.2)

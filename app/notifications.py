@@ -26,6 +26,9 @@ class Message:
 INVITATION = Message(lambda: _("Your Beeldrecht account"), "accounts/mail/invitation.txt")
 PASSWORD_RESET = Message(lambda: _("Choose a new Beeldrecht password"), "accounts/mail/password_reset.txt")
 CONSENT_REMINDER = Message(lambda: _("Please decide about photos and films at school"), "consent/mail/reminder.txt")
+WITHDRAWAL_CONFIRMATION = Message(
+    lambda: _("Beeldrecht: your withdrawal has been recorded"), "consent/mail/withdrawal_confirmed.txt"
+)
 TAKEDOWN_NOTICE = Message(lambda: _("Beeldrecht: media must be taken down"), "release/mail/takedown.txt")
 
 

@@ -60,12 +60,20 @@ def _account_key() -> str:
 
 
 def _failed(response: Response) -> bool:
+    """A wrong email or password (401); a success or a form error is not a guess."""
     return response.status_code == 401
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @allow(ANONYMOUS)
-@limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], scope="sign-in-address")
+# Both limits count failed attempts only: 200 parents signing in from the school's Wi-Fi on
+# parents' evening share one address and must all get in, while guessing is still throttled.
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="sign-in-address",
+)
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],

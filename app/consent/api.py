@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.access import SIGNED_IN, allow, current_account, family_subjects, person_or_404
+from app.accounts.models import Role
 from app.consent.models import Decision
 from app.consent.operations import ConsentError, decide, decider_of
 from app.consent.purposes import purposes_of
 from app.consent.queries import active_form, consent_for, now
-from app.consent.vocabulary import Action, Means, MediaType
+from app.consent.vocabulary import WITHDRAWAL_MEANS, Action, Means, MediaType
+from app.consent.withdrawals import mail_confirmation, take_withdrawal
 from app.extensions import db
 from app.school.models import Person
 from app.urls import API_PREFIX
@@ -77,6 +80,50 @@ class DecisionOutSchema(Schema):
     decision = fields.Function(lambda d: d.action.value)
     decided_at = fields.DateTime()
     form_id = fields.Integer()
+
+
+class WithdrawalChoiceSchema(Schema):
+    media_type = fields.String(required=True, validate=validate.OneOf([m.value for m in MediaType]))
+    purpose = fields.String(required=True)
+    decision = fields.String(
+        load_default="withdraw",
+        validate=validate.OneOf([a.value for a in Action]),
+        metadata={"description": "only a no (withdraw or refuse); a grant is refused with 422 grant_not_allowed"},
+    )
+
+
+class WithdrawalInSchema(Schema):
+    withdrawn_by = fields.Integer(required=True, metadata={"description": "person id of who withdrew"})
+    means = fields.String(required=True, validate=validate.OneOf([m.value for m in WITHDRAWAL_MEANS]))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    choices = fields.List(
+        fields.Nested(WithdrawalChoiceSchema),
+        load_default=None,
+        metadata={"description": "what is withdrawn; left out: everything granted now"},
+    )
+
+
+@blp.route("/people/<int:person_id>/withdrawals", methods=["POST"])
+@blp.arguments(WithdrawalInSchema)
+@blp.response(201, DecisionOutSchema(many=True))
+@allow(Role.ADMIN)
+def post_withdrawal(body: dict[str, Any], person_id: int) -> list[Decision]:
+    """An administrator records a withdrawal made by phone, at the desk or by letter."""
+    subject = db.session.get(Person, person_id)
+    withdrawer = db.session.get(Person, body["withdrawn_by"])
+    if subject is None or withdrawer is None:
+        abort(404)
+    answers = (
+        None
+        if body["choices"] is None
+        else {(c["media_type"], c["purpose"]): c["decision"] == Action.GRANT.value for c in body["choices"]}
+    )
+    taken = take_withdrawal(
+        subject, answers, withdrawn_by=withdrawer, means=body["means"], recorded_by=current_account(), note=body["note"]
+    )
+    db.session.commit()
+    mail_confirmation(taken)
+    return taken.decisions
 
 
 @blp.route("/purposes")

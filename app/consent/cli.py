@@ -86,6 +86,48 @@ def record_command(subject_id: int, answers: tuple[str, ...], signer_id: int, si
     click.echo(f"Paper form recorded: {len(made)} answers ({len(parsed) - len(made)} unchanged).")
 
 
+@consent_cli.command("withdraw")
+@click.argument("subject_id", type=int)
+@click.argument("answers", nargs=-1)
+@click.option("--by", "withdrawer_id", type=int, required=True, help="Person id of who withdrew.")
+@click.option("--how", type=click.Choice(["phone", "desk", "letter"]), required=True, help="How it reached the school.")
+@click.option("--recorded-by", "recorder", required=True, help="Email of the administrator who took it.")
+@click.option("--note", default="", help="What the administrator wrote down (at most 500 characters).")
+def withdraw_command(
+    subject_id: int, answers: tuple[str, ...], withdrawer_id: int, how: str, recorder: str, note: str
+) -> None:
+    """Record a withdrawal about SUBJECT_ID made by phone, at the desk or by letter: ANSWERS such
+    as photo:website=no (none: everything granted now). A grant cannot be recorded this way."""
+    from flask_babel import force_locale
+
+    from app.accounts.models import Role
+    from app.accounts.operations import find_user_by_email
+    from app.consent.withdrawals import WithdrawalError, mail_confirmation, take_withdrawal
+    from app.school.models import Person
+
+    subject, withdrawer = db.session.get(Person, subject_id), db.session.get(Person, withdrawer_id)
+    if subject is None or withdrawer is None:
+        raise click.ClickException(f"There is no person with id {subject_id if subject is None else withdrawer_id}.")
+    admin = find_user_by_email(recorder)
+    if admin is None or not admin.active or not admin.has_role(Role.ADMIN):
+        raise click.ClickException(f"{recorder} is not an active administrator account.")
+    parsed = dict(_answer(text) for text in answers) if answers else None
+    try:
+        with force_locale("en"):
+            taken = take_withdrawal(subject, parsed, withdrawn_by=withdrawer, means=how, recorded_by=admin, note=note)
+    except WithdrawalError as problem:
+        db.session.rollback()
+        raise click.ClickException(f"{problem.message} ({problem.code})") from None
+    db.session.commit()
+    for decision in taken.decisions:
+        click.echo(f"{decision.media_type.value}:{decision.purpose}: {decision.action.value} (decision {decision.id})")
+    mailed = mail_confirmation(taken)
+    click.echo(
+        f"Withdrawal recorded: {len(taken.decisions)} answers; "
+        + ("confirmation mailed." if mailed else "no email address, no confirmation sent.")
+    )
+
+
 @consent_cli.command("remind")
 @click.option("--dry-run", is_flag=True, help="Count who would get a reminder; send nothing.")
 def remind_command(dry_run: bool) -> None:

@@ -85,6 +85,8 @@ class Decision(Model):
     # The database's clock when it was recorded online; noon of the signing day for a paper form.
     decided_at: Mapped[datetime] = mapped_column()
     recorded_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
+    # What the administrator wrote down when taking a withdrawal by phone, at the desk or by letter.
+    note: Mapped[str | None] = mapped_column(String(500))
 
     subject: Mapped[Person] = relationship(foreign_keys=[subject_id])
     decided_by: Mapped[Person] = relationship(foreign_keys=[decided_by_id])

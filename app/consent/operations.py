@@ -54,6 +54,7 @@ def decide_answers(
     recorded_by: User | None,
     means: Means,
     decided_at: datetime | None = None,
+    note: str | None = None,
 ) -> list[Decision]:
     """Record ``decided_by``'s yes/no answers about ``subject`` under the form in force, each as
     what it means given their own standing decision; answers that change nothing record nothing.
@@ -70,7 +71,7 @@ def decide_answers(
     for key, yes in zip(keys, answers.values(), strict=True):
         action = action_for(yes, standing.get(key), moment.day)
         if action is not None:
-            made.append(_write(subject, key, action, decided_by, recorded_by, means, form, decided_at, moment))
+            made.append(_write(subject, key, action, decided_by, recorded_by, means, form, decided_at, moment, note))
     return made
 
 
@@ -208,6 +209,7 @@ def _write(
     form: ConsentForm,
     decided_at: datetime | None,
     moment: Moment,
+    note: str | None = None,
 ) -> Decision:
     media, purpose = key
     decision = Decision(
@@ -221,6 +223,7 @@ def _write(
         form_id=form.id,
         decided_at=decided_at or moment.at,
         recorded_at=moment.at,
+        note=note,
     )
     db.session.add(decision)
     db.session.flush()

@@ -22,6 +22,15 @@ class Means(enum.StrEnum):
     PAPER = "paper"
     IMPORT = "import"
     API = "api"
+    # A withdrawal someone made to the school and an administrator took down (never a grant:
+    # consent must be demonstrable, on the portal or on signed paper).
+    PHONE = "phone"
+    DESK = "desk"
+    LETTER = "letter"
+
+
+# How a withdrawal reaches the school outside the portal (``app.consent.withdrawals``).
+WITHDRAWAL_MEANS = (Means.PHONE, Means.DESK, Means.LETTER)
 
 
 class Validity(enum.StrEnum):

@@ -9,14 +9,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import SubmitField
+from sqlalchemy import select
+from wtforms import SelectField, SubmitField
+from wtforms.validators import Optional
 
 from app.access import allow
 from app.accounts.models import Role
-from app.core.forms import add_error
+from app.core.forms import SelectChoice, add_error
 from app.extensions import db
 from app.school.blueprint import bp
 from app.school.importing import ImportFileError, apply_plan, check_file
+from app.school.models import SchoolYear
 from app.timestamps import school_today
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -30,6 +33,7 @@ class ImportForm(FlaskForm):
             FileSize(MAX_IMPORT_BYTES, message=_l("The file is larger than 5 MB.")),
         ],
     )
+    school_year = SelectField(_l("School year"), validators=[Optional()])
     check = SubmitField(_l("Check only"))
     submit = SubmitField(_l("Import"))
 
@@ -38,12 +42,13 @@ class ImportForm(FlaskForm):
 @allow(Role.ADMIN)
 def import_people() -> Any:
     form = ImportForm()
+    _year_choices(form)
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("school/import.html", form=form), status
     data = form.file.data.read(MAX_IMPORT_BYTES + 1)
     try:
-        result = check_file(data, today=school_today())
+        result = check_file(data, today=school_today(), school_year=form.school_year.data or None)
     except ImportFileError as problem:
         add_error(form.file, problem.message)
         return render_template("school/import.html", form=form), 400
@@ -55,4 +60,17 @@ def import_people() -> Any:
     db.session.commit()
     current_app.logger.info("people import applied: %s", summary)
     flash(_("The import is done."), "success")
-    return render_template("school/import.html", form=ImportForm(formdata=None), summary=summary, dry_run=False)
+    done = ImportForm(formdata=None)
+    _year_choices(done)
+    return render_template("school/import.html", form=done, summary=summary, dry_run=False)
+
+
+def _year_choices(form: ImportForm) -> None:
+    """The current year (the default) and every year still to come; a name sent that is not one of
+    them is still checked by the import itself (a clear error, nothing imported)."""
+    today = school_today()
+    years = db.session.scalars(select(SchoolYear).where(SchoolYear.ends_on >= today).order_by(SchoolYear.starts_on))
+    form.school_year.choices = [SelectChoice("", _("The current school year"))] + [
+        SelectChoice(y.name, y.name) for y in years
+    ]
+    form.school_year.validate_choice = False

@@ -89,6 +89,22 @@ def test_successful_sign_ins_do_not_count_towards_the_account_limit(client, worl
         client.submit("/sign-out")
 
 
+def test_two_hundred_parents_sign_in_from_one_address_and_guessing_is_still_throttled(client, world):
+    """Parents' evening on the school Wi-Fi: successes never count towards the address limit."""
+    accounts = ["parent@example.org", "parent2@example.org", "teacher@example.org", "comms@example.org"]
+    for i in range(200):
+        client.delete_cookie("beeldrecht_session")  # the next parent's phone, on the same Wi-Fi
+        response = client.submit("/sign-in", {"email": accounts[i % 4], "password": PASSWORD})
+        assert response.status_code == 302, f"sign-in {i + 1} answered {response.status_code}"
+    client.delete_cookie("beeldrecht_session")
+    statuses = [
+        client.submit("/sign-in", {"email": f"user{i}@example.org", "password": "wrong-password"}).status_code
+        for i in range(21)
+    ]
+    assert statuses[:20] == [401] * 20
+    assert statuses[20] == 429
+
+
 def test_sign_ins_are_throttled_per_address(client, world):
     statuses = [
         client.submit("/sign-in", {"email": f"user{i}@example.org", "password": "wrong-password"}).status_code

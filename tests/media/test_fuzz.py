@@ -96,7 +96,7 @@ def test_no_mutant_crashes_the_upload_or_leaves_a_file(app, post, kind, steps, f
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
-@settings(max_examples=3000, **COMMON)
+@settings(max_examples=2000, **COMMON)
 @given(steps=STEPS, fix_crc=st.booleans())
 def test_no_mutant_crashes_the_upload_long_run(app, post, kind, steps, fix_crc):
     check_one_upload(app, post, mutant(kind, steps, fix_crc))

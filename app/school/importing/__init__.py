@@ -12,9 +12,9 @@ from app.school.importing.parse import ImportFileError, Parsed, Progress, RowErr
 from app.school.importing.plan import Plan, plan
 
 
-def check_file(data: bytes, *, today: date, progress: Progress | None = None) -> Plan:
-    """Parse and plan: everything short of writing."""
-    return plan(parse(data, today=today, progress=progress), today=today)
+def check_file(data: bytes, *, today: date, school_year: str | None = None, progress: Progress | None = None) -> Plan:
+    """Parse and plan (into ``school_year`` by name, or the current one): everything short of writing."""
+    return plan(parse(data, today=today, progress=progress), today=today, school_year=school_year)
 
 
 __all__ = ["ImportFileError", "Parsed", "Plan", "RowError", "apply_plan", "check_file", "parse", "plan"]

@@ -61,14 +61,15 @@ def chunks(items: list[T], size: int = 900) -> Iterable[list[T]]:
         yield items[start : start + size]
 
 
-def plan(parsed: Parsed, *, today: date) -> Plan:
-    """Compare the rows with the database; a constant number of queries whatever the size."""
+def plan(parsed: Parsed, *, today: date, school_year: str | None = None) -> Plan:
+    """Compare the rows with the database; a constant number of queries whatever the size.
+
+    The groups are those of ``school_year`` (by name, e.g. next year's "2027-2028" before it
+    starts), or of the year containing ``today``. A year that does not exist is an error: the
+    administrator creates it first (*Years*), so a typo never makes a year of its own."""
     result = Plan(errors=list(parsed.errors))
-    year = db.session.scalar(select(SchoolYear).where(SchoolYear.starts_on <= today, SchoolYear.ends_on >= today))
+    year = _target_year(school_year, today, result)
     if year is None:
-        result.errors.insert(
-            0, RowError(0, _("there is no school year containing %(day)s; create it first", day=today.isoformat()))
-        )
         return result
     result.year = year
     if result.errors:
@@ -77,6 +78,25 @@ def plan(parsed: Parsed, *, today: date) -> Plan:
     for row in parsed.rows:
         _plan_row(row, lookup, result)
     return result
+
+
+def _target_year(name: str | None, today: date, result: Plan) -> SchoolYear | None:
+    if name:
+        year = db.session.scalar(select(SchoolYear).where(SchoolYear.name == name.strip()))
+        if year is None:
+            problem = _("the school year %(name)s does not exist; create it first", name=name.strip())
+        elif year.ends_on < today:
+            problem = _("the school year %(name)s has ended; import into the current or a coming year", name=year.name)
+        else:
+            return year
+        result.errors.insert(0, RowError(0, problem))
+        return None
+    year = db.session.scalar(select(SchoolYear).where(SchoolYear.starts_on <= today, SchoolYear.ends_on >= today))
+    if year is None:
+        result.errors.insert(
+            0, RowError(0, _("there is no school year containing %(day)s; create it first", day=today.isoformat()))
+        )
+    return year
 
 
 @dataclass(frozen=True)
