@@ -137,11 +137,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_signals() -> None:
-    """A decision that takes consent away opens takedowns in the same transaction."""
+    """A decision that takes consent away opens takedowns in the same transaction; an account for
+    a pupil is checked against the age rule before it is written."""
+    from app.accounts.operations import account_checked
     from app.consent.operations import decision_recorded
+    from app.consent.pupils import on_account_checked
     from app.release.takedowns import on_decision
 
     decision_recorded.connect(on_decision)
+    account_checked.connect(on_account_checked)
 
 
 def register_request_hooks(app: Flask) -> None:
