@@ -142,7 +142,14 @@ def invite(
         roles=sorted(r.value for r in roles),
         created=created,
     )
-    send_mail(INVITATION, to=user.email, locale=user.locale, link=link, days_valid=max(1, ttl.days))
+    send_mail(
+        INVITATION,
+        to=user.email,
+        locale=user.locale,
+        link=link,
+        days_valid=max(1, ttl.days),
+        pupil=user.roles == {Role.PUPIL},
+    )
     return Invitation(user=user, link=link, created=created)
 
 
