@@ -138,13 +138,17 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signals() -> None:
     """A decision that takes consent away opens takedowns in the same transaction; a consent form
-    is published only when every channel still serves one of its purposes, and the channels follow it."""
+    is published only when every channel still serves one of its purposes, and the channels follow
+    it; an account for a pupil is checked against the age rule before it is written."""
+    from app.accounts.operations import account_checked
     from app.consent.form_files import form_checks, forms_published
     from app.consent.operations import decision_recorded
+    from app.consent.pupils import on_account_checked
     from app.release.channels import check_form, on_forms_published
     from app.release.takedowns import on_decision
 
     decision_recorded.connect(on_decision)
+    account_checked.connect(on_account_checked)
     form_checks.connect(check_form)
     forms_published.connect(on_forms_published)
 

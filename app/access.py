@@ -15,15 +15,17 @@ Two layers, used everywhere:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.models import Role, User
+from app.consent.queries import decides_alone
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
 from app.urls import is_api_request
 
@@ -97,15 +99,35 @@ def is_school_wide(user: User) -> bool:
     return user.has_role(*SCHOOL_WIDE)
 
 
-def own_children_ids(user: User) -> Select[tuple[int]]:
+def _school_day() -> date:
+    """The school's date by the database's clock (the day the consent rules are asked about)."""
+    from app.timestamps import database_now, school_day
+
+    return school_day(database_now())
+
+
+def _guarded_ids(user: User) -> Select[tuple[int]]:
     return select(Guardianship.pupil_id).where(Guardianship.guardian_id == user.person_id)
 
 
+def own_children_ids(user: User) -> Select[tuple[int]]:
+    """The children this account's person is a guardian of and still decides for: a pupil of 16
+    or older decides alone, so their guardians no longer reach their consent, history or data."""
+    return select(Person.id).where(Person.id.in_(_guarded_ids(user)), not_(decides_alone(_school_day())))
+
+
 def own_children(user: User) -> Select[tuple[Person]]:
-    """The pupils this account's person is a guardian of (none for an account without a person)."""
+    """The pupils this account's person is a guardian of and decides for (none without a person)."""
     if user.person_id is None:
         return select(Person).where(false())
     return select(Person).where(Person.id.in_(own_children_ids(user)))
+
+
+def children_deciding_alone(user: User) -> Select[tuple[Person]]:
+    """The guardian's children of 16 or older: shown as "decides for themself", nothing more."""
+    if user.person_id is None:
+        return select(Person).where(false())
+    return select(Person).where(Person.id.in_(_guarded_ids(user)), decides_alone(_school_day()))
 
 
 def taught_group_ids(user: User) -> Select[tuple[int]]:
@@ -181,3 +203,30 @@ def family_subjects(user: User) -> Select[tuple[Person]]:
 
 def family_subject_or_404(user: User, person_id: int) -> Person:
     return get_visible_or_404(family_subjects(user), Person, person_id)  # type: ignore[no-any-return]
+
+
+def history_subjects(user: User) -> Select[tuple[Person]]:
+    """Whose full consent history the user may read: an administrator anyone's (they enter paper
+    forms and answer requests); everyone else their family's, as on the consent page."""
+    if user.has_role(Role.ADMIN):
+        return select(Person)
+    return family_subjects(user)
+
+
+def history_subject_or_404(user: User, person_id: int) -> Person:
+    return get_visible_or_404(history_subjects(user), Person, person_id)  # type: ignore[no-any-return]
+
+
+def state_subjects(user: User) -> Select[tuple[Person]]:
+    """Whose current consent state (not the history) staff may read: communications, leadership
+    and administrators anyone's; a teacher the pupils of their own groups (and themself); nobody else."""
+    if is_school_wide(user):
+        return select(Person)
+    if user.has_role(Role.TEACHER) and user.person_id is not None:
+        taught = select(group_pupil.c.person_id).where(group_pupil.c.group_id.in_(taught_group_ids(user)))
+        return select(Person).where(or_(Person.id == user.person_id, Person.id.in_(taught)))
+    return select(Person).where(false())
+
+
+def state_subject_or_404(user: User, person_id: int) -> Person:
+    return get_visible_or_404(state_subjects(user), Person, person_id)  # type: ignore[no-any-return]

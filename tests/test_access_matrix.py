@@ -24,6 +24,7 @@ ROLES = {
     "comms": Role.COMMUNICATIONS,
     "leader": Role.LEADERSHIP,
     "admin": Role.ADMIN,
+    "pupil": Role.PUPIL,
 }
 CELLS: Counter[str] = Counter()
 
@@ -66,6 +67,17 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "outsider_id": db.session.scalar(select(OutsidePerson.id).limit(1)),
             "consent_id": db.session.scalar(select(OutsideConsent.id).limit(1)),
         }
+
+
+def make_pupil_account(app: Flask) -> None:
+    """pupil@example.org: a pupil of 17 in 5b with an account of their own."""
+    from app.extensions import db
+    from tests.factories import PupilFactory, UserFactory
+
+    with app.app_context():
+        pupil = PupilFactory(first_name="Lisa", age=17, email="pupil@example.org")
+        UserFactory(email="pupil@example.org", person=pupil, roles={Role.PUPIL})
+        db.session.commit()
 
 
 def routes(app: Flask):
@@ -163,6 +175,8 @@ def test_a_route_without_a_rule_is_denied(database_url):
 def test_role_route_matrix(app, world, published_form, a_photo, who):
     app.test_client_class = Client
     client = app.test_client()
+    if who == "pupil":
+        make_pupil_account(app)
     if who != "anonymous":
         assert client.submit("/sign-in", {"email": f"{who}@example.org", "password": PASSWORD}).status_code == 302
     role = ROLES[who]

@@ -28,7 +28,9 @@ users_cli = AppGroup("users", help="Accounts: invitations.")
 @click.option("--person-id", type=int, help="Link the account to this person record.")
 @click.option("--locale", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 def invite_command(email: str, roles: tuple[str, ...], person_id: int | None, locale: str) -> None:
-    """Invite EMAIL: create the account, mail the one-time link and print it."""
+    """Invite EMAIL: create the account, mail the one-time link and print it.
+
+    The pupil role needs --person-id of a pupil of 16 or older (younger pupils get no account)."""
     person = None
     if person_id is not None:
         person = db.session.get(Person, person_id)

@@ -24,6 +24,7 @@ ROLE_LABELS = {
     Role.COMMUNICATIONS: _l("Communications"),
     Role.LEADERSHIP: _l("School leadership"),
     Role.ADMIN: _l("Administrator"),
+    Role.PUPIL: _l("Pupil (16 or older)"),
 }
 LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
 

@@ -22,6 +22,8 @@ class Role(enum.StrEnum):
     # Schoolleiding: sees what communications sees, approves weakening changes and exports.
     LEADERSHIP = "leadership"
     ADMIN = "admin"
+    # A pupil of 16 or older deciding about themself (never given to a younger pupil).
+    PUPIL = "pupil"
 
 
 class TokenPurpose(enum.StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -18,6 +19,11 @@ from app.notifications import INVITATION, PASSWORD_RESET, send_mail
 from app.school.models import Person
 from app.timestamps import utcnow
 from app.urls import absolute_url
+
+# Sent before an account is created, linked to a person or given roles, with ``person`` and ``roles``
+# as they will be: modules above may refuse by raising an ``AccountError`` (the consent module: an
+# account for a pupil under 16, whose guardians decide). Nothing is written when one does.
+account_checked = Namespace().signal("account-checked")
 
 
 class AccountError(DomainError):
@@ -109,6 +115,11 @@ def invite(
         raise AccountError(_("Choose at least one role."))
     user = find_user_by_email(email)
     created = user is None
+    account_checked.send(
+        User,
+        person=person if person is not None or user is None else user.person,
+        roles=roles | (user.roles if user else frozenset()),
+    )
     if user is None:
         user = User(email=email, locale=locale)
         db.session.add(user)
@@ -131,7 +142,14 @@ def invite(
         roles=sorted(r.value for r in roles),
         created=created,
     )
-    send_mail(INVITATION, to=user.email, locale=user.locale, link=link, days_valid=max(1, ttl.days))
+    send_mail(
+        INVITATION,
+        to=user.email,
+        locale=user.locale,
+        link=link,
+        days_valid=max(1, ttl.days),
+        pupil=user.roles == {Role.PUPIL},
+    )
     return Invitation(user=user, link=link, created=created)
 
 
@@ -177,6 +195,7 @@ def update_account(user: User, *, roles: set[Role], active: bool, person: Person
         holder = db.session.scalar(select(User).where(User.person_id == person.id))
         if holder is not None and holder.id != user.id:
             raise AccountError(_("This person already has another account."))
+    account_checked.send(User, person=person, roles=roles)
     before = {"roles": sorted(r.value for r in user.roles), "active": user.active, "person_id": user.person_id}
     user.set_roles(roles)
     if user.active and not active:
@@ -194,6 +213,7 @@ __all__ = [
     "Invitation",
     "TokenError",
     "accept_invitation",
+    "account_checked",
     "authenticate",
     "change_password",
     "invite",

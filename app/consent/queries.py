@@ -23,7 +23,15 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from app.consent.models import ConsentForm, Decision, LatestDecision
-from app.consent.rules import Consent, Event, GuardianPolicy, Subject, effective_consent
+from app.consent.rules import (
+    Consent,
+    Event,
+    GuardianPolicy,
+    Subject,
+    born_on_or_before_to_decide_alone,
+    effective_consent,
+    entitled_deciders,
+)
 from app.consent.vocabulary import MediaType
 from app.db_types import one_of
 from app.extensions import db
@@ -149,6 +157,23 @@ def load_subjects(person_ids: Iterable[int]) -> dict[int, Subject]:
         pid: Subject(pid, kind == PersonKind.PUPIL, born, frozenset(guardians.get(pid, ())))
         for pid, (kind, born) in people.items()
     }
+
+
+def decides_alone(day: date) -> ColumnElement[bool]:
+    """A pupil of 16 or older on ``day``, as a condition on ``Person``: they decide for themself
+    (``rules.decided_by_guardians``; an unknown date of birth never counts)."""
+    return (
+        (Person.kind == PersonKind.PUPIL)
+        & Person.date_of_birth.is_not(None)
+        & (Person.date_of_birth <= born_on_or_before_to_decide_alone(day))
+    )
+
+
+def who_decides(person_ids: Iterable[int], day: date) -> dict[int, frozenset[int]]:
+    """Who is asked about each subject on ``day``: the guardians with parental authority of a pupil
+    under 16, the person themself otherwise (``rules.entitled_deciders``). The one answer for
+    reminders, invitations and campaigns about a subject; in one query."""
+    return {pid: entitled_deciders(subject, day) for pid, subject in load_subjects(person_ids).items()}
 
 
 def latest_events(

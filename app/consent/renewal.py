@@ -1,5 +1,5 @@
 """Renewal: who still has to decide (nothing decided, or a grant about to expire), reminders to
-their guardians, and the response rate per group for the administrator."""
+whoever decides about them (guardians, or the pupil from 16), and the response rate per group for the administrator."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from app.accounts import operations as accounts
 from app.accounts.models import Role, User
 from app.audit.log import record
 from app.consent.models import ConsentForm
-from app.consent.queries import Moment, consent_for
+from app.consent.pupils import invite_pupil
+from app.consent.queries import Moment, consent_for, who_decides
 from app.consent.rules import State
 from app.extensions import db
 from app.notifications import CONSENT_REMINDER, send_mail
-from app.school.models import Group, Guardianship, Person, SchoolYear
+from app.school.models import Group, Person, SchoolYear
 from app.urls import absolute_url
 
 EXPIRING_WITHIN = timedelta(days=30)
@@ -72,21 +73,23 @@ class ReminderReport:
 
 
 def send_reminders(form: ConsentForm, moment: Moment, *, by: User | None, dry_run: bool = False) -> ReminderReport:
-    """Mail every guardian (with parental authority) of a pupil who still needs a decision: an
-    invitation for guardians without an account, a reminder for those with one."""
+    """Mail whoever is asked about a pupil who still needs a decision (``queries.who_decides``: the
+    guardians with parental authority under 16, the pupil themself from 16): an invitation for
+    those without an account, a reminder for those with one."""
     _report, open_ids = pupils_needing_a_decision(form, moment)
     result = ReminderReport(pupils=len(open_ids))
-    children: dict[int, list[Person]] = defaultdict(list)
-    links = db.session.scalars(
-        select(Guardianship).where(Guardianship.pupil_id.in_(open_ids), Guardianship.has_parental_authority.is_(True))
-    )
-    for link in links:
-        children[link.guardian_id].append(link.pupil)
-    guardians = db.session.scalars(select(Person).where(Person.id.in_(children))).all()
-    accounts_by_person = {u.person_id: u for u in db.session.scalars(select(User).where(User.person_id.in_(children)))}
-    for guardian in guardians:
-        account = accounts_by_person.get(guardian.id)
-        if account is None and not guardian.email:
+    subjects_of: dict[int, list[int]] = defaultdict(list)
+    for subject_id, deciders in who_decides(open_ids, moment.day).items():
+        for decider_id in deciders:
+            subjects_of[decider_id].append(subject_id)
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(open_ids | set(subjects_of))))}
+    accounts_by_person = {
+        u.person_id: u for u in db.session.scalars(select(User).where(User.person_id.in_(subjects_of)))
+    }
+    for decider_id in sorted(subjects_of):
+        decider, account = people[decider_id], accounts_by_person.get(decider_id)
+        oneself = subjects_of[decider_id] == [decider_id]
+        if account is None and not decider.email:
             result.without_email += 1
             continue
         if dry_run:
@@ -94,10 +97,14 @@ def send_reminders(form: ConsentForm, moment: Moment, *, by: User | None, dry_ru
             result.invited += account is None
             continue
         if account is None:
-            accounts.invite(guardian.email or "", {Role.PARENT}, person=guardian, invited_by=by)
+            if oneself:
+                invite_pupil(decider, invited_by=by, day=moment.day)
+            else:
+                accounts.invite(decider.email or "", {Role.PARENT}, person=decider, invited_by=by)
             result.invited += 1
         elif account.active:
-            _mail_reminder(account, sorted(c.first_name for c in children[guardian.id]), form)
+            names = sorted(people[pid].first_name for pid in subjects_of[decider_id])
+            _mail_reminder(account, names, form, oneself=oneself)
             result.mailed += 1
     if not dry_run:
         record(
@@ -112,12 +119,13 @@ def send_reminders(form: ConsentForm, moment: Moment, *, by: User | None, dry_ru
     return result
 
 
-def _mail_reminder(user: User, children: list[str], form: ConsentForm) -> None:
+def _mail_reminder(user: User, children: list[str], form: ConsentForm, *, oneself: bool = False) -> None:
     send_mail(
         CONSENT_REMINDER,
         to=user.email,
         locale=user.locale,
         children=children,
+        oneself=oneself,
         link=absolute_url("core.home"),
         form=form,
     )

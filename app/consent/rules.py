@@ -114,6 +114,17 @@ def decided_by_guardians(subject: Subject, day: date) -> bool:
     return age is None or age < ADULT_AGE
 
 
+def born_on_or_before_to_decide_alone(day: date) -> date:
+    """The latest date of birth of a pupil who decides for themself on ``day`` (16 that day or
+    earlier): the same age rule as :func:`decided_by_guardians`, as a bound a query can use. A
+    pupil without a date of birth never decides alone (the protective reading)."""
+    year = day.year - ADULT_AGE
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February in a year that has none: 16 on the 28th already
+        return date(year, 2, 28)
+
+
 def entitled_deciders(subject: Subject, day: date) -> frozenset[int]:
     return subject.guardians if decided_by_guardians(subject, day) else frozenset({subject.id})
 

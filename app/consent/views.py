@@ -13,7 +13,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.access import SIGNED_IN, allow, current_account, family_subject_or_404
+from app.access import SIGNED_IN, allow, current_account, family_subject_or_404, history_subject_or_404
 from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
 from app.consent.labels import MEDIA_LABELS
 from app.consent.models import ConsentForm, Decision
@@ -185,7 +185,7 @@ def answer_form(person_id: int) -> Any:
 @bp.route("/<int:person_id>/history")
 @allow(SIGNED_IN)
 def history(person_id: int) -> str:
-    subject = family_subject_or_404(current_account(), person_id)
+    subject = history_subject_or_404(current_account(), person_id)
     decisions = db.session.scalars(
         select(Decision)
         .where(Decision.subject_id == subject.id)

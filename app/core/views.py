@@ -7,7 +7,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app.access import ANONYMOUS, SIGNED_IN, STAFF_ROLES, allow, current_account, own_children, visible_groups
+from app.access import (
+    ANONYMOUS,
+    SIGNED_IN,
+    STAFF_ROLES,
+    allow,
+    children_deciding_alone,
+    current_account,
+    own_children,
+    visible_groups,
+)
 from app.accounts.models import Role
 from app.extensions import db
 from app.school.models import Group, Person, SchoolYear
@@ -28,8 +37,10 @@ def index() -> Response:
 def home() -> str:
     user = current_account()
     children: list[Person] = []
+    grown: list[Person] = []  # 16 or older: they decide, their choices are their own
     if user.has_role(Role.PARENT):
         children = list(db.session.scalars(own_children(user).order_by(Person.first_name)))
+        grown = list(db.session.scalars(children_deciding_alone(user).order_by(Person.first_name)))
     groups: list[Group] = []
     if user.has_role(*STAFF_ROLES):
         groups = list(
@@ -43,7 +54,7 @@ def home() -> str:
             "persons": db.session.scalar(select(func.count(Person.id))),
             "groups": db.session.scalar(select(func.count(Group.id))),
         }
-    return render_template("core/home.html", children=children, groups=groups, counts=counts)
+    return render_template("core/home.html", children=children, grown=grown, groups=groups, counts=counts)
 
 
 @bp.route("/healthz")

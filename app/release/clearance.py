@@ -29,16 +29,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Date, Select, String, bindparam, cast, func, null, select
 
 from app.consent.queries import Key, Moment, active_form_query, consent_for, now, purpose_labels
-from app.consent.rules import Consent, Rule, State
-from app.consent.vocabulary import Action, MediaType
+from app.consent.reasons import reason_in_words
+from app.consent.rules import Consent, State
+from app.consent.vocabulary import MediaType
 from app.db_types import one_of
 from app.extensions import db
 from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, Tag
@@ -288,31 +287,11 @@ class _Words:
         return self._reasons[key]
 
 
-def moment_day() -> date:
-    return now().day
-
-
 def _no_consent(name: str, media_type: MediaType, purpose: str, consent: Consent | None) -> str:
     from app.consent.labels import MEDIA_LABELS
 
     what = str(MEDIA_LABELS[media_type]).lower()
-    if consent is None or consent.rule is Rule.NO_DECISION:
-        reason = _("never decided")
-    elif consent.rule is Rule.EXPIRED:
-        last = max((e.valid_until for e in consent.relied_on if e.valid_until), default=moment_day())
-        reason = (
-            _("the consent expired on %(day)s", day=format_date(last, "long")) if last else _("the consent expired")
-        )
-    else:
-        event = max(consent.relied_on, key=lambda e: e.order)
-        day = format_date(event.decided_at, "long")
-        by_guardian = consent.decided_by_guardians
-        if event.action is Action.WITHDRAW:
-            reason = (
-                _("withdrawn by a guardian on %(day)s", day=day) if by_guardian else _("withdrawn on %(day)s", day=day)
-            )
-        else:
-            reason = _("refused by a guardian on %(day)s", day=day) if by_guardian else _("refused on %(day)s", day=day)
+    reason = reason_in_words(consent)
     assert consent is None or consent.state is not State.GRANTED
     return str(
         _(

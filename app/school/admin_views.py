@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 
 from app.access import allow, current_account
 from app.accounts.models import Role, User
+from app.consent.pupils import decides_alone_today
 from app.core.forms import Choice, SelectChoice, add_error, required
 from app.extensions import db
 from app.privacy.erasure import erase_person
@@ -246,6 +247,7 @@ def admin_edit_person(person_id: int | None = None) -> Any:
             erase_form=EraseForm(formdata=None),
             links=_links_of(person),
             account=db.session.scalar(select(User).where(User.person_id == person.id)),
+            decides_alone=decides_alone_today(person),
         )
     return _handle(
         form,

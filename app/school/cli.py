@@ -14,7 +14,7 @@ from app.extensions import db
 from app.school.importing import ImportFileError, Plan, apply_plan, check_file
 from app.timestamps import school_today
 
-people_cli = AppGroup("people", help="People and groups: the CSV import.")
+people_cli = AppGroup("people", help="People and groups: the CSV import, invitations of pupils of 16.")
 PROGRESS_FROM = 500  # rows; smaller files finish before a bar is worth drawing
 
 
@@ -100,4 +100,23 @@ def purge_leavers_command(admin_email: str, dry_run: bool) -> None:
     click.echo(
         f"{report.leavers} pupils have left: {len(report.accounts_disabled)} accounts {verb} disabled; "
         f"{len(report.erased)} people {verb} erased (retention {retention_years()} years)."
+    )
+
+
+@people_cli.command("invite-sixteen")
+@click.option("--dry-run", is_flag=True, help="Count who would be invited; send nothing.")
+def invite_sixteen_command(dry_run: bool) -> None:
+    """Invite every current pupil who has turned 16 to an account of their own (run daily from cron).
+
+    A pupil who already has an account is left alone, so running it again sends nothing new."""
+    from app.consent.pupils import invite_pupils_turned_sixteen
+    from app.consent.queries import now
+
+    with force_locale("en"):
+        report = invite_pupils_turned_sixteen(day=now().day, dry_run=dry_run)
+    db.session.commit()
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"{report.invited} pupils of 16 or older {verb} invited; {report.without_email} have no email address "
+        f"of their own, {report.address_in_use} have an address that belongs to another account."
     )

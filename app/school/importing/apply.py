@@ -58,6 +58,7 @@ def _with_new_pupils(result: Plan) -> dict[str, Person]:
             last_name=row.last_name,
             date_of_birth=row.date_of_birth,
             external_id=row.external_id,
+            email=row.email,
         )
         db.session.add(person)
         pupils[row.external_id] = person
@@ -70,6 +71,8 @@ def _update_pupils(result: Plan) -> None:
         for name in ("first_name", "last_name", "date_of_birth"):
             if getattr(person, name) != getattr(row, name):
                 setattr(person, name, getattr(row, name))
+        if row.email is not None and person.email != row.email:
+            person.email = row.email
 
 
 def _place_pupils(result: Plan, year: SchoolYear, groups: dict[str, Group], pupils: dict[str, Person]) -> None:

@@ -31,6 +31,8 @@ PUPIL_COLUMNS: dict[str, tuple[str, ...]] = {
     "date_of_birth": ("date_of_birth", "geboortedatum"),
     "group": ("group", "groep", "klas"),
     "location": ("location", "locatie", "vestiging"),
+    # The pupil's own address: a pupil of 16 or older is invited there to decide for themself.
+    "email": ("email", "e_mail", "emailadres", "e_mailadres", "leerling_email", "pupil_email"),
 }
 GUARDIAN_FIELDS: dict[str, tuple[str, ...]] = {
     "first_name": ("first_name", "voornaam", "roepnaam"),
@@ -95,6 +97,7 @@ class PupilRow:
     group: str
     location: str | None
     guardians: tuple[GuardianRow, ...]
+    email: str | None = None  # the pupil's own address; None: not given, leave what is stored
 
 
 @dataclass
@@ -213,6 +216,7 @@ def _read_row(raw: list[str], columns: list[str], line: int, today: date, result
     problems = _length_problems(values) + _missing_names(values)
     born = _date_of_birth(values, today, problems)
     guardians = _read_guardians(values, problems)
+    email = _pupil_email(values, guardians, problems)
     if problems or born is None:
         result.errors.extend(RowError(line, problem) for problem in problems)
         return None
@@ -226,6 +230,7 @@ def _read_row(raw: list[str], columns: list[str], line: int, today: date, result
         group=values["group"],
         location=values.get("location") or None,
         guardians=tuple(guardians),
+        email=email,
     )
 
 
@@ -270,6 +275,20 @@ def _date_of_birth(values: dict[str, str], today: date, problems: list[str]) -> 
     else:
         return born
     return None
+
+
+def _pupil_email(values: dict[str, str], guardians: list[GuardianRow], problems: list[str]) -> str | None:
+    """The pupil's own address, if the column is there and filled in; never a guardian's."""
+    email = values.get("email", "")
+    if not email:
+        return None
+    if not _email_valid(email):
+        problems.append(_("the pupil's email address '%(value)s' is not valid", value=email))
+        return None
+    if any(g.email == email.lower() for g in guardians):
+        problems.append(_("the pupil's email address is a guardian's; enter the pupil's own address or leave it empty"))
+        return None
+    return email.lower()
 
 
 def _read_guardians(values: dict[str, str], problems: list[str]) -> list[GuardianRow]:

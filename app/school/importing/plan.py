@@ -148,7 +148,11 @@ def _existing_guardians(emails: list[str]) -> dict[str, Person]:
     """People with these addresses; where several share one, a guardian wins over others."""
     guardians: dict[str, Person] = {}
     for chunk in chunks(emails):
-        found = db.session.scalars(select(Person).where(func.lower(Person.email).in_(chunk)).order_by(Person.id))
+        found = db.session.scalars(
+            select(Person)
+            .where(func.lower(Person.email).in_(chunk), Person.kind != PersonKind.PUPIL)  # a pupil's own address
+            .order_by(Person.id)
+        )
         for candidate in found:
             key = (candidate.email or "").lower()
             if key not in guardians or (
@@ -194,7 +198,7 @@ def _plan_pupil(row: PupilRow, person: Person | None, group_key: str, result: Pl
         row.first_name,
         row.last_name,
         row.date_of_birth,
-    )
+    ) or (row.email is not None and row.email != person.email)
     existing_group = result.groups.get(group_key)
     moved = existing_group is None or result.current_groups.get(person.id, set()) != {existing_group.id}
     if moved:
