@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.access import SIGNED_IN, allow, current_account, family_subject_or_404, history_subject_or_404
 from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
@@ -20,8 +21,11 @@ from app.consent.models import ConsentForm, Decision
 from app.consent.operations import ConsentError, decide, decide_answers, decider_of, say_no_to_everything
 from app.consent.overview import Matrix, subject_matrix
 from app.consent.queries import active_form, now
-from app.consent.vocabulary import Action, Means
+from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
+from app.media.links import LINK_DAYS, thumbnail_link
+from app.media.models import MediaItem
+from app.media.visibility import family_media
 from app.privacy.family_data import export_family_data
 from app.release.family import published_for, removals_for
 from app.school.models import Person
@@ -203,6 +207,47 @@ def history(person_id: int) -> str:
 def show_form(form_id: int) -> str:
     consent_form = db.get_or_404(ConsentForm, form_id)
     return render_template("consent/form_text.html", consent_form=consent_form)
+
+
+@bp.route("/our-data")
+@allow(SIGNED_IN)
+def family_data_page() -> str:
+    """The same data as the download, as a page the parent can read, print or save."""
+    data = export_family_data(current_account(), as_page=True)
+    db.session.commit()
+    forms = {f["id"]: f for f in data["forms"]}
+    names = {p["id"]: f"{p['first_name']} {p['last_name']}" for p in data["people"]}
+    return render_template("consent/our_data.html", data=data, forms=forms, names=names)
+
+
+@bp.route("/<int:person_id>/media")
+@allow(SIGNED_IN)
+def family_media_page(person_id: int) -> str:
+    """The photos, films and recordings on which this child (or oneself) is tagged, with where the
+    school published them; thumbnails through links made for this account."""
+    account = current_account()
+    subject = family_subject_or_404(account, person_id)
+    items = db.session.scalars(
+        family_media(account, subject.id)
+        .options(selectinload(MediaItem.album))
+        .order_by(MediaItem.uploaded_at.desc(), MediaItem.id.desc())
+    ).all()
+    published: dict[int | None, list[Any]] = {}
+    for publication in published_for(subject.id):
+        published.setdefault(publication.media_id, []).append(publication)
+    return render_template(
+        "consent/media.html",
+        subject=subject,
+        items=[
+            (
+                item,
+                None if item.media_type is MediaType.AUDIO else thumbnail_link(account, item.id, absolute=False),
+                published.get(item.id, []),
+            )
+            for item in items
+        ],
+        link_days=LINK_DAYS,
+    )
 
 
 @bp.route("/our-data.json")

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.access import (
     RELEASERS,
+    SIGNED_IN,
     STAFF_ROLES,
     allow,
     current_account,
@@ -35,6 +36,7 @@ from app.extensions import db
 from app.media import formats
 from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
+from app.media.links import item_of_link
 from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
 from app.media.operations import (
     TagSpec,
@@ -570,6 +572,20 @@ def derivative(item_id: int, variant: str) -> Response:
         max_age=0,
     )
     current_app.logger.debug("served %s of media %s", variant, item.id)
+    return private(response)
+
+
+@bp.route("/family/<token>/thumbnail.jpg")
+@allow(SIGNED_IN)
+@sandboxed
+def family_thumbnail(token: str) -> Response:
+    """The clean thumbnail of an item showing one of the caller's family, through a signed link made
+    for them (``app.media.links``): the family's data download and the parent portal use it."""
+    item = item_of_link(current_account(), token)
+    if item.media_type is MediaType.AUDIO:
+        abort(404)  # sound has no pictures
+    handle = media_storage().open(derivative_key(item.sha256, DERIVATIVES["thumbnail"]))
+    response = send_file(handle, mimetype="image/jpeg", download_name=f"beeldrecht-{item.id}-thumbnail.jpg", max_age=0)
     return private(response)
 
 

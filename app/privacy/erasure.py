@@ -1,19 +1,35 @@
 """Erasure of a person on request (GDPR art. 17): the person's record, account, guardianship
 links, group places and every consent decision about or by them are removed; a minimal
 tombstone (the old id, when, by whom, why) stays for the school's accountability, and the
-audit chain, which never held personal data, stays intact and verifiable."""
+audit chain, which never held personal data, stays intact and verifiable.
+
+The media that show the person go too, as the administrator chooses (``MediaChoice``): items that
+show nobody else are deleted, or every item is kept, quarantined for every purpose
+(``app.release.models.EVERY_PURPOSE``) with the person pixelated in every stored picture we have a
+box for (``app.media.redaction``; a film's poster and playback copy and a sound recording cannot be
+blurred: those are only quarantined). Every publication of such an item gets a removal task
+(``app.release.takedowns.open_erasure_takedowns``)."""
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, delete, or_, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import gettext as _
+from sqlalchemy import String, delete, inspect, or_, select, update
+from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.models import Decision, LatestDecision
+from app.errors import DomainError
 from app.extensions import Model, db
+from app.media.models import DismissReason, MediaItem, Tag
+from app.media.operations import delete_media, lock_items
+from app.media.redaction import delete_after_commit, redact_person
+from app.release.models import EVERY_PURPOSE, Quarantine
+from app.release.takedowns import open_erasure_takedowns
 from app.school.models import Person
 from app.timestamps import utcnow
 
@@ -29,9 +45,62 @@ class ErasureTombstone(Model):
     reason: Mapped[str] = mapped_column(String(500))
 
 
-def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
-    """Remove everything personal about ``person``; the caller commits."""
+class MediaChoice(enum.StrEnum):
+    """What happens to the items that show the person being erased."""
+
+    # Keep every item, quarantined for every purpose, the person pixelated (the protective default:
+    # nothing about anyone else is lost, and nothing of the person can go out again).
+    KEEP_BLURRED = "keep_blurred"
+    # Delete the items that show nobody else; the others are kept as above.
+    DELETE_ALONE = "delete_alone"
+
+
+class ErasureError(DomainError, ValueError):
+    """An erasure that cannot be done (a ``ValueError`` too, for callers written before it)."""
+
+    statuses = {"own_record": 400, "already_erased": 404}
+
+
+@dataclass
+class Erasure:
+    """What an erasure did, for the administrator's confirmation (no names)."""
+
+    tombstone: ErasureTombstone
+    items_deleted: int = 0
+    items_kept: int = 0
+    # Kept items where the person could not be pixelated everywhere (films, sound, a photo tag
+    # without a box): quarantined only.
+    items_not_blurred: int = 0
+    takedowns_opened: int = 0
+    deleted_ids: list[int] = field(default_factory=list)
+
+
+def erase_person(
+    person: Person, *, by: User, reason: str, media: MediaChoice = MediaChoice.KEEP_BLURRED
+) -> ErasureTombstone:
+    """Remove everything personal about ``person``; the caller commits. See ``erase``."""
+    return erase(person, by=by, reason=reason, media=media).tombstone
+
+
+def erase(person: Person, *, by: User, reason: str, media: MediaChoice = MediaChoice.KEEP_BLURRED) -> Erasure:
+    """Remove everything personal about ``person``, deal with the media that show them as ``media``
+    says, and open removal tasks for their publications; audited as ``person.erased``. The caller
+    commits; files are rewritten or removed after the commit."""
+    if inspect(person).deleted or inspect(person).was_deleted or person.id is None:
+        raise ErasureError("already_erased", _("This person has already been erased."))
     person_id = person.id
+    account = db.session.scalar(select(User).where(User.person_id == person_id))
+    if account is not None and account.id == by.id:
+        raise ErasureError("own_record", _("You cannot erase your own record."))
+    # Like every change of who is on an item, the items are locked first (then the person, the
+    # order exports keep: ``app.media.operations.lock_items``). No tag of the person can be added
+    # once the person is locked (its foreign key check waits); one added just before is read
+    # after the lock, and its item locked then.
+    tagged = select(Tag.media_id).where(Tag.person_id == person_id)
+    lock_items(db.session.scalars(tagged), missing_ok=True)
+    db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+    item_ids = sorted(set(db.session.scalars(tagged)))
+    lock_items(item_ids, missing_ok=True)
     # The latest-decision table first: its rows point at the decisions removed next.
     db.session.execute(
         delete(LatestDecision).where(
@@ -42,30 +111,12 @@ def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
         delete(Decision).where(or_(Decision.subject_id == person_id, Decision.decided_by_id == person_id))
     )
     decisions = int(getattr(removed, "rowcount", 0))
-    account = db.session.scalar(select(User).where(User.person_id == person_id))
     if account is not None:
-        if account.id == by.id:
-            raise ValueError("an administrator cannot erase their own record")
         db.session.delete(account)
-    # Media that showed the person lose the tag with them: they are no longer "everyone tagged"
-    # (the person is still in the picture), so they cannot be released until checked again.
-    # Like every change of who is on an item, the items are locked first (then the person, the
-    # order exports keep: ``app.media.operations.lock_items``); an item tagged with the person in
-    # between is caught by the update, which runs after the person's lock.
-    from app.media.models import MediaItem, Tag
-    from app.media.operations import lock_items
-
-    lock_items(db.session.scalars(select(Tag.media_id).where(Tag.person_id == person_id)), missing_ok=True)
-    db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
-    db.session.execute(
-        update(MediaItem)
-        .where(MediaItem.id.in_(select(Tag.media_id).where(Tag.person_id == person_id)))
-        .values(tags_complete=False, tags_attested_by_id=None, tags_attested_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    outcome = Erasure(tombstone=ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500]))
+    _erase_from_media(person_id, item_ids, media, by, outcome)
     db.session.delete(person)  # cascades: guardianship links, group places, tags
-    tombstone = ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500])
-    db.session.add(tombstone)
+    db.session.add(outcome.tombstone)
     db.session.flush()
     record(
         "person.erased",
@@ -74,6 +125,77 @@ def erase_person(person: Person, *, by: User, reason: str) -> ErasureTombstone:
         actor_id=by.id,
         decisions_removed=decisions,
         account_removed=account is not None,
-        tombstone_id=tombstone.id,
+        tombstone_id=outcome.tombstone.id,
+        media=media.value,
+        items_deleted=outcome.items_deleted,
+        items_kept=outcome.items_kept,
+        items_not_blurred=outcome.items_not_blurred,
+        takedowns_opened=outcome.takedowns_opened,
     )
-    return tombstone
+    return outcome
+
+
+def _erase_from_media(person_id: int, item_ids: list[int], media: MediaChoice, by: User, outcome: Erasure) -> None:
+    """Removal tasks for the person's publications; then each item that shows them deleted (when
+    chosen and nobody else is on it) or kept: quarantined for every purpose, the person pixelated,
+    their detected faces set aside as no longer recognisable, the attestation withdrawn (the person
+    is still in the picture, untagged)."""
+    outcome.takedowns_opened = len(open_erasure_takedowns(person_id))
+    items = db.session.scalars(
+        select(MediaItem)
+        .where(MediaItem.id.in_(item_ids))
+        .options(selectinload(MediaItem.tags), selectinload(MediaItem.faces), selectinload(MediaItem.outside_people))
+        .order_by(MediaItem.id)
+    ).all()
+    at = utcnow()
+    for item in items:
+        if media is MediaChoice.DELETE_ALONE and not shows_someone_else(item, person_id):
+            outcome.deleted_ids.append(item.id)
+            delete_after_commit(delete_media(item, by=by, reason="erasure"))
+            outcome.items_deleted += 1
+            continue
+        redaction = redact_person(item, person_id)
+        for face in item.faces:
+            if face.person_id == person_id:
+                face.person_id, face.dismissed_reason = None, DismissReason.NOT_RECOGNISABLE
+                face.dismissed_by_id, face.dismissed_at = by.id, at
+        db.session.add(Quarantine(media_id=item.id, purpose=EVERY_PURPOSE))
+        item.tags_complete, item.tags_attested_by_id, item.tags_attested_at = False, None, None
+        record(
+            "media.erasure_quarantined",
+            target=item,
+            actor_id=by.id,
+            pictures_blurred=redaction.pictures,
+            blurred_everywhere=redaction.complete,
+        )
+        outcome.items_kept += 1
+        outcome.items_not_blurred += 0 if redaction.complete else 1
+    # An item tagged after the items were read (a concurrent tag) is at least no longer attested.
+    db.session.execute(
+        update(MediaItem)
+        .where(MediaItem.id.in_(select(Tag.media_id).where(Tag.person_id == person_id)))
+        .values(tags_complete=False, tags_attested_by_id=None, tags_attested_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def shows_someone_else(item: MediaItem, person_id: int) -> bool:
+    """Does the item show anyone but ``person_id``: another tagged person, someone from outside the
+    school, or a detected face that is not theirs and not set aside as "not a face"?"""
+    return (
+        any(tag.person_id != person_id for tag in item.tags)
+        or bool(item.outside_people)
+        or any(
+            face.person_id != person_id and face.dismissed_reason is not DismissReason.NOT_A_FACE for face in item.faces
+        )
+    )
+
+
+def media_showing(person_id: int) -> tuple[int, int]:
+    """How many items show the person, and how many of them show nobody else (for the erasure form)."""
+    items = db.session.scalars(
+        select(MediaItem)
+        .where(MediaItem.id.in_(select(Tag.media_id).where(Tag.person_id == person_id)))
+        .options(selectinload(MediaItem.tags), selectinload(MediaItem.faces), selectinload(MediaItem.outside_people))
+    ).all()
+    return len(items), sum(1 for item in items if not shows_someone_else(item, person_id))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Date, Select, String, bindparam, cast, func, null, select
+from sqlalchemy import ColumnElement, Date, Select, String, bindparam, cast, func, null, or_, select
 
 from app.consent.queries import Key, Moment, active_form_query, consent_for, now, purpose_labels
 from app.consent.reasons import reason_in_words
@@ -41,7 +41,7 @@ from app.consent.vocabulary import MediaType
 from app.db_types import one_of
 from app.extensions import db
 from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, Tag
-from app.release.models import Approval, ApprovalStatus, Channel, Quarantine
+from app.release.models import EVERY_PURPOSE, Approval, ApprovalStatus, Channel, Quarantine
 from app.school.models import Group, Person, group_pupil
 
 
@@ -83,9 +83,10 @@ class Clearance:
         return {int(pid): self.granted[pid] for pid in self.people if pid in self.granted}
 
 
-# id, media type, tags attested, open faces, quarantined, tagged people (ids as text), a change
-# waiting for leadership, people from outside the school without consent ("id:description" lines)
-Item = tuple[int, MediaType, bool, int, bool, list[str], bool, str | None]
+# id, media type, tags attested, open faces, the purpose it is quarantined for (None: not held back;
+# EVERY_PURPOSE: it shows an erased person), tagged people (ids as text), a change waiting for
+# leadership, people from outside the school without consent ("id:description" lines)
+Item = tuple[int, MediaType, bool, int, str | None, list[str], bool, str | None]
 
 
 @functools.cache
@@ -96,14 +97,15 @@ def _items_statement(dialect: str, public: bool) -> Select[Any]:
     an index lookup per item). Built once per dialect and kind of purpose; the ids and the purpose
     are parameters."""
     open_faces = select(func.count(Face.id)).where(Face.media_id == MediaItem.id, Face.is_open).scalar_subquery()
+    # The purpose it is held back for, EVERY_PURPOSE ("*") first: it sorts before every key.
     held = (
-        select(Quarantine.id)
+        select(func.min(Quarantine.purpose))
         .where(
             Quarantine.media_id == MediaItem.id,
-            Quarantine.purpose == bindparam("purpose"),
+            or_(Quarantine.purpose == bindparam("purpose"), Quarantine.purpose == EVERY_PURPOSE),
             Quarantine.lifted_at.is_(None),
         )
-        .exists()
+        .scalar_subquery()
     )
     people = (
         select(func.aggregate_strings(cast(Tag.person_id, String), ","))
@@ -159,7 +161,7 @@ def _items(ids: list[int], purpose: str, public: bool) -> list[Item]:
     statement = _items_statement(connection.dialect.name, public)
     rows = connection.execute(statement, {"ids": ids, "purpose": purpose}).tuples().all()
     return [
-        (media_id, media_type, complete, faces, bool(held), people.split(",") if people else [], bool(waits), outside)
+        (media_id, media_type, complete, faces, held, people.split(",") if people else [], bool(waits), outside)
         for media_id, media_type, complete, faces, held, people, waits, outside in rows
     ]
 
@@ -194,7 +196,10 @@ def _answer(item: Item, granted: dict[str, list[int]], blocked: frozenset[str], 
     if open_faces:
         message = _("%(n)d detected face(s) not yet given to a person or set aside.", n=open_faces)
         answer.blockers.append(Blocker(media_id, "face_unresolved", None, message))
-    if words is not None and quarantined:
+    if words is not None and quarantined == EVERY_PURPOSE:
+        message = _("Held back for every use: it shows a person whose data was erased on request.")
+        answer.blockers.append(Blocker(media_id, "quarantined", None, message))
+    elif words is not None and quarantined:
         message = _(
             "Held back for “%(purpose)s”: consent was withdrawn and removal work is open.", purpose=words.purpose
         )

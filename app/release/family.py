@@ -20,6 +20,7 @@ class Published:
     published_on: date
     url: str
     removal: str | None  # None, "pending" or "done"
+    media_id: int | None = None  # the item that was posted
 
 
 def published_for(person_id: int) -> list[Published]:
@@ -41,7 +42,7 @@ def published_for(person_id: int) -> list[Published]:
         state = "pending" if takedown.status is TakedownStatus.OPEN else "done"
         if removals.get(takedown.publication_id or 0) != "pending":
             removals[takedown.publication_id or 0] = state
-    return [Published(name, p.published_on, p.url, removals.get(p.id)) for p, name in rows]
+    return [Published(name, p.published_on, p.url, removals.get(p.id), p.media_id) for p, name in rows]
 
 
 def removals_for(decision_ids: list[int]) -> list[str]:

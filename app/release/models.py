@@ -157,9 +157,15 @@ class Takedown(Model):
     person: Mapped[Person | None] = relationship()
 
 
+# The purpose of a quarantine that holds an item back for every purpose, present and future: an
+# item kept after a person on it was erased (``app.privacy.erasure``). Never lifted.
+EVERY_PURPOSE = "*"
+
+
 class Quarantine(Model):
     """An item may not go out for a purpose while consent was taken away and removal work is
-    open (lifted when its takedowns are resolved)."""
+    open (lifted when its takedowns are resolved); or, with ``EVERY_PURPOSE`` and no takedown, for
+    any purpose at all, because it shows a person who was erased."""
 
     __tablename__ = "media_quarantine"
 

@@ -5,11 +5,12 @@ the purpose, in the decision's own transaction. Communications staff are mailed 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, event, or_, select
+from sqlalchemy import ColumnElement, and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User, UserRole
@@ -58,43 +59,78 @@ def open_takedowns(decision: Decision) -> list[Takedown]:
         .order_by(Publication.id)
     ).all()
     # Skip a post that already has removal work for this person, or that was taken down already.
-    already = set(
+    already = or_(
+        and_(Takedown.person_id == decision.subject_id, Takedown.status == TakedownStatus.OPEN),
+        Takedown.status == TakedownStatus.RESOLVED,
+    )
+    return _open_for(
+        publications,
+        already,
+        person_id=decision.subject_id,
+        decision_id=decision.id,
+        purpose=decision.purpose,
+        moment=moment.at,
+    )
+
+
+def open_erasure_takedowns(person_id: int) -> list[Takedown]:
+    """A person is being erased (``app.privacy.erasure``): every publication of an item that shows
+    them, on any channel, gets a removal task, unless removal work is open for it already or it was
+    taken down. The tasks name nobody (the person is about to be gone); their items are held back
+    for every purpose by the erasure itself (or deleted), so no quarantine per purpose is added.
+    Call before the person's tags are removed."""
+    publications = db.session.scalars(
+        select(Publication)
+        .join(Tag, Tag.media_id == Publication.media_id)
+        .where(Tag.person_id == person_id)
+        .order_by(Publication.id)
+    ).all()
+    already = Takedown.status.in_([TakedownStatus.OPEN, TakedownStatus.RESOLVED])
+    return _open_for(publications, already, person_id=None, decision_id=None, purpose=None, moment=database_now())
+
+
+def _open_for(
+    publications: Sequence[Publication],
+    already: ColumnElement[bool],
+    *,
+    person_id: int | None,
+    decision_id: int | None,
+    purpose: str | None,
+    moment: datetime,
+) -> list[Takedown]:
+    """A removal task (and, with a ``purpose``, a quarantine of the item for it) for each of these
+    publications that has no takedown matching ``already``; audited; communications staff are
+    mailed after the commit."""
+    skip = set(
         db.session.scalars(
-            select(Takedown.publication_id).where(
-                Takedown.publication_id.in_([p.id for p in publications]),
-                or_(
-                    and_(Takedown.person_id == decision.subject_id, Takedown.status == TakedownStatus.OPEN),
-                    Takedown.status == TakedownStatus.RESOLVED,
-                ),
-            )
+            select(Takedown.publication_id).where(Takedown.publication_id.in_([p.id for p in publications]), already)
         )
     )
     hours = int(current_app.config["TAKEDOWN_DUE_HOURS"])
     opened = []
     for publication in publications:
-        if publication.id in already:
+        if publication.id in skip:
             continue
         takedown = Takedown(
             publication_id=publication.id,
             url=publication.url,
-            person_id=decision.subject_id,
-            decision_id=decision.id,
-            opened_at=moment.at,
-            due_at=moment.at + timedelta(hours=hours),
+            person_id=person_id,
+            decision_id=decision_id,
+            opened_at=moment,
+            due_at=moment + timedelta(hours=hours),
         )
         db.session.add(takedown)
         db.session.flush()
-        db.session.add(
-            Quarantine(
-                media_id=publication.media_id, purpose=decision.purpose, takedown_id=takedown.id, created_at=moment.at
+        if purpose is not None and publication.media_id is not None:
+            db.session.add(
+                Quarantine(media_id=publication.media_id, purpose=purpose, takedown_id=takedown.id, created_at=moment)
             )
-        )
         record(
             "release.takedown_opened",
             target=takedown,
             publication_id=publication.id,
             media_id=publication.media_id,
-            decision_id=decision.id,
+            decision_id=decision_id,
         )
         opened.append(takedown)
     if opened:

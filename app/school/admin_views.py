@@ -18,7 +18,7 @@ from app.accounts.models import Role, User
 from app.consent.pupils import decides_alone_today
 from app.core.forms import Choice, SelectChoice, add_error, required
 from app.extensions import db
-from app.privacy.erasure import erase_person
+from app.privacy.erasure import Erasure, ErasureError, MediaChoice, erase, media_showing
 from app.school import operations
 from app.school.blueprint import bp
 from app.school.forms import (
@@ -248,6 +248,7 @@ def admin_edit_person(person_id: int | None = None) -> Any:
             links=_links_of(person),
             account=db.session.scalar(select(User).where(User.person_id == person.id)),
             decides_alone=decides_alone_today(person),
+            shown_in=media_showing(person.id),
         )
     return _handle(
         form,
@@ -273,6 +274,7 @@ def _person_page_with_errors(
         erase_form=erase_form or EraseForm(formdata=None),
         links=_links_of(person),
         account=db.session.scalar(select(User).where(User.person_id == person.id)),
+        shown_in=media_showing(person.id),
     ), 400
 
 
@@ -343,12 +345,32 @@ def admin_erase_person(person_id: int) -> Any:
     form = EraseForm()
     if form.validate_on_submit():
         try:
-            erase_person(person, by=current_account(), reason=required(form.reason))
-        except ValueError:
+            done = erase(person, by=current_account(), reason=required(form.reason), media=MediaChoice(form.media.data))
+        except ErasureError as problem:
             db.session.rollback()
-            add_error(form.reason, _("You cannot erase your own record."))
+            add_error(form.reason, problem.message)
         else:
             db.session.commit()
             flash(_("The person is erased. Only a tombstone with the reason remains."), "success")
+            if done.items_deleted or done.items_kept or done.takedowns_opened:
+                flash(_erasure_media_summary(done), "info")
             return redirect(url_for("school.admin_persons"))
     return _person_page_with_errors(person, erase_form=form)
+
+
+def _erasure_media_summary(done: Erasure) -> str:
+    parts = [
+        _("Items deleted: %(n)d.", n=done.items_deleted),
+        _("Items kept, held back for every use with the person pixelated: %(n)d.", n=done.items_kept),
+    ]
+    if done.items_not_blurred:
+        parts.append(
+            _(
+                "In %(n)d of them (films, sound, or a photo without a box) the person could not be pixelated "
+                "everywhere: they are only held back.",
+                n=done.items_not_blurred,
+            )
+        )
+    if done.takedowns_opened:
+        parts.append(_("Removal tasks opened for publications: %(n)d.", n=done.takedowns_opened))
+    return " ".join(parts)

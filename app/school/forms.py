@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.core.forms import Choice, MultiCheckboxField, SelectChoice
@@ -88,6 +88,19 @@ class RemoveForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
+    # The values of ``app.privacy.erasure.MediaChoice``; the protective one first and by default.
+    media = RadioField(
+        _l("Photos, films and sound recordings that show this person"),
+        choices=[
+            SelectChoice(
+                "keep_blurred",
+                _l("Keep them, held back for every use, with this person pixelated wherever their place is known"),
+            ),
+            SelectChoice("delete_alone", _l("Delete the items that show nobody else; keep the others as above")),
+        ],
+        default="keep_blurred",
+        validators=[DataRequired()],
+    )
     reason = StringField(
         _l("Reason"),
         validators=[DataRequired(), Length(max=500)],
