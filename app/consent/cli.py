@@ -7,17 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from app.consent.form_files import sync_forms
+from app.consent.form_files import default_directory, sync_forms
 from app.extensions import db
 
 forms_cli = AppGroup("consent-forms", help="The consent form versions in consent_forms/.")
-
-
-def default_directory() -> Path:
-    return Path(current_app.config.get("CONSENT_FORMS_DIR") or Path(current_app.root_path).parent / "consent_forms")
 
 
 @forms_cli.command("sync")

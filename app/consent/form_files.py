@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from blinker import Namespace
+from flask import current_app
 from sqlalchemy import select
 
 from app.audit.log import record
@@ -132,6 +133,34 @@ def _validate(data: dict[str, Any]) -> list[str]:
         if not isinstance(channels, list) or not all(isinstance(c, str) and CHANNEL_KEY_RE.match(c) for c in channels):
             problems.append(f"{where}.channels|a list of channel keys (lower-case letters, digits, - and _)")
     return problems
+
+
+def default_directory() -> Path:
+    """Where the form files are: ``CONSENT_FORMS_DIR`` or the repository's ``consent_forms/``."""
+    return Path(current_app.config.get("CONSENT_FORMS_DIR") or Path(current_app.root_path).parent / "consent_forms")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A form file not published yet, with what is wrong with it (nothing: ready to publish)."""
+
+    name: str
+    key: tuple[str, int] | None
+    title: str | None
+    problems: list[FormFileProblem]
+
+
+def waiting_files(directory: Path) -> list[Waiting]:
+    """The files in ``directory`` whose id and version are not published yet (read, not published)."""
+    stored = set(db.session.execute(select(ConsentForm.form_key, ConsentForm.version)).tuples())
+    waiting = []
+    for path in sorted(directory.glob("*.toml")):
+        form_file, problems = read_form_file(path)
+        if form_file is not None and form_file.key in stored:
+            continue
+        title = str(form_file.content["title"]["nl"]) if form_file is not None else None
+        waiting.append(Waiting(path.name, form_file.key if form_file else None, title, problems))
+    return waiting
 
 
 def read_form_file(path: Path) -> tuple[FormFile | None, list[FormFileProblem]]:

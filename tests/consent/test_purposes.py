@@ -140,3 +140,27 @@ def test_form_files_may_name_any_purpose_key_but_not_a_malformed_one(runner, for
     (forms_dir / "beeldgebruik-v1.toml").write_text(form_text(school_year, purposes_block=block), encoding="utf-8")
     result = sync(runner, forms_dir)
     assert result.exit_code == 1 and "purposes[1].explanation.en: missing or empty" in result.output
+
+
+def test_the_admin_publishes_a_new_version_from_the_form_versions_page(
+    runner, forms_dir, school_year, app, client, login_as, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CONSENT_FORMS_DIR", str(forms_dir))
+    assert sync(runner, forms_dir).exit_code == 0
+    (forms_dir / "beeldgebruik-v2.toml").write_text(version_two(school_year), encoding="utf-8")
+    (forms_dir / "draft.toml").write_text("id = 'draft'\nversion = 'one'\n", encoding="utf-8")
+    login_as("admin")
+    page = client.get("/consent/versions").get_data(as_text=True)
+    assert "beeldgebruik-v2.toml" in page and "draft.toml" in page and "version: missing, or not a whole number" in page
+    refused = client.submit("/consent/versions/publish", {})
+    assert refused.status_code == 422 and "Nothing was published" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ConsentForm.id))) == 1
+    (forms_dir / "draft.toml").unlink()
+    published = client.submit("/consent/versions/publish", {})
+    assert published.status_code == 302
+    page = client.get("/consent/versions").get_data(as_text=True)
+    assert "beeldgebruik versie 2 is gepubliceerd." in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ConsentForm.id))) == 2
+        assert db.session.scalar(select(Channel).where(Channel.key == "yearbook")) is not None
