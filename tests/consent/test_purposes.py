@@ -153,7 +153,7 @@ def test_the_admin_publishes_a_new_version_from_the_form_versions_page(
     page = client.get("/consent/versions").get_data(as_text=True)
     assert "beeldgebruik-v2.toml" in page and "draft.toml" in page and "version: missing, or not a whole number" in page
     refused = client.submit("/consent/versions/publish", {})
-    assert refused.status_code == 422 and "Nothing was published" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Er is niets gepubliceerd" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(ConsentForm.id))) == 1
     (forms_dir / "draft.toml").unlink()
