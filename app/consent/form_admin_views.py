@@ -15,7 +15,7 @@ from app.access import allow
 from app.accounts.models import Role
 from app.consent.form_files import default_directory, sync_forms, waiting_files
 from app.consent.models import ConsentForm
-from app.consent.purposes import form_in_force, purposes_of
+from app.consent.purposes import governing_form, purposes_of
 from app.consent.views import bp
 from app.extensions import db
 from app.timestamps import school_today
@@ -36,7 +36,7 @@ def _page(form: PublishForm, problems: list[str] | None = None) -> str:
     return render_template(
         "consent/form_versions.html",
         published=published,
-        in_force=form_in_force(school_today()),
+        in_force=governing_form(school_today()),
         purposes_of=purposes_of,
         waiting=waiting_files(default_directory()),
         form=form,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from app.audit.log import record
 from app.consent.models import ConsentForm
-from app.consent.purposes import form_in_force, purposes_of_content
+from app.consent.purposes import governing_form, purposes_of_content
 from app.consent.vocabulary import MediaType, Validity
 from app.extensions import db
 from app.timestamps import school_today
@@ -248,7 +248,7 @@ def sync_forms(directory: Path) -> SyncReport:
         record("consent.form_published", target=form, form_key=form.form_key, version=form.version)
         report.published.append(form_file.key)
     if report.published:
-        in_force = form_in_force(school_today())
+        in_force = governing_form(school_today())
         if in_force is not None:
             forms_published.send(None, purposes=purposes_of_content(in_force.content))
     return report
@@ -263,7 +263,7 @@ def _check_form_in_force(new_files: list[FormFile], report: SyncReport) -> None:
         chosen = max(valid, key=lambda f: (f.content["version"], f.path.name))
         name, purposes = chosen.path.name, purposes_of_content(chosen.content)
     else:
-        current = form_in_force(today)
+        current = governing_form(today)
         if current is None or not new_files:
             return
         name, purposes = current.source_file, purposes_of_content(current.content)

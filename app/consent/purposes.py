@@ -2,7 +2,7 @@
 declares its purposes (key, labels and explanations in Dutch and English, public or not, the
 channels that serve it), and nothing in the code lists them.
 
-"The purposes in force" are those of the form in force: the one parents decide under today or,
+"The purposes in force" are those of the governing form: the one parents decide under today or,
 between two school years (last year's form expired, this year's not yet published), the newest
 published form, so that channels, the gate and the register keep their meaning in August.
 A later version may add or drop purposes; decisions on a dropped purpose stay in the history,
@@ -63,8 +63,10 @@ def purposes_of(form: ConsentForm) -> list[Purpose]:
     return list(_purposes_of_version(form.id, form.published_at))
 
 
-def form_in_force(day: date) -> ConsentForm | None:
-    """The form parents decide under on ``day``; when none is valid, the newest published one."""
+def governing_form(day: date) -> ConsentForm | None:
+    """The form whose purposes govern channels and the gate on ``day``: the one parents decide under
+    (``queries.active_form``); when none is valid, the newest published one. (Deciding needs a form
+    valid today: ``operations.form_in_force``.)"""
     return active_form(day) or db.session.scalar(
         select(ConsentForm).order_by(ConsentForm.published_at.desc(), ConsentForm.version.desc()).limit(1)
     )
@@ -72,7 +74,7 @@ def form_in_force(day: date) -> ConsentForm | None:
 
 def purposes_in_force(day: date) -> dict[str, Purpose]:
     """Key -> purpose of the form in force, in the form's order; empty before any form is published."""
-    form = form_in_force(day)
+    form = governing_form(day)
     return {p.key: p for p in purposes_of(form)} if form is not None else {}
 
 
