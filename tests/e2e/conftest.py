@@ -38,6 +38,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         (forms / "form.toml").write_text(form_text(name), encoding="utf-8")
         assert not sync_forms(forms).problems
         db.session.commit()
+    app.config["CONSENT_FORMS_DIR"] = str(forms)  # the form versions page publishes from here
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
