@@ -86,7 +86,7 @@ def test_a_leaver_is_not_offered_in_the_tag_picker(client, world, last_year, old
 def test_tagging_a_leaver_on_the_web_is_refused_and_changes_nothing(client, app, world, last_year, old_item):
     response = client.submit(f"/media/{old_item}", {"person_id": [world["sem"], last_year["lotte"]], "complete": "y"})
     assert response.status_code == 422
-    assert "Left the school, so no new media: Lotte Bakker." in response.get_data(as_text=True)
+    assert "Van school gegaan, dus geen nieuwe beelden: Lotte Bakker." in response.get_data(as_text=True)
     assert _tagged(app, old_item) == set()
     with app.app_context():
         assert db.session.get_one(MediaItem, old_item).tags_complete is False
@@ -134,7 +134,7 @@ def test_a_leaver_is_not_on_the_group_pages_or_lists(client, login_as, world, la
     login_as("teacher")
     group = client.get(f"/groups/{last_year['group']}").get_data(as_text=True)
     assert "Sem de Vries" in group and "Lotte" not in group
-    assert "1 pupil of this group has left the school" in group
+    assert "1 leerling van deze groep is van school gegaan" in group
     listing = client.get("/groups").get_data(as_text=True)
     assert listing.count("<td>1</td>") == 1  # 4b counts Sem only
     overview = client.get(f"/consent/groups/{last_year['group']}")
@@ -173,8 +173,8 @@ def test_the_api_lists_leavers_only_when_asked(client, runner, world, last_year)
 def test_a_guardian_of_only_a_leaver_has_nothing_to_decide(client, login_as, world, last_year, published_form):
     login_as("lotte-mum")
     home = client.get("/home").get_data(as_text=True)
-    assert 'id="children"' not in home and "No children are linked" not in home
-    assert "Lotte has left the school: there is nothing more to decide." in home
+    assert 'id="children"' not in home and "Er zijn nog geen kinderen" not in home
+    assert "Lotte is van school gegaan: er valt niets meer te beslissen." in home
     # The earlier choices stay reachable: withdrawing is always possible.
     assert f"/consent/{last_year['lotte']}?overview=1" in home
     assert client.get(f"/consent/{last_year['lotte']}?overview=1").status_code == 200
@@ -190,4 +190,4 @@ def test_a_parent_still_sees_the_children_at_school(client, login_as, app, world
     home = client.get("/home").get_data(as_text=True)
     children = home[home.index('id="children"') : home.index('id="left-school"')]
     assert "Sem de Vries" in children and "Emma de Vries" in children and "Lotte" not in children
-    assert "Lotte has left the school" in home
+    assert "Lotte is van school gegaan" in home
