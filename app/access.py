@@ -26,6 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.models import Role, User
 from app.consent.queries import decides_alone
+from app.school.leavers import is_leaver, not_a_leaver
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
 from app.urls import is_api_request
 
@@ -117,10 +118,20 @@ def own_children_ids(user: User) -> Select[tuple[int]]:
 
 
 def own_children(user: User) -> Select[tuple[Person]]:
-    """The pupils this account's person is a guardian of and decides for (none without a person)."""
+    """The pupils this account's person is a guardian of and decides for, still at school (none
+    without a person): a child who left the school leaves nothing to decide."""
     if user.person_id is None:
         return select(Person).where(false())
-    return select(Person).where(Person.id.in_(own_children_ids(user)))
+    return select(Person).where(Person.id.in_(own_children_ids(user)), not_a_leaver(_school_day()))
+
+
+def children_who_left(user: User) -> Select[tuple[Person]]:
+    """The guardian's children (under 16) who have left the school: shown as such, nothing to decide.
+    Their consent page stays open to the family (a withdrawal is always possible) until archiving
+    closes the account."""
+    if user.person_id is None:
+        return select(Person).where(false())
+    return select(Person).where(Person.id.in_(own_children_ids(user)), is_leaver(_school_day()))
 
 
 def children_deciding_alone(user: User) -> Select[tuple[Person]]:

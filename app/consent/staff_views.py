@@ -23,6 +23,7 @@ from app.consent.views import bp
 from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, add_error, required
 from app.extensions import db
+from app.school.leavers import current_pupils
 from app.school.models import Person
 
 
@@ -42,7 +43,7 @@ def group_overview(group_id: int) -> Any:
         return render_template("consent/group.html", group=group, form=None)
     media = [media_filter] if media_filter in form.media_types else form.media_types
     purposes = [purpose_filter] if purpose_filter in form.purposes else form.purposes
-    pupils = sorted(group.pupils, key=lambda p: (p.last_name, p.first_name))
+    pupils = current_pupils(group, now().day)
     answers = consent_for([(p.id, m, u) for p in pupils for m in media for u in purposes], now())
     return render_template(
         "consent/group.html",
@@ -66,7 +67,7 @@ def not_allowed_list(group_id: int) -> Any:
     media = _media_filter() or MediaType.PHOTO
     rows: list[tuple[Person, list[str], list[str]]] = []
     if form is not None and media in form.media_types:
-        pupils = sorted(group.pupils, key=lambda p: (p.last_name, p.first_name))
+        pupils = current_pupils(group, now().day)
         answers = consent_for([(p.id, media, u) for p in pupils for u in form.purposes], now())
         for pupil in pupils:
             refused = [u for u in form.purposes if answers[(pupil.id, media, u)].state is State.REFUSED]

@@ -13,6 +13,7 @@ from app.access import (
     STAFF_ROLES,
     allow,
     children_deciding_alone,
+    children_who_left,
     current_account,
     own_children,
     visible_groups,
@@ -38,9 +39,11 @@ def home() -> str:
     user = current_account()
     children: list[Person] = []
     grown: list[Person] = []  # 16 or older: they decide, their choices are their own
+    left: list[Person] = []  # left the school: nothing to decide any more
     if user.has_role(Role.PARENT):
         children = list(db.session.scalars(own_children(user).order_by(Person.first_name)))
         grown = list(db.session.scalars(children_deciding_alone(user).order_by(Person.first_name)))
+        left = list(db.session.scalars(children_who_left(user).order_by(Person.first_name)))
     groups: list[Group] = []
     if user.has_role(*STAFF_ROLES):
         groups = list(
@@ -54,7 +57,7 @@ def home() -> str:
             "persons": db.session.scalar(select(func.count(Person.id))),
             "groups": db.session.scalar(select(func.count(Group.id))),
         }
-    return render_template("core/home.html", children=children, grown=grown, groups=groups, counts=counts)
+    return render_template("core/home.html", children=children, grown=grown, left=left, groups=groups, counts=counts)
 
 
 @bp.route("/healthz")

@@ -17,8 +17,9 @@ from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import Album, DismissReason, Face, FaceStatus, MediaItem, OutsideConsent, Tag
 from app.media.storage import derivative_key, original_key
+from app.school.leavers import leaver_ids
 from app.school.models import Group, Person
-from app.timestamps import utcnow
+from app.timestamps import school_today, utcnow
 
 
 def lock_items(ids: Iterable[int], *, missing_ok: bool = False) -> None:
@@ -164,6 +165,7 @@ def replace_tags(item: MediaItem, tags: list[TagSpec], *, by: User) -> bool:
     A step of ``set_tags``, which locks the item and writes the audit row: on its own it locks
     and audits nothing. Raises ``TaggingError`` before changing anything."""
     _check_people(tags, by)
+    _check_still_at_school(item, tags)
     faces = _check_faces(item, tags)
     wanted = [(tag.person_id, _box(item, tag, faces)) for tag in tags]
     before = {(t.person_id, tuple(t.box) if t.box else None) for t in item.tags}
@@ -222,6 +224,19 @@ def _check_people(tags: list[TagSpec], by: User) -> None:
     allowed = set(db.session.scalars(visible_persons(by).with_only_columns(Person.id).where(Person.id.in_(ids))))
     if set(ids) - allowed:
         raise TaggingError("unknown_person", _("One of the tagged people does not exist or is not yours to tag."))
+
+
+def _check_still_at_school(item: MediaItem, tags: list[TagSpec]) -> None:
+    """No new media of a pupil who has left the school (``app.school.leavers``): a tag already on
+    the item stays (and can be removed), a new tag of a leaver is refused."""
+    new = {tag.person_id for tag in tags} - {tag.person_id for tag in item.tags}
+    left = leaver_ids(new, school_today())
+    if left:
+        names = ", ".join(sorted(p.full_name for p in db.session.scalars(select(Person).where(Person.id.in_(left)))))
+        raise TaggingError(
+            "pupil_left",
+            _("Left the school, so no new media: %(names)s. Tags already on an item stay.", names=names),
+        )
 
 
 def _check_faces(item: MediaItem, tags: list[TagSpec]) -> dict[int, Face]:

@@ -58,7 +58,9 @@ from app.release.approvals import (
 )
 from app.release.history import has_history
 from app.release.models import Approval
+from app.school.leavers import current_pupils, leaver_ids, not_a_leaver
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
+from app.timestamps import school_today
 
 if TYPE_CHECKING:
     from app.release.models import Channel
@@ -261,7 +263,8 @@ class FaceForm(FlaskForm):
 
 def _circle(item: MediaItem) -> Select[tuple[Person]]:
     """Whom the picker offers for this item: the group's pupils, their guardians, staff and
-    volunteers, within what the tagger may see."""
+    volunteers, within what the tagger may see; never a pupil who has left the school (they get
+    no new media, ``app.school.leavers``)."""
     pupils = select(group_pupil.c.person_id).where(group_pupil.c.group_id == item.group_id)
     guardians = select(Guardianship.guardian_id).where(Guardianship.pupil_id.in_(pupils))
     return visible_persons(current_account()).where(
@@ -269,13 +272,15 @@ def _circle(item: MediaItem) -> Select[tuple[Person]]:
             Person.id.in_(pupils),
             Person.id.in_(guardians),
             Person.kind.in_([PersonKind.STAFF, PersonKind.VOLUNTEER]),
-        )
+        ),
+        not_a_leaver(school_today()),
     )
 
 
 def _people(item: MediaItem, query: str = "") -> list[Person]:
-    """The group's pupils, everyone already tagged, and whoever the search finds in the circle."""
-    pupils = sorted(item.group.pupils, key=lambda p: (p.first_name, p.last_name))
+    """The group's pupils still at school, everyone already tagged (a leaver's tag stays, and can
+    be removed), and whoever the search finds in the circle."""
+    pupils = sorted(current_pupils(item.group, school_today()), key=lambda p: (p.first_name, p.last_name))
     shown = {p.id for p in pupils}
     extra = [t.person for t in item.tags if t.person_id not in shown]
     if query:
@@ -365,6 +370,7 @@ def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, 
         tag_form=form,
         face_form=FaceForm(),
         people=_people(item, query),
+        left=leaver_ids({t.person_id for t in item.tags}, school_today()),
         query=query,
         reasons=list(DismissReason),
         publications=_publications(item),

@@ -3,8 +3,8 @@ retention period is over.
 
 "Current" comes from the date alone: the school year containing today (1 August to 31 July,
 ``app.school.calendar``), so on 1 August next year's groups, imported beforehand, are the
-current ones without a switch. A *leaver* is a pupil who was in a group of a past year and is in
-no group of the current or a coming year (a pupil imported for next year only is not a leaver).
+current ones without a switch. Who is a *leaver* is defined once, in ``app.school.leavers``: a
+pupil who was in a group of a past year and is in no group of the current or a coming year.
 
 Archiving takes away what lets a leaver or their family act: the pupil's own account and the
 accounts of guardians with no current child left (an account with any staff role is kept).
@@ -19,29 +19,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Exists, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import exists, func, select
 
 from app.accounts.models import Role, User
 from app.accounts.operations import update_account
 from app.extensions import db
 from app.privacy.erasure import erase_person
+from app.school.leavers import in_a_year_from, is_leaver
 from app.school.models import Group, Guardianship, Person, PersonKind, SchoolYear, group_pupil
 
 PURGE_REASON = "left the school; the retention period for leavers has ended"
-
-
-def _in_a_year_from(day: date) -> Exists:
-    """The person (``Person.id``) is in a group of a school year that has not ended on ``day``."""
-    place, group, year = group_pupil.alias(), aliased(Group), aliased(SchoolYear)
-    return (
-        select(place.c.person_id)
-        .join(group, group.id == place.c.group_id)
-        .join(year, year.id == group.school_year_id)
-        .where(place.c.person_id == Person.id, year.ends_on >= day)
-        .correlate(Person)
-        .exists()
-    )
 
 
 def leavers(today: date) -> list[tuple[Person, date]]:
@@ -52,7 +39,7 @@ def leavers(today: date) -> list[tuple[Person, date]]:
         .join(group_pupil, group_pupil.c.person_id == Person.id)
         .join(Group, Group.id == group_pupil.c.group_id)
         .join(SchoolYear, SchoolYear.id == Group.school_year_id)
-        .where(Person.kind == PersonKind.PUPIL, ~_in_a_year_from(today))
+        .where(is_leaver(today))
         .group_by(Person.id)
         .order_by(last_day, Person.id)
     ).all()
@@ -83,7 +70,7 @@ def _has_current_child(guardian_id: int, today: date) -> bool:
     children = (
         select(Person.id)
         .join(Guardianship, Guardianship.pupil_id == Person.id)
-        .where(Guardianship.guardian_id == guardian_id, _in_a_year_from(today))
+        .where(Guardianship.guardian_id == guardian_id, in_a_year_from(today))
         .limit(1)
     )
     return db.session.scalar(children) is not None

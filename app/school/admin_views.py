@@ -31,8 +31,10 @@ from app.school.forms import (
     RemoveForm,
     SchoolYearForm,
 )
+from app.school.leavers import is_leaver, leaver_ids, not_a_leaver, pupils_at_school_per_group
 from app.school.models import Group, Guardianship, Location, Person, PersonKind, SchoolYear, group_pupil
 from app.school.operations import SchoolError
+from app.timestamps import school_today
 
 
 def _like(term: str) -> str:
@@ -127,7 +129,7 @@ def admin_edit_year(year_id: int | None = None) -> Any:
 def admin_groups() -> str:
     years = db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc())).all()
     chosen = request.args.get("year", type=int) or (years[0].id if years else None)
-    counts = select(group_pupil.c.group_id, func.count().label("pupils")).group_by(group_pupil.c.group_id).subquery()
+    counts = pupils_at_school_per_group(school_today())
     rows = db.session.execute(
         select(Group, func.coalesce(counts.c.pupils, 0))
         .outerjoin(counts, counts.c.group_id == Group.id)
@@ -197,12 +199,23 @@ def admin_persons() -> str:
     group_id = request.args.get("group", type=int)
     if group_id:
         query = query.where(Person.id.in_(select(group_pupil.c.person_id).where(group_pupil.c.group_id == group_id)))
+    # Pupils who left the school are archived: listed only under the filter "left the school".
+    status = "left" if request.args.get("status") == "left" else ""
+    today = school_today()
+    query = query.where(is_leaver(today) if status == "left" else not_a_leaver(today))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     groups = db.session.scalars(
         select(Group).join(Group.school_year).order_by(SchoolYear.starts_on.desc(), Group.name)
     ).all()
     return render_template(
-        "school/admin/persons.html", page=page, q=q, kind=kind, group_id=group_id, groups=groups, kinds=list(PersonKind)
+        "school/admin/persons.html",
+        page=page,
+        q=q,
+        kind=kind,
+        group_id=group_id,
+        status=status,
+        groups=groups,
+        kinds=list(PersonKind),
     )
 
 
@@ -248,6 +261,7 @@ def admin_edit_person(person_id: int | None = None) -> Any:
             links=_links_of(person),
             account=db.session.scalar(select(User).where(User.person_id == person.id)),
             decides_alone=decides_alone_today(person),
+            left=bool(leaver_ids({person.id}, school_today())),
             shown_in=media_showing(person.id),
         )
     return _handle(

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from app.access import SIGNED_IN, allow, current_account, person_or_404, visible_groups, visible_persons
 from app.extensions import db
+from app.school.leavers import is_leaver, not_a_leaver
 from app.school.models import Group, Person, PersonKind, group_pupil
+from app.timestamps import school_today
 from app.urls import API_PREFIX
 
 blp = Blueprint("school_api", __name__, url_prefix=API_PREFIX, description="Groups and people.")
@@ -33,6 +35,9 @@ class PersonSchema(Schema):
 class PeopleQuerySchema(Schema):
     group_id = fields.Integer()
     kind = fields.String(validate=validate.OneOf([k.value for k in PersonKind]))
+    left = fields.Boolean(
+        metadata={"description": "true: only pupils who have left the school (otherwise they are not listed)"}
+    )
 
 
 @blp.route("/groups")
@@ -48,8 +53,11 @@ def list_groups() -> list[Group]:
 @blp.response(200, PersonSchema(many=True))
 @allow(SIGNED_IN)
 def list_people(args: dict[str, Any]) -> list[Person]:
-    """People the caller may see; a parent's list holds their own family only."""
+    """People the caller may see; a parent's list holds their own family only. Pupils who have left
+    the school are listed only with ``left=true``."""
+    today = school_today()
     query = visible_persons(current_account()).order_by(Person.last_name, Person.first_name, Person.id)
+    query = query.where(is_leaver(today) if args.get("left") else not_a_leaver(today))
     if "group_id" in args:
         query = query.where(
             Person.id.in_(select(group_pupil.c.person_id).where(group_pupil.c.group_id == args["group_id"]))
