@@ -39,7 +39,7 @@ from app.school.models import Group
 AUDIENCE_LABELS = {
     Audience.FAMILIES: _l("All families"),
     Audience.GROUP: _l("One group"),
-    Audience.STAFF: _l("Staff"),
+    Audience.STAFF: _l("All staff"),
     Audience.VOLUNTEERS: _l("Volunteers"),
 }
 STATUS_LABELS = {

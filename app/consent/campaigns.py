@@ -300,7 +300,7 @@ def start_campaign(
 
 
 def _reminder_days() -> int:
-    return int(current_app.config.get("CAMPAIGN_REMINDER_DAYS", 7))
+    return max(1, int(current_app.config.get("CAMPAIGN_REMINDER_DAYS", 7)))
 
 
 def _mailed_since(campaign: Campaign, since: date, kinds: Iterable[CampaignMailKind]) -> set[int]:

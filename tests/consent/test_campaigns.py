@@ -162,7 +162,7 @@ def test_the_page_shows_per_group_and_family_who_answered(app, client, admin, wo
     assert families["Noah Jansen"] == "answered"
     assert families["Sem de Vries"] == "partly"
     assert families["Emma de Vries"] == "none"
-    sem_row = re.search(r'<tr data-person="%d">.*?</tr>' % world["sem"], page, re.S).group(0)
+    sem_row = re.search(rf'<tr data-person="{world["sem"]}">.*?</tr>', page, re.S).group(0)
     assert "Karin de Vries" in sem_row and "Mark de Vries" in sem_row  # the people asked
     counts = table(page, "counts")
     assert re.search(r'data-group="5b".*?data-answered="1".*?data-partly="1"', counts, re.S)
