@@ -130,6 +130,9 @@ class Config:
     # Release: removal work is due this many hours after consent is withdrawn; blurred exports
     # (faces of people without consent pixelated) only where the school allows them.
     TAKEDOWN_DUE_HOURS = env("TAKEDOWN_DUE_HOURS", 48)
+    # Campaigns: ``flask consent remind`` reminds the same person about a campaign at most once in
+    # this many days (the teachers' list of non-responders goes once, a week before the deadline).
+    CAMPAIGN_REMINDER_DAYS = env("CAMPAIGN_REMINDER_DAYS", 7)
     BLURRED_EXPORTS = env("BLURRED_EXPORTS", False)
     # A post's text (caption) that names a pupil (first and family name, or first name and
     # initial) blocks the export ("refuse", protocol A4/C1) unless the school sets "allow".

@@ -3,7 +3,7 @@
 
 A message is a subject and a text template; callers pass the address and language it goes to
 (never a model), so this module depends on nothing but Flask. Mails name no pupil unless they go
-to that pupil's own guardian.
+to that pupil's own guardian, or to a teacher of the pupil's group (the list of non-responders).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ PASSWORD_RESET = Message(lambda: _("Choose a new Beeldrecht password"), "account
 CONSENT_REMINDER = Message(lambda: _("Please decide about photos and films at school"), "consent/mail/reminder.txt")
 WITHDRAWAL_CONFIRMATION = Message(
     lambda: _("Beeldrecht: your withdrawal has been recorded"), "consent/mail/withdrawal_confirmed.txt"
+)
+NON_RESPONDERS = Message(
+    lambda: _("Beeldrecht: who in your group has not answered yet"), "consent/mail/non_responders.txt"
 )
 TAKEDOWN_NOTICE = Message(lambda: _("Beeldrecht: media must be taken down"), "release/mail/takedown.txt")
 

@@ -34,7 +34,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from sqlalchemy import select
 
     from app.accounts.models import User
-    from app.consent.models import ConsentForm
+    from app.consent.models import Campaign, ConsentForm
     from app.extensions import db
     from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson
     from app.release.models import Approval, Channel, Export, Takedown
@@ -66,6 +66,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "verdict": "approve",
             "outsider_id": db.session.scalar(select(OutsidePerson.id).limit(1)),
             "consent_id": db.session.scalar(select(OutsideConsent.id).limit(1)),
+            "campaign_id": db.session.scalar(select(Campaign.id).limit(1)),
         }
 
 
@@ -93,14 +94,15 @@ def routes(app: Flask):
 def a_photo(app, world, tmp_path):
     """One photo of group 5b, so the media routes have an object to open."""
     import io
-    from datetime import UTC, date, datetime
+    from datetime import UTC, date, datetime, timedelta
 
     import skimage.data
     from PIL import Image
     from sqlalchemy import select
 
     from app.accounts.models import User
-    from app.consent.vocabulary import MediaType
+    from app.consent.models import Campaign, ConsentForm
+    from app.consent.vocabulary import Audience, MediaType
     from app.extensions import db
     from app.media.ingest import ingest_upload
     from app.media.outsiders import add_outside_person, record_outside_consent
@@ -145,6 +147,9 @@ def a_photo(app, world, tmp_path):
         record_outside_consent(
             outsider, media_types=[MediaType.PHOTO], purposes=["website"], given_on=school_today(), by=admin, scan=scan
         )
+        # A campaign asking staff: the admin's own person (the sample person id) is one of them.
+        form = db.session.scalar(select(ConsentForm).limit(1))
+        db.session.add(Campaign(form=form, audience=Audience.STAFF, deadline=school_today() + timedelta(days=14)))
         db.session.commit()
     yield
     app.config["MEDIA_ROOT"] = None

@@ -124,22 +124,25 @@ def withdraw_command(
 
 
 @consent_cli.command("remind")
-@click.option("--dry-run", is_flag=True, help="Count who would get a reminder; send nothing.")
+@click.option("--dry-run", is_flag=True, help="Count who would get a mail; send nothing.")
 def remind_command(dry_run: bool) -> None:
-    """Mail every guardian of a pupil with open or expiring questions (invite those without an account)."""
+    """A round of every open campaign: remind who has not (fully) answered (at most once every
+    CAMPAIGN_REMINDER_DAYS), and a week before the deadline mail each group's teachers their
+    non-responders. Run it daily (cron or a systemd timer); running it twice a day sends nothing new."""
     from flask_babel import force_locale
 
-    from app.consent.queries import active_form, now
-    from app.consent.renewal import send_reminders
+    from app.consent.campaigns import remind_open_campaigns
+    from app.consent.queries import now
 
-    form = active_form(now().day)
-    if form is None:
-        raise click.ClickException("There is no consent form in force; publish one with 'flask consent-forms sync'.")
     with force_locale("en"):
-        report = send_reminders(form, now(), by=None, dry_run=dry_run)
+        campaigns, report = remind_open_campaigns(now(), dry_run=dry_run)
+    if not campaigns:
+        click.echo("No open campaign: nothing to remind. Start one on Consent campaigns.")
+        return
     db.session.commit()
     verb = "would get" if dry_run else "got"
     click.echo(
-        f"{report.pupils} pupils need a decision: {report.mailed} guardians {verb} a reminder, "
-        f"{report.invited} {verb} an invitation, {report.without_email} have no email address."
+        f"{len(campaigns)} open campaigns: {report.mailed} people {verb} a reminder, {report.invited} {verb} an "
+        f"invitation, {report.escalated} teachers {verb} their non-responders; {report.spaced} were reminded "
+        f"recently, {report.unreachable} cannot be mailed."
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.consent.vocabulary import Action, Means, MediaType, Validity
+from app.consent.vocabulary import Action, Audience, CampaignMailKind, Means, MediaType, Validity
 from app.db_types import enum_column
 from app.extensions import Model
-from app.school.models import Person
+from app.school.models import Group, Person
 from app.timestamps import DatabaseClock, utcnow
 
 
@@ -120,3 +120,42 @@ class LatestDecision(Model):
     action: Mapped[Action] = mapped_column(enum_column(Action, "decision_action"))
     decided_at: Mapped[datetime] = mapped_column()
     form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"))
+
+
+class Campaign(Model):
+    """An administrator asks an audience to answer the form version in force before a deadline.
+
+    Open from its start until the end of its deadline; ``app.consent.campaigns`` works out who
+    answered (nothing about the answers is stored here) and sends the reminders."""
+
+    __tablename__ = "consent_campaign"
+    __table_args__ = (
+        CheckConstraint("(audience = 'group') = (group_id IS NOT NULL)", name="group_iff_group_audience"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"), index=True)
+    audience: Mapped[Audience] = mapped_column(enum_column(Audience, "campaign_audience"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("school_group.id", ondelete="CASCADE"), index=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
+
+    form: Mapped[ConsentForm] = relationship()
+    group: Mapped[Group | None] = relationship()
+
+
+class CampaignMail(Model):
+    """One mail a campaign sent to one person on one school day: reminders are spaced by it, an
+    escalation (with the group it was about) goes once, a resend is limited to one a day."""
+
+    __tablename__ = "consent_campaign_mail"
+    __table_args__ = (Index("ix_consent_campaign_mail_lookup", "campaign_id", "recipient_id", "sent_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("consent_campaign.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CampaignMailKind] = mapped_column(enum_column(CampaignMailKind, "campaign_mail_kind"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("school_group.id", ondelete="CASCADE"), index=True)
+    sent_on: Mapped[date] = mapped_column(Date)  # the school's day, by the database's clock
+    sent_at: Mapped[datetime] = mapped_column(default=DatabaseClock())

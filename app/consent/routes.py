@@ -1,6 +1,7 @@
 """Collects the consent module's view modules onto its blueprint."""
 
 from app.consent import (  # noqa: F401  (register their routes)
+    campaign_views,
     form_admin_views,
     pupil_views,
     staff_views,

@@ -1,5 +1,5 @@
 """Staff views: the consent overview of a group, the printable "not for photo / film / audio"
-list, and an administrator recording a paper form."""
+list, and an administrator recording a paper form (campaigns and reminders: ``campaign_views``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from app.accounts.models import Role
 from app.consent.labels import MEDIA_LABELS
 from app.consent.operations import Answers, ConsentError, possible_signers, record_paper_form
 from app.consent.queries import active_form, consent_for, now
-from app.consent.renewal import pupils_needing_a_decision, send_reminders
 from app.consent.rules import State
 from app.consent.views import bp
 from app.consent.vocabulary import MediaType
@@ -146,30 +145,3 @@ def record_paper(person_id: int) -> Any:
             return redirect(url_for("school.admin_edit_person", person_id=subject.id))
     status = 400 if form.is_submitted() else 200
     return render_template("consent/paper.html", form=form, subject=subject, consent_form=consent_form), status
-
-
-class RemindForm(FlaskForm):
-    pass
-
-
-@bp.route("/renewal", methods=["GET", "POST"])
-@allow(Role.ADMIN)
-def renewal() -> Any:
-    """The form in force, the response rate per group, and the reminder button."""
-    form = active_form(now().day)
-    remind = RemindForm()
-    if form is not None and remind.validate_on_submit():
-        report = send_reminders(form, now(), by=current_account())
-        db.session.commit()
-        flash(
-            _(
-                "Reminders sent: %(mailed)d by mail, %(invited)d invitations; %(missing)d guardians have no email address.",  # noqa: E501
-                mailed=report.mailed,
-                invited=report.invited,
-                missing=report.without_email,
-            ),
-            "success",
-        )
-        return redirect(url_for("consent.renewal"))
-    groups = pupils_needing_a_decision(form, now())[0] if form else []
-    return render_template("consent/renewal.html", form=form, groups=groups, remind=remind)

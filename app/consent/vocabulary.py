@@ -39,3 +39,21 @@ class Validity(enum.StrEnum):
 
 
 # The purposes are not listed here: each consent form declares its own (``app.consent.purposes``).
+
+
+class Audience(enum.StrEnum):
+    """Who a campaign asks (``app.consent.campaigns``)."""
+
+    FAMILIES = "families"  # the guardians (or the pupil from 16) of every pupil of the current year
+    GROUP = "group"  # the same, for the pupils of one group
+    STAFF = "staff"
+    VOLUNTEERS = "volunteers"
+
+
+class CampaignMailKind(enum.StrEnum):
+    """What a campaign sent someone; stored so reminders are spaced and escalations go once."""
+
+    REMINDER = "reminder"
+    INVITATION = "invitation"
+    RESEND = "resend"
+    ESCALATION = "escalation"  # a group's teachers: the non-responders a week before the deadline

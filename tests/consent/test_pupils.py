@@ -219,8 +219,21 @@ def test_on_the_16th_birthday_the_guardians_decisions_stop_counting(client, logi
     assert cell_state(page, "photo", "website") == "none"
 
 
+def open_campaign(app) -> None:
+    """A campaign asking all families, open for two weeks (how it is started: test_campaigns.py)."""
+    from app.consent.models import Campaign
+    from app.consent.queries import active_form, now
+    from app.consent.vocabulary import Audience
+
+    with app.app_context():
+        day = now().day
+        db.session.add(Campaign(form=active_form(day), audience=Audience.FAMILIES, deadline=day + timedelta(days=14)))
+        db.session.commit()
+
+
 def test_reminders_about_a_pupil_of_16_go_to_the_pupil(client, login_as, world, published_form, app, outbox, runner):
     lisa = a_pupil(app, world, age=17, email="lisa@example.net", account=True)
+    open_campaign(app)
     result = runner.invoke(args=["consent", "remind"])
     assert result.exit_code == 0, result.output
     to_lisa = [m for m in outbox if m.to == ["lisa@example.net"]]
@@ -232,6 +245,7 @@ def test_reminders_about_a_pupil_of_16_go_to_the_pupil(client, login_as, world, 
 
 def test_a_pupil_of_16_without_an_account_is_invited_by_the_reminder(world, published_form, app, outbox, runner):
     lisa = a_pupil(app, world, age=16, email="lisa@example.net")
+    open_campaign(app)
     assert runner.invoke(args=["consent", "remind"]).exit_code == 0
     assert any(m.to == ["lisa@example.net"] for m in outbox)
     with app.app_context():
