@@ -20,7 +20,7 @@ from app.consent.paper_letters import letter_for, letters_for_group
 from app.consent.paper_pdf import render_letters
 from app.consent.queries import now
 from app.consent.views import bp
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.school.models import Person
@@ -72,7 +72,7 @@ def paper_forms() -> Any:
             )
             return redirect(url_for("consent.renewal"))
     else:
-        raise NotFound("not_found", _("Choose a group or a person to print paper forms for."))
+        raise DomainError("scope_required", _("Choose a group or a person to print paper forms for."), status=400)
     content = render_letters(letters, title=form.title("nl"))
     record(
         "consent.paper_forms_printed",

@@ -175,12 +175,9 @@ def record_paper(person_id: int) -> Any:
             db.session.rollback()
             if scan is not None:
                 remove_files(unreferenced_scans([scan.key]))
-            fields = {"future_date": form.signed_on}
-            add_error(
-                form.scan if problem.code.startswith("scan") else fields.get(problem.code, form.decided_by),
-                problem.message,
-            )
-            status = problem.status
+            add_error(_field_of(form, problem.code), problem.message)
+            # A refused code or scan says why in its status; the form's own refusals stay a 400.
+            status = 400 if isinstance(problem, ConsentError) else problem.status
         else:
             db.session.commit()
             flash(_("Paper form recorded: %(n)d answers.", n=len(made)), "success")
