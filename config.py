@@ -120,6 +120,9 @@ class Config:
     FILM_MAX_SECONDS = env("FILM_MAX_SECONDS", 15 * 60)
     AUDIO_MAX_SECONDS = env("AUDIO_MAX_SECONDS", 60 * 60)
     MEDIA_RETENTION_YEARS = env("MEDIA_RETENTION_YEARS", 5)
+    # A returned paper consent form scanned as a PDF (a picture of it keeps the photo limits);
+    # below MAX_CONTENT_LENGTH, the cap of the page it is posted on.
+    PAPER_SCAN_MAX_BYTES = env("PAPER_SCAN_MAX_BYTES", 10 * 1024 * 1024)
     # Full years a pupil who left is kept after the end of their last school year (then erased by
     # ``flask people purge-leavers``): long enough to answer a family about last year's publications.
     LEAVER_RETENTION_YEARS = env("LEAVER_RETENTION_YEARS", 2)

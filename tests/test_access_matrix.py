@@ -34,7 +34,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from sqlalchemy import select
 
     from app.accounts.models import User
-    from app.consent.models import Campaign, ConsentForm
+    from app.consent.models import Campaign, ConsentForm, PaperReturn
     from app.extensions import db
     from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson
     from app.release.models import Approval, Channel, Export, Takedown
@@ -67,6 +67,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "outsider_id": db.session.scalar(select(OutsidePerson.id).limit(1)),
             "consent_id": db.session.scalar(select(OutsideConsent.id).limit(1)),
             "campaign_id": db.session.scalar(select(Campaign.id).limit(1)),
+            "paper_id": db.session.scalar(select(PaperReturn.id).limit(1)),
         }
 
 
@@ -150,6 +151,24 @@ def a_photo(app, world, tmp_path):
         # A campaign asking staff: the admin's own person (the sample person id) is one of them.
         form = db.session.scalar(select(ConsentForm).limit(1))
         db.session.add(Campaign(form=form, audience=Audience.STAFF, deadline=school_today() + timedelta(days=14)))
+        # An entered paper consent form with its scan, for the scan's route.
+        from app.consent.models import PaperReturn
+        from app.media.scans import store_scan
+
+        scan.seek(0)
+        stored = store_scan(scan, pdf=True)
+        form_id = db.session.scalar(select(ConsentForm.id).limit(1))
+        db.session.add(
+            PaperReturn(
+                subject_id=world["sem"],
+                form_id=form_id,
+                signed_by_id=world["parent"],
+                signed_on=school_today(),
+                recorded_by_id=admin.id,
+                scan_key=stored.key,
+                scan_mime=stored.mime,
+            )
+        )
         db.session.commit()
     yield
     app.config["MEDIA_ROOT"] = None

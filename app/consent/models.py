@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.consent.vocabulary import Action, Audience, CampaignMailKind, Means, MediaType, Validity
@@ -159,3 +171,55 @@ class CampaignMail(Model):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("school_group.id", ondelete="CASCADE"), index=True)
     sent_on: Mapped[date] = mapped_column(Date)  # the school's day, by the database's clock
     sent_at: Mapped[datetime] = mapped_column(default=DatabaseClock())
+
+
+class PaperCode(Model):
+    """The code printed on the paper form of one person for one form version (``app.consent.paper_codes``):
+    random, so it reveals and lets no one guess anything; the same code on every reprint."""
+
+    __tablename__ = "paper_code"
+    __table_args__ = (UniqueConstraint("subject_id", "form_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subject: Mapped[Person] = relationship()
+    form: Mapped[ConsentForm] = relationship()
+
+
+# The decisions a returned paper form made (a decision comes from at most one paper).
+paper_return_decision = Table(
+    "paper_return_decision",
+    Model.metadata,
+    Column(
+        "decision_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("decision.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("paper_return_id", ForeignKey("paper_return.id", ondelete="CASCADE"), index=True, nullable=False),
+)
+
+
+class PaperReturn(Model):
+    """A signed paper form as the school entered it: who signed, on which day, by which printed code
+    (if it was one the system printed), and the scan of the paper (never public: administrators only)."""
+
+    __tablename__ = "paper_return"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("consent_form.id", ondelete="RESTRICT"), index=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("paper_code.id", ondelete="SET NULL"), index=True)
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    signed_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The stored scan (``app.media.storage.scan_key``) and its type, decided from its bytes.
+    scan_key: Mapped[str | None] = mapped_column(String(120))
+    scan_mime: Mapped[str | None] = mapped_column(String(40))
+
+    decisions: Mapped[list[Decision]] = relationship(secondary=paper_return_decision)

@@ -3,6 +3,7 @@
 from app.consent import (  # noqa: F401  (register their routes)
     campaign_views,
     form_admin_views,
+    paper_views,
     pupil_views,
     staff_views,
     state_views,

@@ -8,22 +8,31 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField
-from wtforms.validators import DataRequired, Optional
+from flask_wtf.file import FileField
+from wtforms import DateField, Field, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.access import STAFF_ROLES, allow, current_account, group_or_404
 from app.accounts.models import Role
 from app.consent.labels import MEDIA_LABELS
-from app.consent.operations import Answers, ConsentError, possible_signers, record_paper_form
+from app.consent.operations import Answers, ConsentError, possible_signers
+from app.consent.paper_codes import PaperCodeError, check_code, find_code, shown
+from app.consent.paper_returns import enter_paper_form
 from app.consent.queries import active_form, consent_for, now
 from app.consent.rules import State
 from app.consent.views import bp
 from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, add_error, required
 from app.extensions import db
+from app.media import formats
+from app.media.operations import remove_files, unreferenced_scans
+from app.media.scans import ScanError, StoredScan, store_scan
 from app.school.leavers import current_pupils
 from app.school.models import Person
+
+PHOTO_FORMATS = formats.labels(MediaType.PHOTO)
 
 
 def _media_filter() -> MediaType | None:
@@ -86,6 +95,11 @@ def not_allowed_list(group_id: int) -> Any:
 class PaperForm(FlaskForm):
     decided_by = SelectField(coerce=int, validators=[DataRequired()])
     signed_on = DateField(validators=[DataRequired()])
+    code = StringField(_l("Code on the paper (if the school printed it)"), validators=[Optional(), Length(max=20)])
+    scan = FileField(
+        _l("Scan of the signed paper"),
+        description=_l("A PDF or a picture (%(formats)s); only administrators can open it.", formats=PHOTO_FORMATS),
+    )
 
 
 @bp.route("/<int:person_id>/paper", methods=["GET", "POST"])
@@ -123,7 +137,21 @@ def record_paper(person_id: int) -> Any:
     form.decided_by.choices = [SelectChoice(p.id, p.full_name) for p in signers]
     form.decided_by.label.text = _("Signed by")
     form.signed_on.label.text = _("Date on the form")
-    if form.validate_on_submit():
+    if not form.is_submitted() and request.args.get("code"):
+        form.code.data = request.args["code"]
+    paper_code, status = None, 400 if form.is_submitted() else 200
+    try:
+        # A printed code is checked first: a paper of someone else or of an older version is
+        # refused before anything is stored.
+        paper_code = find_code(form.code.data) if form.code.data else None
+        if paper_code is not None:
+            check_code(paper_code, subject, consent_form)
+    except PaperCodeError as problem:
+        add_error(form.code, problem.message)
+        status = problem.status
+    if paper_code is not None and not form.is_submitted():
+        flash(_("The paper with code %(code)s: check the name and version above.", code=shown(paper_code.code)), "info")
+    if not form.code.errors and form.validate_on_submit():
         signer = next(p for p in signers if p.id == form.decided_by.data)  # the choices validate this
         answers: Answers = {
             (media, purpose): form[f"{media.value}__{purpose}"].data == "grant"
@@ -131,17 +159,38 @@ def record_paper(person_id: int) -> Any:
             for purpose in consent_form.purposes
             if form[f"{media.value}__{purpose}"].data
         }
+        scan: StoredScan | None = None
         try:
-            made = record_paper_form(
-                subject, answers, signed_by=signer, signed_on=required(form.signed_on), recorded_by=current_account()
+            scan = store_scan(form.scan.data.stream, pdf=True) if form.scan.data else None
+            made = enter_paper_form(
+                subject,
+                answers,
+                signed_by=signer,
+                signed_on=required(form.signed_on),
+                recorded_by=current_account(),
+                paper_code=paper_code,
+                scan=(scan.key, scan.mime) if scan else None,
             )
-        except ConsentError as problem:
+        except (ConsentError, PaperCodeError, ScanError) as problem:
             db.session.rollback()
-            field = form.signed_on if problem.code == "future_date" else form.decided_by
-            add_error(field, problem.message)
+            if scan is not None:
+                remove_files(unreferenced_scans([scan.key]))
+            add_error(_field_of(form, problem.code), problem.message)
+            # A refused code or scan says why in its status; the form's own refusals stay a 400.
+            status = 400 if isinstance(problem, ConsentError) else problem.status
         else:
             db.session.commit()
             flash(_("Paper form recorded: %(n)d answers.", n=len(made)), "success")
             return redirect(url_for("school.admin_edit_person", person_id=subject.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("consent/paper.html", form=form, subject=subject, consent_form=consent_form), status
+    return render_template(
+        "consent/paper.html", form=form, subject=subject, consent_form=consent_form, paper_code=paper_code
+    ), status
+
+
+def _field_of(form: PaperForm, code: str) -> Field:
+    """The field of the paper-form page a refusal belongs to."""
+    if code.startswith("scan"):
+        return form.scan
+    if code.startswith("code"):
+        return form.code
+    return form.signed_on if code == "future_date" else form.decided_by

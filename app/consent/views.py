@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.access import SIGNED_IN, allow, current_account, family_subject_or_404, history_subject_or_404
+from app.accounts.models import Role
 from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
 from app.consent.labels import MEDIA_LABELS
 from app.consent.models import ConsentForm, Decision
 from app.consent.operations import ConsentError, decide, decide_answers, decider_of, say_no_to_everything
 from app.consent.overview import Matrix, subject_matrix
+from app.consent.paper_returns import papers_of
 from app.consent.queries import active_form, now
 from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
@@ -195,10 +197,13 @@ def history(person_id: int) -> str:
         .where(Decision.subject_id == subject.id)
         .order_by(Decision.decided_at.desc(), Decision.id.desc())
     ).all()
+    # The scans of signed papers are for administrators only.
+    papers = papers_of(d.id for d in decisions) if current_account().has_role(Role.ADMIN) else {}
     return render_template(
         "consent/history.html",
         subject=subject,
         decisions=decisions,
+        papers=papers,
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.audit.log import record
+from app.consent.models import PaperReturn
 from app.extensions import db
 from app.media.ingest import media_storage
 from app.media.models import MediaItem, OutsideConsent, OutsidePerson
@@ -32,7 +33,10 @@ def fsck_command(grace_minutes: int, repair: bool) -> None:
     storage = media_storage()
     expected = _expected_files()
     missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
-    orphans, unfinished = _leftovers(storage, expected, time.time() - grace_minutes * 60)
+    # The scans of returned paper consent forms are no item's files, but they are not orphans either.
+    paper_scans = db.session.scalars(select(PaperReturn.scan_key).where(PaperReturn.scan_key.is_not(None)))
+    known = set(expected) | {key for key in paper_scans if key}
+    orphans, unfinished = _leftovers(storage, known, time.time() - grace_minutes * 60)
     _report(missing, orphans, unfinished)
     repaired = bool(repair and (orphans or unfinished))
     if repaired:
@@ -64,7 +68,7 @@ def _expected_files() -> dict[str, int]:
     return expected
 
 
-def _leftovers(storage: LocalStorage, expected: dict[str, int], cutoff: float) -> tuple[list[str], list[Path]]:
+def _leftovers(storage: LocalStorage, expected: set[str], cutoff: float) -> tuple[list[str], list[Path]]:
     """Stored files no row refers to, and what uploads left in ``incoming`` (temporary files and
     probe folders of a killed process); both only when older than ``cutoff``, so an upload in
     progress is left alone."""

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.log import record
+from app.consent.models import PaperReturn
 from app.consent.vocabulary import MediaType
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -86,13 +87,14 @@ def delete_media(item: MediaItem, *, by: User | None, reason: str) -> list[str]:
 
 
 def unreferenced_scans(keys: Iterable[str]) -> list[str]:
-    """Of these scans (of the papers people from outside the school signed), those no remaining
-    consent refers to: a scan is stored under its hash, so the same paper recorded twice is one
-    file. Call after the rows are deleted and flushed."""
+    """Of these scans (of the papers people from outside the school signed, and of returned paper
+    consent forms), those no remaining row refers to: a scan is stored under its hash, so the same
+    paper recorded twice is one file. Call after the rows are deleted and flushed."""
     wanted = set(keys)
     if not wanted:
         return []
     kept = set(db.session.scalars(select(OutsideConsent.scan_key).where(OutsideConsent.scan_key.in_(wanted))))
+    kept |= set(db.session.scalars(select(PaperReturn.scan_key).where(PaperReturn.scan_key.in_(wanted))))
     return sorted(wanted - kept)
 
 

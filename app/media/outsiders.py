@@ -16,14 +16,11 @@ the description is personal data and stays out of the audit log.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
 from typing import IO
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -33,18 +30,12 @@ from app.consent.purposes import public_purposes
 from app.consent.vocabulary import MediaType
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.media import formats, photos
-from app.media.formats import MediaFormat
-from app.media.ingest import media_storage
+from app.media import scans
 from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson
 from app.media.operations import unreferenced_scans, valid_box
-from app.media.sniffing import sniff
-from app.media.storage import scan_key
 from app.timestamps import school_today, utcnow
 
 NAME_MAX = 120
-SCAN_SIDE = 2400  # longest side of a stored scan: the signature stays legible
-CHUNK = 1024 * 1024
 
 
 class OutsiderError(DomainError):
@@ -211,53 +202,12 @@ def withdraw_outside_consent(consent: OutsideConsent, *, by: User) -> None:
 
 
 def store_scan(stream: IO[bytes]) -> str:
-    """Take in the scan of a signed paper: a photo (any photo format of ``app.media.formats``, decided by its bytes),
-    streamed with the photo size limit, decoded with the photo limits, and stored as a clean JPEG
-    (no EXIF, GPS or comments: a phone's picture of a paper says where it was taken) under the hash
-    of that JPEG. Returns its storage key; the caller adds the row."""
-    storage = media_storage()
-    temporary = storage.temporary_file()
-    received = Path(temporary.name)
-    cleaned = Path(f"{received}-scan.jpg")
+    """Take in the scan of a signed paper: a picture only, checked and stored clean by
+    ``app.media.scans``. Returns its storage key; the caller adds the row."""
     try:
-        media_format = _receive_scan(stream, temporary)
-        try:
-            photos.export_copy(
-                received, media_format, int(current_app.config["PHOTO_MAX_PIXELS"]), SCAN_SIDE, cleaned, []
-            )
-        except photos.PhotoRejected:
-            raise OutsiderError("scan_unreadable", _("The scan is damaged or too large to read.")) from None
-        key = scan_key(hashlib.sha256(cleaned.read_bytes()).hexdigest())
-        storage.put(cleaned, key)
-        return key
-    finally:
-        received.unlink(missing_ok=True)
-        cleaned.unlink(missing_ok=True)
-
-
-def _receive_scan(stream: IO[bytes], temporary: IO[bytes]) -> MediaFormat:
-    """Stream the scan into ``temporary`` while counting; its first bytes must be a photo format."""
-    limit = int(current_app.config["PHOTO_MAX_BYTES"])
-    media_format, size = None, 0
-    with temporary as out:
-        while chunk := stream.read(CHUNK):
-            if media_format is None:
-                media_format = sniff(chunk[:64])
-                if media_format is None or media_format.media_type is not MediaType.PHOTO:
-                    raise OutsiderError(
-                        "scan_unsupported",
-                        _(
-                            "Send the scan as a picture: %(formats)s (not a PDF).",
-                            formats=formats.labels(MediaType.PHOTO),
-                        ),
-                    )
-            size += len(chunk)
-            if size > limit:
-                raise OutsiderError("scan_too_large", _("The scan is larger than %(n)d MB.", n=limit // 2**20))
-            out.write(chunk)
-    if media_format is None:
-        raise OutsiderError("scan_empty", _("The scan is empty."))
-    return media_format
+        return scans.store_scan(stream).key
+    except scans.ScanError as problem:
+        raise OutsiderError(problem.code, problem.message) from None
 
 
 def _lock(item: MediaItem) -> None:

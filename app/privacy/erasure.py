@@ -23,10 +23,11 @@ from sqlalchemy.orm import Mapped, mapped_column, selectinload
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.models import Decision, LatestDecision
+from app.consent.paper_returns import scans_about
 from app.errors import DomainError
 from app.extensions import Model, db
 from app.media.models import DismissReason, MediaItem, Tag
-from app.media.operations import delete_media, lock_items
+from app.media.operations import delete_media, lock_items, unreferenced_scans
 from app.media.redaction import delete_after_commit, redact_person
 from app.release.models import EVERY_PURPOSE, Quarantine
 from app.release.takedowns import open_erasure_takedowns
@@ -111,13 +112,16 @@ def erase(person: Person, *, by: User, reason: str, media: MediaChoice = MediaCh
         delete(Decision).where(or_(Decision.subject_id == person_id, Decision.decided_by_id == person_id))
     )
     decisions = int(getattr(removed, "rowcount", 0))
+    # The scanned paper forms about or signed by them go with their rows (cascaded from the person).
+    paper_scans = scans_about(person_id)
     if account is not None:
         db.session.delete(account)
     outcome = Erasure(tombstone=ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500]))
     _erase_from_media(person_id, item_ids, media, by, outcome)
-    db.session.delete(person)  # cascades: guardianship links, group places, tags
+    db.session.delete(person)  # cascades: guardianship links, group places, tags, paper forms and their codes
     db.session.add(outcome.tombstone)
     db.session.flush()
+    delete_after_commit(unreferenced_scans(paper_scans))
     record(
         "person.erased",
         target_type="person",

@@ -208,9 +208,12 @@ def test_families_without_email_are_counted_and_listed(app, client, admin, world
         )
     assert re.search(rf"\b{classmates}\b", block)  # the classmates' guardians have no address
     assert "Sem de Vries" not in block  # Karin has an account
-    # The paper forms page is another part: without it, no dead link.
-    if "consent.paper_forms" not in app.view_functions:
-        assert "without_email=1" not in block
+    with app.app_context():
+        group_5b = world["5b"]
+    link = re.search(rf'href="(/consent/paper-forms\?group_id={group_5b}&amp;without_email=1)"', block)
+    assert link, block  # each group's families without email: their paper forms, one PDF
+    pdf = client.get(link.group(1).replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
 
 def test_csv_has_the_page_rows_and_no_formulas(app, client, admin, world):
