@@ -25,8 +25,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Sim
 from app.consent.paper_letters import Letter
 
 QR_SIDE = 32 * mm
-# A tick box: ZapfDingbats (one of the 14 fonts every PDF reader has) draws "o" as an empty square.
-BOX = '<font name="ZapfDingbats" size="11">o</font>'
+BOX_SIDE = 3.2 * mm  # an empty square to tick, drawn as a vector (no font has to carry a box glyph)
 
 
 def render_letters(letters: list[Letter], *, title: str) -> bytes:
@@ -109,6 +108,32 @@ def _letter(letter: Letter) -> list[Flowable]:
     return story
 
 
+def _tick_box() -> Drawing:
+    box = Drawing(BOX_SIDE + 1, BOX_SIDE + 1)
+    square = Rect(0.5, 0.5, BOX_SIDE, BOX_SIDE)
+    square.fillColor, square.strokeColor, square.strokeWidth = None, colors.black, 0.8
+    box.add(square)
+    return box
+
+
+def _ticks(yes: str, no: str, style: dict[str, ParagraphStyle]) -> Table:
+    """ "[ ] ja  [ ] nee": two empty squares with their words, in one cell."""
+    cell = Table(
+        [[_tick_box(), Paragraph(_text(yes), style["body"]), _tick_box(), Paragraph(_text(no), style["body"])]],
+        colWidths=[BOX_SIDE + 1.5 * mm, 7.5 * mm, BOX_SIDE + 1.5 * mm, 8 * mm],
+    )
+    cell.setStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]
+    )
+    return cell
+
+
 def _questions(letter: Letter, style: dict[str, ParagraphStyle], yes: str, no: str) -> Table:
     header: list[Flowable] = [Paragraph(_text(_("Use")), style["head"])]
     header += [Paragraph(_text(m), style["head"]) for m in letter.media]
@@ -117,9 +142,8 @@ def _questions(letter: Letter, style: dict[str, ParagraphStyle], yes: str, no: s
         described = f"<b>{_text(question.label)}</b>"
         if question.explanation:
             described += f"<br/><font size='8'>{_text(question.explanation)}</font>"
-        ticks = f"{BOX} {_text(yes)}&nbsp;&nbsp;&nbsp; {BOX} {_text(no)}"
         row: list[Flowable] = [Paragraph(described, style["body"])]
-        rows.append(row + [Paragraph(ticks, style["body"]) for _m in letter.media])
+        rows.append(row + [_ticks(yes, no, style) for _m in letter.media])
     media_width = 27 * mm
     table = Table(
         rows, colWidths=[A4[0] - 36 * mm - media_width * len(letter.media)] + [media_width] * len(letter.media)

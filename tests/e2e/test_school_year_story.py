@@ -1,16 +1,21 @@
 """Issue 10's story in a real browser on a phone-sized screen: the start of a school year. The
 administrator imports next year's groups, publishes version 2 of the form with its new purposes,
-records a withdrawal someone phoned in, and invites a pupil who turns 16, who then decides for
-herself while her mother no longer sees her choices."""
+starts a campaign, prints the paper forms of the families without e-mail (the PDF's text checked),
+enters one returned paper with its scan and sees the list of who has not answered shrink, records a
+withdrawal someone phoned in, and invites a pupil who turns 16, who then decides for herself while
+her mother no longer sees her choices."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.e2e.test_first_visit import sign_in, sign_out
@@ -76,7 +81,51 @@ def test_the_start_of_a_school_year(phone, live_app, tmp_path):
     published = phone.locator("#published-forms").inner_text()
     assert "Jaarboek van groep 8" in published and "Schoolfotograaf" in published
 
-    # 3. A father phones to withdraw: the administrator takes it down, he gets a confirmation.
+    # 3. A campaign for every family, with a deadline in two weeks.
+    phone.goto("/consent/campaigns")
+    phone.check("input[name=audience][value=families]")
+    phone.fill("input[name=deadline]", (today + timedelta(days=14)).isoformat())
+    phone.click("#start-campaign button[type=submit]")
+    campaign_url = urlsplit(phone.url).path
+    assert re.fullmatch(r"/consent/campaigns/\d+", campaign_url)
+
+    def not_answered_in_5b() -> int:
+        phone.goto(campaign_url)
+        return int(phone.locator("#counts tr[data-group='5b'] td").nth(4).inner_text())
+
+    waiting = not_answered_in_5b()
+    assert waiting >= 6  # Sem, Noah and the classmates (whose guardians have no e-mail address)
+
+    # 4. The paper forms of the families without e-mail, one PDF for group 5b.
+    link = phone.locator("#without-email li", has_text="5b:").locator("a").get_attribute("href")
+    response = phone.context.request.get(link)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert "toestemming" in response.headers["content-disposition"]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.body())).pages)
+    codes = list(dict.fromkeys(re.findall(r"Code van dit formulier\s*([0-9A-Z]{4}-[0-9A-Z]{4})", text)))
+    assert len(codes) == 6  # one letter per classmate without an e-mail address in the family
+    assert text.count("Groep: 5b") == 6 and "Groep: 3a" not in text
+    assert "Jaarboek van groep 8" in text and "Schoolfotograaf" in text  # version 2's purposes
+    assert "Sem de Vries" not in text  # Karin has an account: no paper for Sem
+    code = codes[0]
+
+    # 5. One paper comes back: its code (typed sloppily), what it says, who signed, and its scan.
+    phone.goto("/consent/campaigns")
+    phone.click("#enter-paper")
+    phone.fill("input[name=code]", code.lower().replace("-", " "))
+    phone.click("main button")
+    assert "/paper" in phone.url
+    for radio in phone.locator("input[type=radio][value=grant]").all():
+        radio.check()
+    phone.fill("input[name=signed_on]", today.isoformat())
+    scan = tmp_path / "scan.jpg"
+    Image.new("RGB", (800, 1100), (250, 250, 245)).save(scan, format="JPEG")
+    phone.set_input_files("input[name=scan]", str(scan))
+    phone.click("main form button[type=submit]")
+    assert phone.locator(".alert-success").count() == 1
+    assert not_answered_in_5b() == waiting - 1  # the list of who has not answered shrank
+
+    # 6. A father phones to withdraw: the administrator takes it down, he gets a confirmation.
     with live_app.app_context():
         noah = db.session.scalar(select(Person).where(Person.first_name == "Noah"))
         ahmed = db.session.scalar(select(Person).where(Person.first_name == "Ahmed"))
@@ -95,7 +144,7 @@ def test_the_start_of_a_school_year(phone, live_app, tmp_path):
     phone.goto(f"/consent/{noah_id}/history")
     assert "telefonisch" in phone.locator("main").inner_text()
 
-    # 4. Lotte turns 16: she decides for herself, her mother no longer sees her choices.
+    # 7. Lotte turns 16: she decides for herself, her mother no longer sees her choices.
     phone.goto("/admin/persons/new")
     phone.select_option("select[name=kind]", "pupil")
     phone.fill("input[name=first_name]", "Lotte")
