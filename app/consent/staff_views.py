@@ -16,12 +16,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.access import STAFF_ROLES, allow, current_account, group_or_404
 from app.accounts.models import Role
+from app.consent.class_lists import class_list
 from app.consent.labels import MEDIA_LABELS
 from app.consent.operations import Answers, ConsentError, possible_signers
 from app.consent.paper_codes import PaperCodeError, check_code, find_code, shown
 from app.consent.paper_returns import enter_paper_form
 from app.consent.queries import active_form, consent_for, now
-from app.consent.rules import State
 from app.consent.views import bp
 from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, add_error, required
@@ -73,22 +73,17 @@ def not_allowed_list(group_id: int) -> Any:
     group = group_or_404(current_account(), group_id)
     form = active_form(now().day)
     media = _media_filter() or MediaType.PHOTO
-    rows: list[tuple[Person, list[str], list[str]]] = []
+    moment = now()
+    listed = None
     if form is not None and media in form.media_types:
-        pupils = current_pupils(group, now().day)
-        answers = consent_for([(p.id, media, u) for p in pupils for u in form.purposes], now())
-        for pupil in pupils:
-            refused = [u for u in form.purposes if answers[(pupil.id, media, u)].state is State.REFUSED]
-            undecided = [u for u in form.purposes if answers[(pupil.id, media, u)].state is State.NONE]
-            if refused or undecided:
-                rows.append((pupil, refused, undecided))
+        listed = class_list(current_pupils(group, moment.day), form, media, moment)
     return render_template(
         "consent/not_allowed.html",
         group=group,
         form=form,
         media=media,
-        rows=rows,
-        printed=now(),
+        listed=listed,
+        printed=moment,
     )
 
 

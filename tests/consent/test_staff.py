@@ -60,17 +60,26 @@ def test_teachers_cannot_see_other_groups_but_communications_can(client, login_a
     assert client.get(f"/consent/groups/{world['5b']}").status_code == 404
 
 
-def test_the_printed_list_names_who_is_not_for_social_media_photos(client, login_as, world, published_form, app):
-    for purpose in ("parent_portal", "newsletter", "school_guide", "website", "press"):
+def test_the_class_list_sorts_pupils_into_not_at_all_some_uses_and_nothing_chosen(
+    client, login_as, world, published_form, app
+):
+    for purpose in ("parent_portal", "newsletter"):
         give(app, world, "noah", "photo", purpose, "grant", guardian="parent2")
-    give(app, world, "noah", "photo", "social_media", "grant", guardian="parent2")
     give(app, world, "sem", "photo", "social_media", "refuse")
     login_as("teacher")
     page = client.get(f"/consent/groups/{world['5b']}/not-allowed?media=photo").get_data(as_text=True)
-    table = page.split('id="not-allowed"')[1]
-    sem_row = table[table.index("Sem de Vries") : table.index("</tr>", table.index("Sem de Vries"))]
-    assert "Sociale media" in sem_row
-    assert "Noah Jansen" not in table  # consent for everything: not on the list
+
+    def section(name: str) -> str:
+        start = page.index(f'id="{name}"')
+        return page[start : page.index("</ul>", start)]
+
+    assert "Sem de Vries" in section("not-at-all")  # said no, and yes to nothing
+    some = section("some-uses")
+    assert "Noah Jansen" in some and "Ouderportaal" in some and "Nieuwsbrief" in some and "Website" not in some
+    undecided = section("undecided")
+    assert "Sem" not in undecided and "Noah" not in undecided and undecided.count("card-body") == 6  # classmates
+    assert "0 leerlingen hebben toestemming voor elk gebruik" in page
+    login_as("comms")
     assert "@media print" in client.get("/static/app.css").get_data(as_text=True)
 
 
