@@ -99,3 +99,24 @@ def steady_box(locator: Any, tries: int = 50) -> Any:
             return box
         box = again
     return box
+
+
+def draw_box(page: Any, start: tuple[float, float], end: tuple[float, float], tries: int = 3) -> None:
+    """Draw a box on the item's picture (``#stage``) from ``start`` to ``end`` (fractions) and wait for
+    the panel that asks who it is. Under load a drag can land before the page's script listens; the
+    drag is then made again (a new drag replaces the old box)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    page.locator("#stage").scroll_into_view_if_needed()
+    for attempt in range(tries):
+        stage = steady_box(page.locator("#stage"))
+        page.mouse.move(stage["x"] + stage["width"] * start[0], stage["y"] + stage["height"] * start[1])
+        page.mouse.down()
+        page.mouse.move(stage["x"] + stage["width"] * end[0], stage["y"] + stage["height"] * end[1], steps=5)
+        page.mouse.up()
+        try:
+            page.locator("#box-panel").wait_for(timeout=5000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == tries - 1:
+                raise

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import steady_box
+from tests.e2e.conftest import draw_box
 from tests.e2e.test_first_visit import sign_in
 from tests.media.samples import sound
 from tests.media.test_faces import astronaut_film
@@ -117,13 +117,7 @@ def test_teacher_uploads_tags_and_resolves_faces_on_a_phone(phone, live_app, tmp
     # The picture decides the stage's size: measure only once it has loaded and is in view (the page
     # may have come back at an anchor below).
     expect(phone.locator("#display")).to_have_js_property("complete", True)
-    phone.locator("#stage").scroll_into_view_if_needed()
-    stage = steady_box(phone.locator("#stage"))
-    phone.mouse.move(stage["x"] + stage["width"] * 0.6, stage["y"] + stage["height"] * 0.5)
-    phone.mouse.down()
-    phone.mouse.move(stage["x"] + stage["width"] * 0.8, stage["y"] + stage["height"] * 0.8, steps=5)
-    phone.mouse.up()
-    phone.locator("#box-panel").wait_for()
+    draw_box(phone, (0.6, 0.5), (0.8, 0.8))
     phone.select_option("#box-person", label="Noah Jansen")
     phone.click("#box-ok")
     save(phone)

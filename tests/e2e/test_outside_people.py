@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import steady_box
+from tests.e2e.conftest import draw_box
 from tests.e2e.test_first_visit import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -52,13 +52,7 @@ def test_teacher_marks_people_from_outside_the_school_and_the_admin_records_cons
     # The picture decides the stage's size: measure only once it has loaded and is in view (the page
     # may have come back at an anchor below).
     expect(phone.locator("#display")).to_have_js_property("complete", True)
-    phone.locator("#stage").scroll_into_view_if_needed()
-    stage = steady_box(phone.locator("#stage"))
-    phone.mouse.move(stage["x"] + stage["width"] * 0.05, stage["y"] + stage["height"] * 0.6)
-    phone.mouse.down()
-    phone.mouse.move(stage["x"] + stage["width"] * 0.25, stage["y"] + stage["height"] * 0.9, steps=5)
-    phone.mouse.up()
-    phone.locator("#box-panel").wait_for()
+    draw_box(phone, (0.05, 0.6), (0.25, 0.9))
     phone.fill("#box-outsider", "Voorbijganger")
     phone.click("#box-outsider-ok")
     phone.locator("#stage div.box-outside").wait_for()
