@@ -32,12 +32,20 @@ def password_hash() -> str:
 
 
 def today() -> date:
-    """Today where the school is (the app's own ``school_today``); the machine's date outside an app."""
+    """Today where the school is: the app's own ``school_today``, and outside an app the date in the
+    configured school time zone (not the machine's: between 23:00 and 24:00 UTC it is already
+    tomorrow in Amsterdam, and a test that asked the machine would be a day behind the app)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from flask import has_app_context
 
     from app.timestamps import school_today
+    from config import Config
 
-    return school_today() if has_app_context() else date.today()
+    if has_app_context():
+        return school_today()
+    return datetime.now(ZoneInfo(str(Config.BABEL_DEFAULT_TIMEZONE))).date()
 
 
 def born_aged(age: int, day: date | None = None) -> date:
