@@ -160,7 +160,7 @@ def _about_person(words: str) -> ColumnElement[bool] | None:
             select(User.id).where(
                 or_(
                     func.lower(User.email).contains(needle, autoescape=True),
-                    User.person_id.in_(person_ids) if person_ids else False,
+                    User.person_id.in_(person_ids),
                 )
             )
         )

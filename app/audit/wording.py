@@ -120,7 +120,9 @@ SENTENCES: Mapping[str, Any] = {
     "media.face_reopened": _l("%(who)s reopened a face on %(target)s"),
     "media.fsck": _l("%(who)s checked the media storage"),
     "media.outsider_added": _l("%(who)s added a person from outside the school to %(target)s"),
-    "media.outsider_consent_recorded": _l("%(who)s recorded the consent of a person from outside the school on %(target)s"),
+    "media.outsider_consent_recorded": _l(
+        "%(who)s recorded the consent of a person from outside the school on %(target)s"
+    ),
     "media.outsider_consent_withdrawn": _l(
         "%(who)s withdrew the consent of a person from outside the school on %(target)s"
     ),

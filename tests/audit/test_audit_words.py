@@ -6,6 +6,7 @@ import ast
 import re
 from pathlib import Path
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -18,7 +19,10 @@ from tests.conftest import extract_link
 
 APP = Path(__file__).resolve().parents[2] / "app"
 # Actions built from a value at run time, spelled out (a new one makes the test below fail).
-DYNAMIC = {"release.approval_{status.value}": {f"release.approval_{s.value}" for s in ApprovalStatus} - {"release.approval_open"}}
+DYNAMIC = {
+    "release.approval_{status.value}": {f"release.approval_{s.value}" for s in ApprovalStatus}
+    - {"release.approval_open"}
+}
 
 
 def _is_record(node: ast.AST) -> bool:
@@ -63,7 +67,7 @@ def recorded_actions() -> set[str]:
         tree = ast.parse(path.read_text())
         enclosing: dict[ast.AST, ast.FunctionDef] = {}
         for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
-            enclosing.update({node: function for node in ast.walk(function)})  # inner functions come later
+            enclosing.update(dict.fromkeys(ast.walk(function), function))  # inner functions come later
         for node in ast.walk(tree):
             if _is_record(node) and node.args:
                 actions |= _actions(tree, node.args[0], enclosing.get(node))
@@ -93,7 +97,7 @@ def test_the_page_shows_every_action_in_words_never_its_code(app, client, login_
     client.submit("/language", {"locale": "en"})
     for action in actions:
         text = events_list(client.get(f"/admin/audit/?action={action}&person=Sem"))
-        assert action not in text and str(ACTIONS[action]) in text
+        assert action not in text and str(escape(str(ACTIONS[action]))) in text
 
 
 def test_a_withdrawal_reads_as_a_sentence_with_links_for_the_admin(app, client, login_as, world, published_form):
@@ -101,8 +105,16 @@ def test_a_withdrawal_reads_as_a_sentence_with_links_for_the_admin(app, client, 
         form = db.session.scalars(select(ConsentForm).order_by(ConsentForm.id.desc())).first()
         karin = db.session.scalar(select(User).where(User.email == "parent@example.org"))
         record(
-            "consent.decided", target_type="decision", target_id=1, actor_id=karin.id, subject_id=world["sem"],
-            media_type="photo", purpose="website", decision="withdraw", means="web", form_id=form.id,
+            "consent.decided",
+            target_type="decision",
+            target_id=1,
+            actor_id=karin.id,
+            subject_id=world["sem"],
+            media_type="photo",
+            purpose="website",
+            decision="withdraw",
+            means="web",
+            form_id=form.id,
         )
         db.session.commit()
         parent_name, user_id = karin.person.full_name, karin.id
