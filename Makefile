@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/faces.py
 	$(BIN)/python bench/film_memory.py
 	$(BIN)/python bench/gate.py
+	$(BIN)/python bench/phone.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

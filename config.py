@@ -102,6 +102,9 @@ class Config:
     # Bootstrap-Flask serves its files from the app, never a CDN.
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BTN_STYLE = "primary"
+    # Static files with fingerprinted URLs, a year of immutable caching and compression
+    # (``app.core.static_files``); false serves them as plain files (the benchmark's "before").
+    STATIC_CACHING = env("STATIC_CACHING", True)
 
     # Security headers (Flask-Talisman).
     FORCE_HTTPS = env("FORCE_HTTPS", True)

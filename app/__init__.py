@@ -99,6 +99,10 @@ def register_extensions(app: Flask) -> None:
     from app.accounts import sessions
 
     sessions.init_login_manager(login_manager)
+    app.session_interface = sessions.SessionCookie()
+    from app.core.static_files import init_static_files
+
+    init_static_files(app)
 
 
 def register_models() -> None:

@@ -28,7 +28,7 @@ from app.accounts.models import Role, User
 from app.consent.queries import decides_alone
 from app.school.leavers import is_leaver, not_a_leaver
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil, group_teacher
-from app.urls import is_api_request
+from app.urls import STATIC_ENDPOINTS, is_api_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T", bound=tuple[Any, ...])
@@ -43,7 +43,7 @@ SCHOOL_WIDE = (Role.COMMUNICATIONS, Role.LEADERSHIP, Role.ADMIN)
 # Who approves what one person may not do alone (never their own proposal).
 APPROVERS = (Role.LEADERSHIP,)
 # Endpoints outside our blueprints that are public by nature.
-PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "api-docs.openapi_json"}
+PUBLIC_ENDPOINTS = {*STATIC_ENDPOINTS, "api-docs.openapi_json"}
 
 
 def allow(*who: str | Role) -> Callable[[F], F]:

@@ -8,6 +8,8 @@ from typing import Any
 from flask import current_app, has_request_context, request, url_for
 
 API_PREFIX = "/api/v1"
+# The endpoints that serve files from a static folder: ours and Bootstrap-Flask's.
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -22,3 +24,8 @@ def absolute_url(endpoint: str, **values: Any) -> str:
 def is_api_request() -> bool:
     """Is the current request one for the JSON API (bearer tokens, JSON errors, Accept-Language)?"""
     return has_request_context() and (request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"))
+
+
+def is_static_request() -> bool:
+    """Is the current request one for a static file (public, no session, cached by the browser)?"""
+    return has_request_context() and request.endpoint in STATIC_ENDPOINTS

@@ -12,14 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from app.accounts.models import User
 from app.extensions import db
 from app.timestamps import utcnow
-from app.urls import is_api_request
+from app.urls import is_api_request, is_static_request
 
 SIGNED_IN_AT = "signed_in_at"
 
@@ -60,8 +61,22 @@ def end_session() -> None:
     session.clear()
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, never sent with a static file.
+
+    A static file is cached for a year, by the browser and possibly by a shared cache on the way:
+    it must carry neither the visitor's session cookie (``Set-Cookie``, refreshed on every request)
+    nor ``Vary: Cookie`` (which would make the browser's cached copy miss on the next page).
+    """
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if is_static_request():
+            return
+        super().save_session(app, session, response)
+
+
 def enforce_session_lifetime() -> Any:
-    if is_api_request() or not current_user.is_authenticated:
+    if is_api_request() or is_static_request() or not current_user.is_authenticated:
         return None  # the API has no sessions: a bearer token per request
     started = session.get(SIGNED_IN_AT)
     limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
@@ -73,6 +88,9 @@ def enforce_session_lifetime() -> Any:
 
 
 def no_store_for_signed_in(response: Response) -> Response:
+    """Signed-in pages are never stored; static files have their own caching (``core.static_files``)."""
+    if is_static_request() and current_app.config["STATIC_CACHING"]:
+        return response
     signed_in_page = current_user.is_authenticated or (request.endpoint or "").startswith("accounts.")
     if signed_in_page and "no-store" not in response.headers.get("Cache-Control", ""):
         response.headers["Cache-Control"] = "no-store"
