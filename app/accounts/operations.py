@@ -69,7 +69,8 @@ def sign_out(user: User) -> None:
 
 
 def _check_password(password: str, user: User) -> None:
-    problem = passwords.password_problem(password, email=user.email)
+    names = (user.person.first_name, user.person.last_name) if user.person else ()
+    problem = passwords.password_problem(password, email=user.email, names=names)
     if problem:
         raise AccountError(problem)
 
