@@ -34,12 +34,15 @@ extract-messages: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --no-wrap
 
+## The development server: `make run PORT=5001 HOST=0.0.0.0` (HOST 0.0.0.0 serves the whole network).
+HOST ?= 127.0.0.1
+PORT ?= 5000
 run: $(VENV)/.installed translations
 	BEELDRECHT_ENV=development $(BIN)/flask db upgrade
 	BEELDRECHT_ENV=development $(BIN)/flask consent-forms sync
 	BEELDRECHT_ENV=development $(BIN)/flask demo load --if-empty
-	@echo "Beeldrecht runs on http://127.0.0.1:5000 (Ctrl+C stops it)"
-	BEELDRECHT_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Beeldrecht runs on http://$(HOST):$(PORT) (Ctrl+C stops it)"
+	BEELDRECHT_ENV=development BEELDRECHT_PORT=$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python scripts/run_tests.py

@@ -87,8 +87,11 @@ class Config:
     MAIL_USE_SSL = env("MAIL_USE_SSL", False)
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Beeldrecht <no-reply@example.org>")
 
-    # Absolute base URL used in links sent by mail or printed by the CLI.
-    BASE_URL = env("BASE_URL", "http://127.0.0.1:5000")
+    # The address in links sent by mail or printed by the CLI (app.urls.absolute_url). Unset, a
+    # link takes the host of the request that sends it, and the CLI http://127.0.0.1:<PORT>;
+    # production requires it (a client sets the Host header: a reset link must not follow it).
+    BASE_URL: str | None = env("BASE_URL", None)
+    PORT = env("PORT", 5000)
 
     # Audit chain HMAC key; kept outside the database so that database access alone
     # cannot rebuild the chain. Falls back to a key derived from SECRET_KEY.
@@ -201,6 +204,11 @@ class ProductionConfig(Config):
             raise RuntimeError("Beeldrecht refuses to start in production without BEELDRECHT_DATABASE_URL.")
         if settings.get("DEBUG"):
             raise RuntimeError("Beeldrecht refuses to start in production with DEBUG on.")
+        if not settings.get("BASE_URL"):
+            raise RuntimeError(
+                "Beeldrecht refuses to start in production without BEELDRECHT_BASE_URL, the address "
+                "its mails link to (for example https://beeldrecht.school.nl)."
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -12,9 +12,21 @@ API_PREFIX = "/api/v1"
 STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 
 
+def base_url() -> str:
+    """Where links in mail point: ``BASE_URL`` when set (always in production, which refuses to
+    start without it: the Host header is the client's word), else the address this request came
+    to, else (the CLI) this machine on the configured ``PORT``."""
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return str(configured).rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return f"http://127.0.0.1:{current_app.config['PORT']}"
+
+
 def absolute_url(endpoint: str, **values: Any) -> str:
-    """A link on the configured ``BASE_URL`` (never the request's Host header, which a client sets)."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    """A link for mail or the terminal: ``base_url()`` and the endpoint's path."""
+    base = base_url()
     if has_request_context():
         return base + str(url_for(endpoint, **values))
     with current_app.test_request_context():

@@ -17,10 +17,20 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 
 
 def test_production_starts_with_real_settings_and_secure_cookies():
-    app = create_app("production", {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        "production",
+        {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://", "BASE_URL": "https://beeldrecht.example.org"},
+    )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert not app.debug
+
+
+def test_production_refuses_to_start_without_the_address_its_mails_link_to(monkeypatch):
+    """Without it a reset link would follow the Host header, which whoever asks for the reset sets."""
+    monkeypatch.delenv("BEELDRECHT_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="BEELDRECHT_BASE_URL"):
+        create_app("production", {"SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": "sqlite://", "BASE_URL": None})
 
 
 def test_settings_come_from_the_environment(monkeypatch):

@@ -38,6 +38,8 @@ def test_a_fingerprinted_file_is_immutable_for_a_year_and_compressed(client, wor
         assert plain.status_code == 200, url
         assert plain.headers["Cache-Control"] == IMMUTABLE, url
         assert "Content-Encoding" not in plain.headers
+        if len(plain.data) < client.application.config.get("COMPRESS_MIN_SIZE", 500):
+            continue  # too small to be worth compressing (the favicon)
         assert "Accept-Encoding" in plain.headers["Vary"]
 
         zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
@@ -66,7 +68,8 @@ def test_signed_in_static_files_are_cached_without_the_session_cookie(client, lo
     for url in assets:
         response = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert response.headers["Cache-Control"] == IMMUTABLE, url
-        assert response.headers["Content-Encoding"] == "gzip"
+        big = len(client.get(url).data) >= client.application.config.get("COMPRESS_MIN_SIZE", 500)
+        assert response.headers.get("Content-Encoding") == ("gzip" if big else None), url  # not the tiny favicon
         assert "Set-Cookie" not in response.headers, url
         assert "Cookie" not in response.headers.get("Vary", ""), url
     # the session itself goes on: the next page is still signed in and private

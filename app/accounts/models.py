@@ -52,6 +52,18 @@ class User(UserMixin, Model):
     )
 
     @property
+    def first_name(self) -> str | None:
+        """How mails greet the account's holder: their first name, None for an account without
+        a person (mails then say "Hello," without a name)."""
+        return self.person.first_name if self.person is not None else None
+
+    @property
+    def greeting_name(self) -> str:
+        """How pages greet the account's holder: their first name, the address only when the
+        account has no person."""
+        return self.first_name or self.email
+
+    @property
     def roles(self) -> frozenset[Role]:
         return frozenset(row.role for row in self.role_rows)
 

@@ -69,7 +69,8 @@ def sign_out(user: User) -> None:
 
 
 def _check_password(password: str, user: User) -> None:
-    problem = passwords.password_problem(password, email=user.email)
+    names = (user.person.first_name, user.person.last_name) if user.person else ()
+    problem = passwords.password_problem(password, email=user.email, names=names)
     if problem:
         raise AccountError(problem)
 
@@ -148,6 +149,7 @@ def invite(
         locale=user.locale,
         link=link,
         days_valid=max(1, ttl.days),
+        name=user.first_name,
         pupil=user.roles == {Role.PUPIL},
     )
     return Invitation(user=user, link=link, created=created)
@@ -177,7 +179,12 @@ def request_password_reset(email: str) -> None:
     record("account.password_reset_requested", target=user)
     link = absolute_url("accounts.open_reset", token=signed)
     send_mail(
-        PASSWORD_RESET, to=user.email, locale=user.locale, link=link, minutes_valid=int(ttl.total_seconds() // 60)
+        PASSWORD_RESET,
+        to=user.email,
+        locale=user.locale,
+        link=link,
+        minutes_valid=int(ttl.total_seconds() // 60),
+        name=user.first_name,
     )
 
 

@@ -1,17 +1,22 @@
 """Password hashing (Argon2id) and the password policy.
 
 Policy (OWASP ASVS 5.0 / NIST 800-63B): at least 8 characters, at most 64, not on a list of
-common passwords, no composition rules.
+common passwords, not easy to guess from Dutch and English words, names, the school's own words or
+the person's own names and address (``strength``), no composition rules.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 from flask_babel import gettext as _
+
+from app.accounts import strength
 
 
 def _hasher() -> PasswordHasher:
@@ -53,24 +58,29 @@ def needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
 
 
-@lru_cache(maxsize=1)
-def _common_passwords() -> frozenset[str]:
-    # zxcvbn ships a frequency list of the 30,000 most common leaked passwords.
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
-
-    return frozenset(FREQUENCY_LISTS["passwords"])
-
-
-def password_problem(password: str, *, email: str | None = None) -> str | None:
-    """Why this password is not acceptable, or None."""
+def password_problem(password: str, *, email: str | None = None, names: Iterable[str] = ()) -> str | None:
+    """Why this password is not acceptable, or None. ``names`` are the person's own names."""
     low, high = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
     if len(password) < low:
         return str(_("Use at least %(n)d characters.", n=low))
     if len(password) > high:
         return str(_("Use at most %(n)d characters.", n=high))
-    lowered = password.lower()
-    if lowered in _common_passwords() or lowered in {"beeldrecht", "wachtwoord1", "welkom01"}:
-        return str(_("This password is too common. Choose another one, for example a short sentence."))
-    if email and lowered == email.lower():
+    if email and password.lower() == email.lower():
         return str(_("Do not use your email address as your password."))
+    personal = [*_words_of(email or ""), *(word for name in names for word in _words_of(name))]
+    if strength.easy_to_guess(password, personal):
+        return str(
+            _(
+                "This password is too easy to guess: it is a common password, or a word or name with "
+                "numbers or symbols added. Choose another one, for example a short sentence of three "
+                "or four words."
+            )
+        )
     return None
+
+
+def _words_of(text: str) -> list[str]:
+    """The parts of an address or a name a guesser would try: the whole, each word, and the words
+    written together ("de Vries" gives "de vries", "de", "vries" and "devries")."""
+    parts = [p for p in re.split(r"[\W_]+", text.lower()) if p]
+    return [text.lower(), *parts, "".join(parts)] if parts else []

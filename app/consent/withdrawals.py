@@ -145,6 +145,7 @@ def mail_confirmation(taken: TakenWithdrawal) -> bool:
         WITHDRAWAL_CONFIRMATION,
         to=to,
         locale=locale,
+        name=taken.withdrawn_by.first_name,
         subject_name=taken.subject.first_name,
         decisions=taken.decisions,
         form=taken.form,

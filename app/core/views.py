@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -31,6 +31,13 @@ def index() -> Response:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/favicon.ico")
+@allow(ANONYMOUS)
+def favicon() -> Response:
+    """The icon browsers ask for at this address whatever the page links (the pages link the SVG)."""
+    return current_app.send_static_file("favicon.svg")
 
 
 @bp.route("/home")

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.media.models import MediaItem, Tag
 from app.notifications import TAKEDOWN_NOTICE, send_mail
 from app.release.models import Channel, Publication, Quarantine, Takedown, TakedownStatus
+from app.school.models import Person
 from app.timestamps import database_now
 from app.urls import absolute_url
 
@@ -136,13 +137,14 @@ def _open_for(
     if opened:
         # Addresses are read now: after the commit no SQL may run in this session.
         recipients = db.session.execute(
-            select(User.email, User.locale)
+            select(User.email, User.locale, Person.first_name)
             .join(UserRole, UserRole.user_id == User.id)
+            .outerjoin(Person, Person.id == User.person_id)
             .where(UserRole.role == Role.COMMUNICATIONS, User.active.is_(True))
         ).all()
         pending = db.session.info.setdefault(PENDING_MAIL, {})
-        for email, locale in recipients:
-            pending[(email, locale)] = pending.get((email, locale), 0) + len(opened)
+        for email, locale, name in recipients:
+            pending[(email, locale, name)] = pending.get((email, locale, name), 0) + len(opened)
     return opened
 
 
@@ -173,9 +175,11 @@ def _send_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_MAIL, None)
     if not pending:
         return
-    for (email, locale), count in pending.items():
+    for (email, locale, name), count in pending.items():
         try:
-            send_mail(TAKEDOWN_NOTICE, to=email, locale=locale, count=count, link=absolute_url("release.takedowns"))
+            send_mail(
+                TAKEDOWN_NOTICE, to=email, locale=locale, name=name, count=count, link=absolute_url("release.takedowns")
+            )
         except Exception:  # a mail problem must never undo or hide the takedown itself
             current_app.logger.exception("a takedown notice could not be sent")
 

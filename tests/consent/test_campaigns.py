@@ -92,6 +92,7 @@ def test_starting_a_campaign_sends_the_first_round(app, client, admin, world, ou
     recipients = {m.to[0] for m in outbox}
     assert recipients == {"parent@example.org"}  # Noah is answered; the classmates' guardians have no address
     reminder = outbox[0]
+    assert reminder.body.startswith("Beste Karin,")
     assert "Sem" in reminder.body and "Emma" in reminder.body and "http" in reminder.body
     with app.app_context():
         campaign = db.session.get_one(Campaign, campaign_id(app))
@@ -316,6 +317,7 @@ def test_a_week_before_the_deadline_teachers_get_their_non_responders(app, clien
     result = runner.invoke(args=["consent", "remind"])
     assert result.exit_code == 0 and "1 teachers got their non-responders" in result.output
     escalation = next(m for m in outbox if m.to == ["teacher@example.org"])
+    assert escalation.body.startswith(("Beste Marieke,", "Hello Marieke,"))  # in the teacher's language
     assert "has not answered" in escalation.subject  # in the teacher's language (English)
     assert "Sem de Vries" in escalation.body and "Noah Jansen" not in escalation.body
     assert "Emma" not in escalation.body  # 3a is not the teacher's group

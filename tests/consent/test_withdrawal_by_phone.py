@@ -80,6 +80,7 @@ def test_a_phone_call_withdraws_what_was_granted_and_the_parent_gets_a_confirmat
         assert audit.actor_id == admin.id and "belde" not in str(audit.details)  # the note stays out of the log
     [mail] = outbox
     assert mail.to == ["parent@example.org"]
+    assert mail.body.startswith("Beste Karin,")  # greeted by name, not as "parent, guardian or staff"
     assert "telefonisch" in mail.body and "Sem" in mail.body and "Website" in mail.body
     # The parent sees it in the history, taken by the school.
     client.submit("/sign-out")

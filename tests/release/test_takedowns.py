@@ -60,6 +60,7 @@ def test_a_withdrawal_opens_a_takedown_quarantines_and_mails(release, world, app
     assert task["media_id"] == item and task["person_id"] == world["sem"] and task["status"] == "open"
     mails = [m for m in outbox if "comms@example.org" in m.to]
     assert len(mails) == 1 and "1 publicatie moet offline" in mails[0].body and "Sem" not in mails[0].body
+    assert mails[0].body.startswith("Beste Jeroen,")
     # The item is held back for social media even if consent came back, until the removal is done.
     release.decide("sem", "photo", "social_media", "grant")
     blockers = release.comms.get(f"/api/v1/media/{item}/clearance?channel=facebook").get_json()["blockers"]
