@@ -29,9 +29,9 @@ from app.accounts import operations as accounts
 from app.accounts.models import Role, User
 from app.audit.log import record
 from app.consent.models import Campaign, CampaignMail, ConsentForm
+from app.consent.overview import open_questions
 from app.consent.pupils import invite_pupil
-from app.consent.queries import Moment, active_form, consent_for, who_decides
-from app.consent.rules import State
+from app.consent.queries import Moment, active_form, who_decides
 from app.consent.vocabulary import Audience, CampaignMailKind
 from app.errors import DomainError, NotFound
 from app.extensions import db
@@ -220,15 +220,12 @@ def campaign_progress(campaign: Campaign, moment: Moment) -> Progress:
     form = campaign.form
     subjects = _subjects(campaign, moment.day)
     ids = [person.id for person, _group in subjects]
-    keys = [(pid, media, purpose) for pid in ids for media in form.media_types for purpose in form.purposes]
-    decided: dict[int, int] = defaultdict(int)
-    for (pid, _media, _purpose), consent in consent_for(keys, moment).items():
-        decided[pid] += consent.state is not State.NONE
+    total = len(form.media_types) * len(form.purposes)
+    decided = {pid: total - missing for pid, missing in open_questions(ids, form, moment).items()}
     asked = who_decides(ids, moment.day)
     asked_ids = {pid for deciders in asked.values() for pid in deciders}
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(asked_ids)))}
     by_person = {u.person_id: u for u in db.session.scalars(select(User).where(User.person_id.in_(asked_ids)))}
-    total = len(form.media_types) * len(form.purposes)
     rows = []
     for person, group in subjects:
         deciders = tuple(sorted((people[i] for i in asked.get(person.id, ())), key=lambda p: (p.last_name, p.id)))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.consent.models import ConsentForm
-from app.consent.queries import Moment, guardian_policy, latest_events, load_subjects
-from app.consent.rules import Consent, Event, Subject, effective_consent, entitled_deciders
+from app.consent.queries import Moment, consent_for, guardian_policy, latest_events, load_subjects
+from app.consent.rules import Consent, Event, State, Subject, effective_consent, entitled_deciders
 from app.consent.vocabulary import Action, MediaType
 from app.extensions import db
 from app.school.models import Person
@@ -75,3 +75,13 @@ def subject_matrix(subject: Person, form: ConsentForm, viewer_person_id: int | N
         for pid, first in db.session.execute(select(Person.id, Person.first_name).where(Person.id.in_(deciders)))
     }
     return Matrix(subject, form, tuple(rows), viewer_person_id in deciders, names, rules)
+
+
+def open_questions(subject_ids: list[int], form: ConsentForm, moment: Moment) -> dict[int, int]:
+    """For each subject, how many questions of ``form`` (media type x purpose) nobody has answered
+    yet (or whose answer has expired): 0 means all answered. One query for all of them."""
+    keys = [(pid, media, purpose) for pid in subject_ids for media in form.media_types for purpose in form.purposes]
+    missing = dict.fromkeys(subject_ids, 0)
+    for (pid, _media, _purpose), consent in consent_for(keys, moment).items():
+        missing[pid] += consent.state is State.NONE
+    return missing

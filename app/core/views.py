@@ -19,6 +19,8 @@ from app.access import (
     visible_groups,
 )
 from app.accounts.models import Role
+from app.consent.overview import open_questions
+from app.consent.queries import active_form, now
 from app.extensions import db
 from app.school.models import Group, Person, SchoolYear
 
@@ -64,7 +66,21 @@ def home() -> str:
             "persons": db.session.scalar(select(func.count(Person.id))),
             "groups": db.session.scalar(select(func.count(Group.id))),
         }
-    return render_template("core/home.html", children=children, grown=grown, left=left, groups=groups, counts=counts)
+    open_counts: dict[int, int] = {}
+    if children:
+        moment = now()
+        form = active_form(moment.day)
+        if form is not None:
+            open_counts = open_questions([c.id for c in children], form, moment)
+    return render_template(
+        "core/home.html",
+        children=children,
+        grown=grown,
+        left=left,
+        groups=groups,
+        counts=counts,
+        open_counts=open_counts,
+    )
 
 
 @bp.route("/healthz")

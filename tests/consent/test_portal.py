@@ -172,3 +172,35 @@ def test_staff_decide_for_themselves(client, login_as, world, published_form, ap
         == 302
     )
     assert client.get(f"/consent/{world['sem']}").status_code == 404  # a pupil of theirs is not family
+
+
+def test_the_home_page_says_per_child_what_is_still_open_and_links_the_family_data(
+    client, login_as, world, published_form, app
+):
+    login_as("parent")
+    home = client.get("/home").get_data(as_text=True)
+    assert home.count('data-open="18"') == 2 and "18 vragen open" in home  # 3 media types x 6 purposes each
+    with app.app_context():
+        from app.consent.operations import decide
+        from app.consent.vocabulary import Means, MediaType
+        from app.school.models import Person
+        from tests.forms import FORM_PURPOSES
+
+        sem, karin = db.session.get(Person, world["sem"]), db.session.get(Person, world["parent"])
+        for media in MediaType:
+            for purpose in FORM_PURPOSES:
+                decide(sem, media, purpose, "refuse", decided_by=karin, recorded_by=None, means=Means.WEB)
+        decide(
+            db.session.get(Person, world["emma"]),
+            "photo",
+            "website",
+            "grant",
+            decided_by=karin,
+            recorded_by=None,
+            means=Means.WEB,
+        )
+        db.session.commit()
+    home = client.get("/home").get_data(as_text=True)
+    assert 'data-open="0"' in home and "alles beantwoord" in home and "17 vragen open" in home
+    link = re.search(r'href="([^"]+)" id="our-data-link"', home).group(1)
+    assert client.get(link).status_code == 200
