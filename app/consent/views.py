@@ -37,8 +37,9 @@ bp = Blueprint("consent", __name__, url_prefix="/consent")
 
 @bp.context_processor
 def consent_words() -> dict[str, Any]:
-    """Every consent page names media types and reads the form's words in the reader's language."""
-    return {"media_labels": MEDIA_LABELS, "locale": str(get_locale())}
+    """Every consent page names media types and reads the form's words in the reader's language.
+    The labels are translated once here, not at each of the many places an overview shows them."""
+    return {"media_labels": {m: str(label) for m, label in MEDIA_LABELS.items()}, "locale": str(get_locale())}
 
 
 def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = None) -> Any:
