@@ -60,8 +60,9 @@ def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = 
 @allow(SIGNED_IN)
 def subject(person_id: int) -> Any:
     person = family_subject_or_404(current_account(), person_id)
-    form = active_form(now().day)
-    matrix = subject_matrix(person, form, current_account().person_id, now()) if form else None
+    moment = now()
+    form = active_form(moment.day)
+    matrix = subject_matrix(person, form, current_account().person_id, moment) if form else None
     first_visit = matrix is not None and matrix.can_decide and matrix.undecided == len(matrix.cells)
     if first_visit and request.args.get("overview") is None:
         return redirect(url_for("consent.answer_form", person_id=person.id))  # a first visit: the form first
