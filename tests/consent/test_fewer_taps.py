@@ -208,6 +208,10 @@ def test_same_answers_are_shown_first_and_recorded_after_the_confirm(parent, wor
     assert listed == expected
     assert "Website, 2 oktober 2026" in text and "Er is nog niets opgeslagen." in text
     assert rows(app) == before and takedowns(app) == 0  # showing stores nothing
+    plan = re.search(r'name="plan" value="([^"]*)"', text).group(1)
+    unconfirmed = parent.submit(f"/consent/{emma}/same-as/{sem}", {"plan": plan})  # no confirm: the list again
+    assert unconfirmed.status_code == 200 and changes(unconfirmed.get_data(as_text=True)) == expected
+    assert rows(app) == before
 
     response = parent.confirm(f"/consent/{emma}/same-as/{sem}")
     assert response.status_code == 302
