@@ -124,7 +124,7 @@ def copy_answers(person_id: int, source_id: int) -> Any:
     subject = family_subject_or_404(account, person_id)
     source = family_subject_or_404(account, source_id)
     if source.id == subject.id:
-        abort(404)
+        abort(400)  # one's own answers are the same already
     form = ConfirmChangesForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and not form.validate_on_submit():
         abort(400)

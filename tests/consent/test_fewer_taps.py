@@ -289,10 +289,11 @@ def test_copying_answers_reaches_only_ones_own_children(parent, world, app, clie
         f"/consent/{noah}/same-as/{sem}",
         f"/consent/{sem}/same-as/{noah}",
         f"/consent/{emma}/same-as/999999",
-        f"/consent/{sem}/same-as/{sem}",
+        f"/consent/999999/same-as/{sem}",
     ):
         assert parent.get(url).status_code == 404, url
         assert parent.submit(url, {"plan": "photo:website:grant", "confirm": "1"}).status_code == 404, url
+    assert parent.get(f"/consent/{sem}/same-as/{sem}").status_code == 400  # a child's own answers
     # Without the CSRF token nothing is recorded either.
     assert (
         parent.post(f"/consent/{emma}/same-as/{sem}", data={"plan": "photo:website:grant", "confirm": "1"}).status_code
