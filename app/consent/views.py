@@ -68,6 +68,8 @@ def copy_sources(subject: Person) -> list[Person]:
     """The signed-in parent's other children whose answers they could copy to ``subject``: those
     they have answered at least one question of the form in force about."""
     account = current_account()
+    if subject.id == account.person_id:
+        return []  # one's own consent is not a child's to copy
     others = [c for c in db.session.scalars(own_children(account).order_by(Person.first_name)) if c.id != subject.id]
     if not others:
         return []
