@@ -6,6 +6,7 @@ from flask import url_for
 from marshmallow import Schema, fields, validate
 
 from app.consent.vocabulary import MediaType
+from app.ids import id_field
 from app.media.models import DismissReason, MediaItem
 
 
@@ -14,7 +15,7 @@ def _derivative_url(item: MediaItem, variant: str, *, of: MediaType) -> str | No
 
 
 class MediaFormSchema(Schema):
-    group_id = fields.Integer(required=True)
+    group_id = id_field(required=True)
     album = fields.String(required=True, validate=validate.Length(min=1, max=120))
     taken_on = fields.Date(load_default=None, metadata={"description": "album date; default today"})
 
@@ -86,10 +87,8 @@ class OutsiderInSchema(Schema):
         required=True,
         metadata={"description": "who: a name or a description such as 'Visitor: grandfather of a pupil' (max 120)"},
     )
-    face_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "their detected face"})
-    face_ids = fields.List(
-        fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
-    )
+    face_id = id_field(load_default=None, allow_none=True, metadata={"description": "their detected face"})
+    face_ids = fields.List(id_field(), load_default=list, metadata={"description": "several faces (a film's frames)"})
     box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
     explanation = fields.String(
         load_default=None,
@@ -99,12 +98,10 @@ class OutsiderInSchema(Schema):
 
 
 class TagInSchema(Schema):
-    person_id = fields.Integer(required=True)
+    person_id = id_field(required=True)
     box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
-    face_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "the detected face"})
-    face_ids = fields.List(
-        fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
-    )
+    face_id = id_field(load_default=None, allow_none=True, metadata={"description": "the detected face"})
+    face_ids = fields.List(id_field(), load_default=list, metadata={"description": "several faces (a film's frames)"})
 
 
 class TagsInSchema(Schema):

@@ -33,6 +33,7 @@ from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, required
 from app.errors import DomainError
 from app.extensions import db
+from app.ids import row_id, row_ids
 from app.media import formats
 from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
@@ -170,8 +171,8 @@ class LibraryFilter:
     @classmethod
     def from_request(cls) -> LibraryFilter:
         return cls(
-            group_id=request.args.get("group", type=int),
-            album_id=request.args.get("album", type=int),
+            group_id=request.args.get("group", type=row_id),
+            album_id=request.args.get("album", type=row_id),
             media_type=request.args.get("type", ""),
             taken_on=request.args.get("date", ""),
             incomplete=request.args.get("incomplete") == "1",
@@ -301,14 +302,13 @@ def _search(item: MediaItem, query: str, limit: int = 12) -> list[Person]:
 def _tag_specs(item: MediaItem) -> list[TagSpec]:
     """Read the tag form: checked people, a box drawn for a person, and faces matched to people
     (a face matched to someone not ticked tags them too)."""
-    chosen = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+    chosen = row_ids(request.form.getlist("person_id"))
     faces: dict[int, list[int]] = {}
     for face in item.faces:
-        value = request.form.get(f"face_{face.id}", "")
-        if value.isdigit():
-            faces.setdefault(int(value), []).append(face.id)
-            if int(value) not in chosen:
-                chosen.append(int(value))
+        for person_id in row_ids([request.form.get(f"face_{face.id}", "")]):
+            faces.setdefault(person_id, []).append(face.id)
+            if person_id not in chosen:
+                chosen.append(person_id)
     boxes = {t.person_id: t.box for t in item.tags}
     return [
         TagSpec(person_id, _drawn_box(person_id) or boxes.get(person_id), tuple(faces.get(person_id, [])))
@@ -484,7 +484,7 @@ def outside_people(item_id: int) -> Any:
                 item,
                 request.form.get("name"),
                 by=current_account(),
-                face_ids=[int(face)] if face.isdigit() else [],
+                face_ids=row_ids([face]),
                 box=_box_field("box"),
                 why=request.form.get("explanation"),
             )
@@ -492,8 +492,8 @@ def outside_people(item_id: int) -> Any:
                 flash(_waits(), "info")
             else:
                 flash(_("Marked as someone from outside the school."), "success")
-        elif action == "remove" and request.form.get("outsider_id", "").isdigit():
-            outsider = outsider_of_or_404(item, int(request.form["outsider_id"]))
+        elif action == "remove" and (chosen := row_ids([request.form.get("outsider_id", "")])):
+            outsider = outsider_of_or_404(item, chosen[0])
             outcome = remove_outside_or_propose(outsider, by=current_account(), why=request.form.get("explanation"))
             if isinstance(outcome, Approval):
                 flash(_waits(), "info")
