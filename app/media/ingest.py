@@ -60,6 +60,15 @@ def media_storage() -> LocalStorage:
     return LocalStorage(Path(root))
 
 
+def clear_abandoned_uploads(grace_minutes: int | None = None) -> list[str]:
+    """Remove what uploads left in ``incoming/`` more than ``grace_minutes`` ago (default
+    ``INCOMING_GRACE_MINUTES``, an hour): the temporary files and probe folders of a worker that
+    was killed mid-upload. An upload in progress is younger and stays. The job queue calls this
+    periodically; ``flask media clear-incoming`` runs it by hand. The names removed."""
+    minutes = int(current_app.config["INCOMING_GRACE_MINUTES"]) if grace_minutes is None else grace_minutes
+    return media_storage().clear_incoming(minutes * 60)
+
+
 def _limit(media_type: MediaType) -> int:
     return int(current_app.config[f"{media_type.value.upper()}_MAX_BYTES"])
 
