@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, make_response, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.access import STAFF_ROLES, allow, current_account, group_or_404
 from app.consent.queries import now
@@ -24,6 +25,7 @@ from app.media.schemas import (
     OutsiderSchema,
     TagsInSchema,
 )
+from app.media.serving import derivative_response, playback_response, sandboxed
 from app.media.visibility import face_of_or_404, media_or_404
 from app.release.approvals import (
     change_tags,
@@ -65,6 +67,36 @@ def post_media(form: dict[str, Any]) -> tuple[MediaItem, int]:
 @allow(*STAFF_ROLES)
 def get_media(item_id: int) -> MediaItem:
     return media_or_404(current_account(), item_id)
+
+
+PICTURE = {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}
+RECORDING = {
+    mime: {"schema": {"type": "string", "format": "binary"}}
+    for mime in ("video/mp4", "video/webm", "audio/mp4", "audio/mpeg", "audio/wav", "audio/ogg")
+}
+
+
+@blp.route("/media/<int:item_id>/<any(thumbnail, display):variant>.jpg")
+@blp.doc(responses={"200": {"description": "The JPEG, without any metadata.", "content": PICTURE}})
+@allow(*STAFF_ROLES)
+@sandboxed
+def get_picture(item_id: int, variant: str) -> WerkzeugResponse:
+    """An item's thumbnail (320 px) or display image (1600 px; a film's poster frame), with the same
+    bearer token and the same access as the item itself (``thumbnail_url``, ``display_url`` and
+    ``poster_url`` point here). A sound recording has no pictures: 404."""
+    return derivative_response(media_or_404(current_account(), item_id), variant)
+
+
+@blp.route("/media/<int:item_id>/playback")
+@blp.doc(
+    responses={"200": {"description": "The tag-free copy; Range requests are answered with 206.", "content": RECORDING}}
+)
+@allow(*STAFF_ROLES)
+@sandboxed
+def get_playback(item_id: int) -> WerkzeugResponse:
+    """The tag-free playback copy of a film or sound recording (``playback_url`` points here), with
+    the same bearer token and access as the item; a photo has none: 404."""
+    return playback_response(media_or_404(current_account(), item_id))
 
 
 @blp.route("/media/<int:item_id>/tags", methods=["PUT"])

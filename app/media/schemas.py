@@ -11,7 +11,7 @@ from app.media.models import DismissReason, MediaItem
 
 
 def _derivative_url(item: MediaItem, variant: str, *, of: MediaType) -> str | None:
-    return url_for("media.derivative", item_id=item.id, variant=variant) if item.media_type is of else None
+    return url_for("media_api.get_picture", item_id=item.id, variant=variant) if item.media_type is of else None
 
 
 class MediaFormSchema(Schema):
@@ -35,13 +35,16 @@ class MediaSchema(Schema):
     )
     thumbnail_url = fields.Function(
         lambda m: (
-            None if m.media_type is MediaType.AUDIO else url_for("media.derivative", item_id=m.id, variant="thumbnail")
-        )
+            None
+            if m.media_type is MediaType.AUDIO
+            else url_for("media_api.get_picture", item_id=m.id, variant="thumbnail")
+        ),
+        metadata={"description": "fetched with the same bearer token (as are display_url, poster_url, playback_url)"},
     )
     display_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.PHOTO))
     poster_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.FILM))
     playback_url = fields.Function(
-        lambda m: url_for("media.playback", item_id=m.id) if m.playback_name else None,
+        lambda m: url_for("media_api.get_playback", item_id=m.id) if m.playback_name else None,
         metadata={"description": "the tag-free copy of a film or sound recording, for playing"},
     )
     tags = fields.Function(lambda m: [{"person_id": t.person_id, "box": t.box} for t in m.tags])

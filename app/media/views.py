@@ -35,7 +35,6 @@ from app.errors import DomainError
 from app.extensions import db
 from app.ids import row_id, row_ids
 from app.media import formats
-from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.links import item_of_link
 from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
@@ -48,6 +47,7 @@ from app.media.operations import (
 )
 from app.media.outsiders import outsider_of_or_404
 from app.media.photos import face_crop
+from app.media.serving import DERIVATIVES, derivative_response, playback_response, private, sandboxed
 from app.media.storage import derivative_key
 from app.media.visibility import face_of_or_404, media_or_404, visible_media
 from app.release.approvals import (
@@ -75,23 +75,6 @@ def accepted_formats() -> dict[str, Any]:
     """What the upload form takes, from the one table of formats: the picker's ``accept`` and the
     formats named per media type."""
     return {"accept": formats.accept(), "format_labels": {t.value: formats.labels(t) for t in MediaType}}
-
-
-DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
-
-
-def sandboxed(view: V) -> V:
-    """A file served to the browser gets "sandbox" as its whole CSP (Talisman reads per-view options
-    from this attribute)."""
-    view.__dict__["talisman_view_options"] = {"content_security_policy": "sandbox"}
-    return view
-
-
-def private(response: Response) -> Response:
-    """Media is never cached by a shared cache and never sniffed into another type."""
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class UploadForm(FlaskForm):
@@ -540,19 +523,7 @@ def face_picture(item_id: int, face_id: int) -> Response:
 @sandboxed
 def playback(item_id: int) -> Response:
     """The tag-free copy of a film or recording, with Range support so players can seek."""
-    item: MediaItem = media_or_404(current_account(), item_id)
-    copy = format_of(item.mime_type).playback
-    if not item.playback_name or copy is None:
-        abort(404)
-    response = send_file(
-        media_storage().local_path(derivative_key(item.sha256, item.playback_name)),
-        mimetype=copy.mime,
-        download_name=f"beeldrecht-{item.id}.{copy.extension}",
-        conditional=True,
-        etag=item.sha256[:16],
-        max_age=0,
-    )
-    return private(response)
+    return playback_response(media_or_404(current_account(), item_id))
 
 
 def _picture(data: bytes, name: str) -> Response:
@@ -566,19 +537,7 @@ def _picture(data: bytes, name: str) -> Response:
 def derivative(item_id: int, variant: str) -> Response:
     """A derivative, only through this view: fixed type, no sniffing, sandboxed, never cached
     by shared caches. Originals are never served."""
-    item: MediaItem = media_or_404(current_account(), item_id)
-    if item.media_type is MediaType.AUDIO:
-        abort(404)  # sound has no pictures
-    handle = media_storage().open(derivative_key(item.sha256, DERIVATIVES[variant]))
-    response = send_file(
-        handle,
-        mimetype="image/jpeg",
-        download_name=f"beeldrecht-{item.id}-{variant}.jpg",
-        as_attachment=False,
-        max_age=0,
-    )
-    current_app.logger.debug("served %s of media %s", variant, item.id)
-    return private(response)
+    return derivative_response(media_or_404(current_account(), item_id), variant)
 
 
 @bp.route("/family/<token>/thumbnail.jpg")
