@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from app.consent.vocabulary import MediaType
@@ -15,6 +16,9 @@ def _derivative_url(item: MediaItem, variant: str, *, of: MediaType) -> str | No
 
 
 class MediaFormSchema(Schema):
+    """The upload: a multipart/form-data body (``app.api.multipart``)."""
+
+    file = Upload(required=True, metadata={"description": "the photo, film or sound recording"})
     group_id = id_field(required=True)
     album = fields.String(required=True, validate=validate.Length(min=1, max=120))
     taken_on = fields.Date(load_default=None, metadata={"description": "album date; default today"})
