@@ -37,8 +37,8 @@ from app.media import formats
 from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.links import item_of_link
-from app.media.naming import item_name, item_names
 from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
+from app.media.naming import item_name, item_names
 from app.media.operations import (
     TagSpec,
     album_for,
