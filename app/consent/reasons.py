@@ -26,3 +26,15 @@ def reason_in_words(consent: Consent | None) -> str:
     if event.action is Action.WITHDRAW:
         return _("withdrawn by a guardian on %(day)s", day=day) if by_guardian else _("withdrawn on %(day)s", day=day)
     return _("refused by a guardian on %(day)s", day=day) if by_guardian else _("refused on %(day)s", day=day)
+
+
+def reason_kind(consent: Consent | None) -> str:
+    """Which of ``reason_in_words``'s kinds of answer it is, as a word for programs: ``never``
+    (never decided), ``expired``, ``granted``, ``withdrawn`` or ``refused`` (the latest decision
+    the answer rests on)."""
+    if consent is None or consent.rule is Rule.NO_DECISION:
+        return "never"
+    if consent.rule is Rule.EXPIRED:
+        return "expired"
+    event = max(consent.relied_on, key=lambda e: e.order)
+    return {Action.GRANT: "granted", Action.WITHDRAW: "withdrawn"}.get(event.action, "refused")

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.media import formats
 from app.media.forms import OutsideConsentForm, WithdrawOutsideConsentForm
 from app.media.models import MediaItem, OutsideConsent, OutsidePerson
+from app.media.naming import item_name, item_names
 from app.media.outsiders import OutsiderError, record_outside_consent, withdraw_outside_consent
 from app.timestamps import school_today
 
@@ -60,7 +61,12 @@ def index() -> str:
         .order_by(OutsidePerson.created_at.desc(), OutsidePerson.id.desc())
     )
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("media/admin/outsiders.html", page=page, labels=_labels(_public_purposes()))
+    return render_template(
+        "media/admin/outsiders.html",
+        page=page,
+        labels=_labels(_public_purposes()),
+        names=item_names(p.media_id for p in page.items),
+    )
 
 
 @bp.route("/<int:outsider_id>", methods=["GET", "POST"])
@@ -94,9 +100,11 @@ def detail(outsider_id: int) -> Any:
             return redirect(url_for("outsiders.detail", outsider_id=person.id))
     elif form.is_submitted():
         status = 400
+    person = db.session.get_one(OutsidePerson, outsider_id)
     return render_template(
         "media/admin/outsider.html",
-        person=db.session.get_one(OutsidePerson, outsider_id),
+        person=person,
+        name=item_name(person.media_id),
         form=form,
         withdraw_form=WithdrawOutsideConsentForm(),
         labels=_labels(purposes),

@@ -6,7 +6,7 @@ import io
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -38,6 +38,7 @@ from app.media import formats
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.links import item_of_link
 from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
+from app.media.naming import item_name, item_names
 from app.media.operations import (
     TagSpec,
     album_for,
@@ -62,9 +63,6 @@ from app.release.models import Approval
 from app.school.leavers import current_pupils, leaver_ids, not_a_leaver
 from app.school.models import Group, Guardianship, Person, PersonKind, group_pupil
 from app.timestamps import school_today
-
-if TYPE_CHECKING:
-    from app.release.models import Channel
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 V = TypeVar("V", bound=Callable[..., Any])
@@ -187,24 +185,12 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _cleared_badges(ids: list[int], enabled: list[Channel]) -> dict[int, list[str]]:
-    """Per item on the page, the names of the channels it is cleared for now (computed, never
-    stored: a withdrawal shows at once)."""
-    from app.release.clearance import clear
-
-    badges: dict[int, list[str]] = {i: [] for i in ids}
-    for channel in enabled if ids else []:
-        for item_id, answer in clear(ids, channel).items():
-            if answer.cleared:
-                badges[item_id].append(channel.name)
-    return badges
-
-
 @bp.route("/")
 @allow(*STAFF_ROLES)
 def library() -> str:
     from app.release.channels import channels
     from app.release.clearance import clear
+    from app.release.standing import standing_of
 
     filters = LibraryFilter.from_request()
     query = filters.apply(visible_media(current_account()).order_by(MediaItem.uploaded_at.desc(), MediaItem.id.desc()))
@@ -218,6 +204,7 @@ def library() -> str:
     albums = db.session.scalars(
         select(Album).where(Album.group_id.in_([g.id for g in _groups()])).order_by(Album.taken_on.desc())
     ).all()
+    ids = [item.id for item in page.items]
     return render_template(
         "media/library.html",
         page=page,
@@ -226,7 +213,10 @@ def library() -> str:
         **asdict(filters),
         channels=enabled,
         cleared=cleared_for.key if cleared_for else "",
-        badges=_cleared_badges([item.id for item in page.items], enabled),
+        # Cleared badges for every channel; the reasons it is blocked for the channel filtered on,
+        # or for every channel it is not cleared for (one clearance of the page per channel).
+        standing=standing_of(ids, enabled, [cleared_for] if cleared_for else enabled),
+        names=item_names(ids),
         export_form=ExportForm(),
         can_export=current_account().has_role(*RELEASERS),
         blurring=current_app.config["BLURRED_EXPORTS"],
@@ -349,6 +339,7 @@ def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, 
     return render_template(
         "media/item.html",
         item=item,
+        name=item_name(item.id),
         delete_form=DeleteForm(),
         tag_form=form,
         face_form=FaceForm(),

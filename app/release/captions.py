@@ -39,6 +39,8 @@ from app.school.models import Group, Person, PersonKind, group_pupil
 # Instagram's limit; the strictest of the channels a school posts to.
 MAX_CAPTION = 2_200
 NAMES_ALLOWED = "allow"
+# The code of a caption's blockers: it refuses the post as a whole, whichever items are in it.
+CAPTION_NAMES_PUPIL = "caption_names_pupil"
 
 # Prefixes of Dutch (and some neighbouring) family names, written as separate words.
 PREFIXES = frozenset(
@@ -212,7 +214,7 @@ def caption_blockers(caption: str | None, media_id: int) -> list[Blocker]:
     return [
         Blocker(
             media_id,
-            "caption_names_pupil",
+            CAPTION_NAMES_PUPIL,
             pupil.id,
             _(
                 "The text of the post names %(name)s; protocol A4/C1: no personal information in posts.",

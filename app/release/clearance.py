@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Date, Select, String, bindparam, cast, func, null, or_, select
 
 from app.consent.queries import Key, Moment, active_form_query, consent_for, now, purpose_labels
-from app.consent.reasons import reason_in_words
+from app.consent.reasons import reason_in_words, reason_kind
 from app.consent.rules import Consent, State
 from app.consent.vocabulary import MediaType
 from app.db_types import one_of
@@ -53,6 +53,9 @@ class Blocker:
     message: str
     # Someone from outside the school (``outside_person``): not a person of the school.
     outside_person_id: int | None = None
+    # Why a tagged person has no consent (``no_consent``): ``app.consent.reasons.reason_kind``, for
+    # the short word a list shows ("withdrawn"); the message says it in full.
+    cause: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         answer = {"media_id": self.media_id, "code": self.code, "person_id": self.person_id, "message": self.message}
@@ -211,7 +214,8 @@ def _answer(item: Item, granted: dict[str, list[int]], blocked: frozenset[str], 
         missing = blocked.intersection(people)
         if missing:
             answer.blockers += [
-                Blocker(media_id, "no_consent", pid, message) for pid, message in words.no_consent(media_type, missing)
+                Blocker(media_id, "no_consent", pid, message, cause=cause)
+                for pid, message, cause in words.no_consent(media_type, missing)
             ]
         if outsiders:
             answer.blockers += _outsider_blockers(media_id, media_type, outsiders, words.purpose)
@@ -268,20 +272,21 @@ class _Words:
         self.purpose = labels.get((channel.purpose, locale)) or labels.get((channel.purpose, "nl")) or channel.purpose
         self.consents = consents
         self._reasons: dict[tuple[int, MediaType], str] = {}
-        self._lists: dict[tuple[MediaType, frozenset[str]], list[tuple[int, str]]] = {}
+        self._lists: dict[tuple[MediaType, frozenset[str]], list[tuple[int, str, str]]] = {}
 
     def sort_key(self, person_id: int) -> tuple[str, str]:
         return self.sorting.get(person_id, ("", ""))
 
-    def no_consent(self, media_type: MediaType, people: frozenset[str]) -> list[tuple[int, str]]:
-        """(person, message) for each of ``people`` (tagged, without consent; ids as text),
+    def no_consent(self, media_type: MediaType, people: frozenset[str]) -> list[tuple[int, str, str]]:
+        """(person, message, cause) for each of ``people`` (tagged, without consent; ids as text),
         ordered by name; the same people on many items are put into words once."""
         key = (media_type, people)
         if key not in self._lists:
-            self._lists[key] = [
-                (pid, self.reason(pid, media_type, self.consents.get((pid, media_type, self.key))))
-                for pid in sorted(map(int, people), key=lambda pid: (self.sort_key(pid), pid))
-            ]
+            answers = []
+            for pid in sorted(map(int, people), key=lambda pid: (self.sort_key(pid), pid)):
+                consent = self.consents.get((pid, media_type, self.key))
+                answers.append((pid, self.reason(pid, media_type, consent), reason_kind(consent)))
+            self._lists[key] = answers
         return self._lists[key]
 
     def reason(self, person_id: int, media_type: MediaType, consent: Consent | None) -> str:

@@ -33,7 +33,7 @@ from app.media.models import MediaItem
 from app.media.photos import export_copy
 from app.media.storage import derivative_key, original_key
 from app.media.visibility import visible_media
-from app.release.captions import caption_blockers, check_caption
+from app.release.captions import CAPTION_NAMES_PUPIL, caption_blockers, check_caption
 from app.release.clearance import Blocker, Clearance, clear
 from app.release.history import remember_blocks
 from app.release.models import (
@@ -92,6 +92,25 @@ class Plan:
 
     blur: list[dict[str, object]]
     blockers: list[Blocker]
+
+
+@dataclass(frozen=True)
+class PartialExport:
+    """What a refused export could release instead: the chosen items the gate cleared, in the order
+    chosen, when the refusal was about items and not about the text of the post (a caption naming a
+    pupil refuses every item). Only an offer: releasing them is a new ``export_media`` of exactly
+    these ids, through the same gate, so an item blocked in the meantime refuses it again."""
+
+    cleared: list[int]
+    chosen: int
+    caption_refused: bool
+
+
+def partial_export(media_ids: list[int], blockers: list[Blocker]) -> PartialExport:
+    caption_refused = any(b.code == CAPTION_NAMES_PUPIL for b in blockers)
+    blocked = {b.media_id for b in blockers if b.code != CAPTION_NAMES_PUPIL}
+    cleared = [] if caption_refused else [i for i in media_ids if i not in blocked]
+    return PartialExport(cleared, len(media_ids), caption_refused)
 
 
 def channel_or_error(key: str) -> Channel:

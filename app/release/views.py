@@ -24,11 +24,20 @@ from app.errors import DomainError
 from app.extensions import db
 from app.ids import MAX_ID, row_id, row_ids
 from app.media.models import MediaItem
+from app.media.naming import item_names
 from app.media.operations import remove_files
 from app.release.approvals import approve, reject
 from app.release.captions import CaptionError
 from app.release.channels import Register, channels, save_channel, staff_accounts
-from app.release.exports import BundleFailed, ExportBlocked, ExportError, bundle_download, export_media, prepare_bundle
+from app.release.exports import (
+    BundleFailed,
+    ExportBlocked,
+    ExportError,
+    bundle_download,
+    export_media,
+    partial_export,
+    prepare_bundle,
+)
 from app.release.history import history_of
 from app.release.models import (
     Approval,
@@ -74,17 +83,28 @@ def export() -> Any:
     if not form.validate_on_submit():
         flash(_("The form had expired; please try again."), "warning")
         return redirect(url_for("media.library")), 400
-    ids = row_ids(request.form.getlist("media_id"))
+    chosen = request.form.getlist("media_id")
+    ids = row_ids(chosen)
     key = request.form.get("channel", "")
     blurred = request.form.get("blurred") == "1"
     try:
+        if len(ids) != len(chosen):  # a tampered form: say so, rather than export fewer than asked
+            raise ExportError("unknown_item", _("One of the items does not exist (any more)."), status=400)
         made = export_media(key, ids, by=current_account(), blurred=blurred, caption=form.caption.data)
     except ExportBlocked as blocked:
         db.session.commit()  # the refused attempt stays in the audit log
         items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(ids)))}
         channel = db.session.scalar(select(Channel).where(Channel.key == key))
         return render_template(
-            "release/blocked.html", blockers=blocked.blockers, items=items, channel=channel, ids=ids, form=form
+            "release/blocked.html",
+            blockers=blocked.blockers,
+            items=items,
+            names=item_names(ids),
+            channel=channel,
+            ids=ids,
+            form=form,
+            partial=partial_export(ids, blocked.blockers),
+            blurred=blurred,
         ), 409
     except (ExportError, CaptionError) as problem:
         db.session.rollback()
@@ -152,7 +172,13 @@ def _export_page(made: Export, form: PublicationForm, status: int = 200) -> Any:
     publications = db.session.scalars(
         select(Publication).where(Publication.export_id == made.id).order_by(Publication.id)
     ).all()
-    return render_template("release/export.html", export=made, form=form, publications=publications), status
+    return render_template(
+        "release/export.html",
+        export=made,
+        form=form,
+        publications=publications,
+        names=item_names(entry.media_id for entry in made.items if entry.media_id is not None),
+    ), status
 
 
 @bp.route("/exports/<int:export_id>/bundle.zip")
@@ -166,7 +192,12 @@ def download(export_id: int) -> Any:
         db.session.commit()  # the refusal stays in the audit log; the bundle file is gone
         items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(blocked.media_ids)))}
         return render_template(
-            "release/blocked.html", blockers=blocked.blockers, items=items, channel=made.channel, at_download=True
+            "release/blocked.html",
+            blockers=blocked.blockers,
+            items=items,
+            names=item_names(blocked.media_ids),
+            channel=made.channel,
+            at_download=True,
         ), 409
     except (BundleFailed, ExportError) as problem:
         db.session.rollback()
@@ -188,7 +219,12 @@ def publications() -> str:
         query = query.where(Publication.media_id == media_id)
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template(
-        "release/publications.html", page=page, channels=channels(False), channel_id=channel_id, media_id=media_id
+        "release/publications.html",
+        page=page,
+        channels=channels(False),
+        channel_id=channel_id,
+        media_id=media_id,
+        names=item_names(p.media_id for p in page.items if p.media_id is not None),
     )
 
 
@@ -216,6 +252,7 @@ def _approvals_page(status: str, code: int = 200) -> Any:
         "release/approvals.html",
         purpose_label=lambda key: form.purpose_label(key, locale) if form else key,
         approvals=listed,
+        names=item_names(a.media_id for a in listed if a.media_id is not None),
         histories={a.media_id: history_of(a.media_id) for a in listed if a.media_id is not None},
         people=people,
         status=status,
@@ -244,7 +281,11 @@ def decide_approval(approval_id: int, verdict: str) -> Any:
         items = {i.id: i for i in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(blocked.media_ids)))}
         export = approval.export
         return render_template(
-            "release/blocked.html", blockers=blocked.blockers, items=items, channel=export.channel if export else None
+            "release/blocked.html",
+            blockers=blocked.blockers,
+            items=items,
+            names=item_names(blocked.media_ids),
+            channel=export.channel if export else None,
         ), 409
     except DomainError as problem:
         db.session.rollback()
@@ -272,9 +313,11 @@ def _takedowns_page(status: str, code: int = 200) -> Any:
     query = select(Takedown).order_by(Takedown.due_at, Takedown.id)
     if status in {s.value for s in TakedownStatus}:
         query = query.where(Takedown.status == TakedownStatus(status))
+    listed = db.session.scalars(query.limit(500)).all()
     return render_template(
         "release/takedowns.html",
-        takedowns=db.session.scalars(query.limit(500)).all(),
+        takedowns=listed,
+        names=item_names(t.publication.media_id for t in listed if t.publication and t.publication.media_id),
         status=status,
         now=database_now(),
         form=ResolveForm(),
