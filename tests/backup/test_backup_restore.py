@@ -312,3 +312,39 @@ def test_restore_needs_a_backup(new_installation, tmp_path):
     assert result.exit_code == 2
     assert "holds no manifest.json" in result.output
     assert os.listdir(tmp_path / "empty") == []
+
+
+def test_the_dump_counts_and_anchor_come_from_one_snapshot(original, new_installation, db_kind, tmp_path, monkeypatch):
+    """PostgreSQL: a row committed after the snapshot was taken, while the backup runs, is in
+    neither the counts nor the dump, so the restored database matches the manifest exactly."""
+    if db_kind != "postgresql":
+        pytest.skip("SQLite's counts are read from the copy itself")
+    from sqlalchemy import text
+
+    import app.backup.database as database
+
+    read_facts = database.read_facts
+
+    def facts_then_a_concurrent_write(session):
+        facts = read_facts(session)
+        with db.engine.begin() as other:  # another connection, committed before pg_dump starts
+            other.execute(
+                text("INSERT INTO location (name, address, created_at) VALUES ('Nieuwbouw', 'Laan 3', now())")
+            )
+        return facts
+
+    monkeypatch.setattr(database, "read_facts", facts_then_a_concurrent_write)
+    with original.app.app_context():
+        before = db.session.scalar(text("SELECT count(*) FROM location"))
+    result = original.cli("backup", "create", str(tmp_path / "during-a-write"))
+    assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    with original.app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM location")) == before + 1
+    manifest = json.loads((tmp_path / "during-a-write" / "manifest.json").read_text())
+    assert manifest["counts"]["location"] == before
+    target = new_installation()
+    restored = target.cli("backup", "restore", str(tmp_path / "during-a-write"))
+    assert restored.exit_code == 0, restored.output
+    with target.app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM location")) == before
