@@ -72,6 +72,9 @@ def create_backup(directory: Path) -> BackupMade:
     try:
         made = _fill(partial, url, anchors)
         partial.rename(directory)
+    except OSError as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise BackupError(f"writing the backup failed ({error}); nothing was kept") from error
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

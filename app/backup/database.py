@@ -21,6 +21,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.audit.anchor import Anchor, newest
@@ -116,8 +117,11 @@ def _server_major(connection: Connection) -> int:
 
 
 def dump_postgresql(url: str, target: Path) -> tuple[SnapshotFacts, dict[str, Any]]:
-    with db.engine.connect() as probe:
-        major = _server_major(probe)
+    try:
+        with db.engine.connect() as probe:
+            major = _server_major(probe)
+    except OperationalError as error:
+        raise BackupError(f"the database cannot be reached: {error.orig}", REFUSED) from None
     tool, tool_major = pg_tool("pg_dump", major)
     address, environment = _libpq(url)
     create_private_file(target)
@@ -146,8 +150,11 @@ def dump_postgresql(url: str, target: Path) -> tuple[SnapshotFacts, dict[str, An
 
 
 def _postgresql_tables() -> list[str]:
-    with db.engine.connect() as connection:
-        return sorted(inspect(connection).get_table_names())
+    try:
+        with db.engine.connect() as connection:
+            return sorted(inspect(connection).get_table_names())
+    except OperationalError as error:
+        raise BackupError(f"the target database cannot be reached: {error.orig}", REFUSED) from None
 
 
 def restore_postgresql(url: str, dump: Path, dumped_by: int) -> None:

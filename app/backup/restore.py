@@ -49,10 +49,16 @@ def restore_backup(directory: Path) -> Restored:
     _check_target(directory, manifest, url)
     forms = _forms_to_copy(directory, manifest)
     restore_database(url, directory, manifest["database"])
-    media = _copy_media(directory, manifest)
-    for name in forms:
-        copy_private(directory / name, default_directory() / Path(name).name)
-    anchor_file = _restore_anchor_file(directory, manifest)
+    try:
+        media = _copy_media(directory, manifest)
+        for name in forms:
+            copy_private(directory / name, default_directory() / Path(name).name)
+        anchor_file = _restore_anchor_file(directory, manifest)
+    except OSError as error:
+        raise BackupError(
+            f"the restore stopped after the database was restored ({error}): empty the database and the media "
+            "root before trying again"
+        ) from error
     facts = restored_facts()
     _compare(manifest, facts.counts, facts.anchor)
     chain = verify_chain()
