@@ -314,11 +314,10 @@ def test_restore_needs_a_backup(new_installation, tmp_path):
     assert os.listdir(tmp_path / "empty") == []
 
 
-def test_the_dump_counts_and_anchor_come_from_one_snapshot(original, new_installation, db_kind, tmp_path, monkeypatch):
-    """PostgreSQL: a row committed after the snapshot was taken, while the backup runs, is in
-    neither the counts nor the dump, so the restored database matches the manifest exactly."""
-    if db_kind != "postgresql":
-        pytest.skip("SQLite's counts are read from the copy itself")
+def test_the_dump_counts_and_anchor_come_from_one_snapshot(original, new_installation, tmp_path, monkeypatch):
+    """A row committed while the backup runs (after the snapshot: PostgreSQL's exported snapshot,
+    SQLite's copy) is in neither the counts nor the dump, so the restored database matches the
+    manifest exactly."""
     from sqlalchemy import text
 
     import app.backup.database as database
@@ -327,9 +326,11 @@ def test_the_dump_counts_and_anchor_come_from_one_snapshot(original, new_install
 
     def facts_then_a_concurrent_write(session):
         facts = read_facts(session)
-        with db.engine.begin() as other:  # another connection, committed before pg_dump starts
+        with db.engine.begin() as other:  # another connection, committed before the dump is taken or read
             other.execute(
-                text("INSERT INTO location (name, address, created_at) VALUES ('Nieuwbouw', 'Laan 3', now())")
+                text(
+                    "INSERT INTO location (name, address, created_at) VALUES ('Nieuwbouw', 'Laan 3', CURRENT_TIMESTAMP)"
+                )
             )
         return facts
 
@@ -348,3 +349,16 @@ def test_the_dump_counts_and_anchor_come_from_one_snapshot(original, new_install
     assert restored.exit_code == 0, restored.output
     with target.app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM location")) == before
+
+
+def test_a_pg_dump_older_than_the_server_is_refused(original, db_kind, tmp_path, monkeypatch):
+    if db_kind != "postgresql":
+        pytest.skip("SQLite needs no pg_dump")
+    import app.backup.database as database
+
+    monkeypatch.setattr(database, "_tool_major", lambda path: 9)
+    result = original.cli("backup", "create", str(tmp_path / "b"))
+    assert result.exit_code == 2
+    assert "pg_dump of PostgreSQL" in result.output and "or newer is needed; found" in result.output
+    assert "(9)" in result.output
+    assert not (tmp_path / "b").exists() and not (tmp_path / "b.partial").exists()
