@@ -159,6 +159,8 @@ def check_anchors(path: Path) -> AnchorReport:
         anchors = read_anchors(path)
     except AnchorFileEdited as edited:
         return AnchorReport(0, str(edited))
+    except OSError as error:
+        return AnchorReport(0, f"the anchor file cannot be read ({error.strerror or error})")
     if not anchors:
         return AnchorReport(0)
     line, furthest = max(enumerate(anchors, start=1), key=lambda pair: (pair[1].id, pair[0]))

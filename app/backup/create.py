@@ -50,7 +50,11 @@ def _anchor_file() -> bytes | None:
     setting = current_app.config.get("AUDIT_ANCHOR_FILE")
     if not setting or not Path(setting).is_file():
         return None
-    content = Path(setting).read_bytes()
+    try:
+        content = Path(setting).read_bytes()
+    except OSError as error:
+        reason = error.strerror or error
+        raise BackupError(f"{setting} cannot be read ({reason}); no backup was made", REFUSED) from None
     try:
         parse_anchors(content)
     except AnchorFileEdited as edited:
