@@ -24,6 +24,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, scoped_session
 
@@ -144,8 +145,16 @@ def append_anchor(path: Path, anchor: Anchor) -> str:
 
 @dataclass(frozen=True)
 class AnchorReport:
+    """What the anchors say: ``problem`` in words for the command line, and ``code`` (``edited``,
+    ``unreadable``, ``truncated``, ``deleted``, ``missing``, ``replaced``) with the anchor file's
+    ``line``, the anchored ``row`` and the log's ``newest`` row for the page of the log."""
+
     anchors: int
     problem: str | None = None
+    code: str | None = None
+    line: int | None = None
+    row: int | None = None
+    newest: int | None = None
 
     @property
     def intact(self) -> bool:
@@ -158,32 +167,39 @@ def check_anchors(path: Path) -> AnchorReport:
     try:
         anchors = read_anchors(path)
     except AnchorFileEdited as edited:
-        return AnchorReport(0, str(edited))
+        return AnchorReport(0, str(edited), "edited", edited.line)
     except OSError as error:
-        return AnchorReport(0, f"the anchor file cannot be read ({error.strerror or error})")
+        return AnchorReport(0, f"the anchor file cannot be read ({error.strerror or error})", "unreadable")
     if not anchors:
         return AnchorReport(0)
+    count = len(anchors)
     line, furthest = max(enumerate(anchors, start=1), key=lambda pair: (pair[1].id, pair[0]))
     current = newest()
     if furthest.id > 0 and current.rows == 0:
-        return AnchorReport(len(anchors), f"table truncated: the log is empty, line {line} anchored row {furthest.id}")
+        problem = f"table truncated: the log is empty, line {line} anchored row {furthest.id}"
+        return AnchorReport(count, problem, "truncated", line, furthest.id, 0)
     if current.id < furthest.id:
-        return AnchorReport(
-            len(anchors),
-            f"rows deleted after id {current.id}: line {line} anchored row {furthest.id}",
-        )
+        problem = f"rows deleted after id {current.id}: line {line} anchored row {furthest.id}"
+        return AnchorReport(count, problem, "deleted", line, furthest.id, current.id)
     stored = _hashes(a.id for a in anchors if a.id > 0)
     for number, anchor in enumerate(anchors, start=1):
         if anchor.id == 0:
             continue
         if anchor.id not in stored:
-            return AnchorReport(len(anchors), f"row {anchor.id}, anchored on line {number}, is missing")
+            problem = f"row {anchor.id}, anchored on line {number}, is missing"
+            return AnchorReport(count, problem, "missing", number, anchor.id, current.id)
         if not hmac.compare_digest(stored[anchor.id], anchor.hash):
-            return AnchorReport(
-                len(anchors),
-                f"row {anchor.id} is not the row anchored on line {number} (the log was replaced or rewritten)",
-            )
-    return AnchorReport(len(anchors))
+            problem = f"row {anchor.id} is not the row anchored on line {number} (the log was replaced or rewritten)"
+            return AnchorReport(count, problem, "replaced", number, anchor.id, current.id)
+    return AnchorReport(count)
+
+
+def configured_report() -> AnchorReport | None:
+    """The anchors of ``AUDIT_ANCHOR_FILE`` against the log, when that file is set and exists."""
+    setting = current_app.config.get("AUDIT_ANCHOR_FILE")
+    if not setting or not Path(setting).is_file():
+        return None
+    return check_anchors(Path(setting))
 
 
 def _hashes(ids: Iterable[int], batch: int = 1000) -> dict[int, str]:

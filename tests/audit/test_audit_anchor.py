@@ -183,3 +183,35 @@ def test_anchor_mails_the_active_administrators(app, runner, anchor_file, world,
     assert line in mail.body
     assert "Annelies" not in mail.body and "Schouten" not in mail.body
     assert "auditlog" in mail.subject.lower()
+
+
+def anchor_status(client) -> str:
+    import re
+
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    match = re.search(r'id="anchor-status">(.*?)</p>', page, re.S)
+    assert match, "no anchor status on the page"
+    return match.group(1).strip()
+
+
+def test_the_audit_page_shows_what_the_anchors_say(app, client, login_as, anchor_file, runner):
+    login_as("admin")
+    write_events(app, 3)
+    anchor(runner)
+    assert "de 1 regels van het ankerbestand kloppen met het log" in anchor_status(client)
+    write_events(app, 2)
+    last = anchor(runner)["id"]
+    remove_rows(app, f"WHERE id >= {last - 1}")
+    status = anchor_status(client)
+    assert "Er zijn rijen van het eind van het auditlog verwijderd" in status
+    assert f"eindigt bij rij {last - 2}" in status and f"legde rij {last} vast" in status
+    lines = anchor_file.read_text().splitlines()
+    anchor_file.write_text(lines[0] + "\n" + lines[1].replace('"rows":', '"rows":9', 1) + "\n")
+    assert "Het ankerbestand is gewijzigd (regel 2)" in anchor_status(client)
+
+
+def test_without_an_anchor_file_the_page_says_nothing_of_anchors(app, client, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", None)
+    login_as("admin")
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    assert "Hashketen intact" in page and "anchor-status" not in page
