@@ -132,6 +132,8 @@ class Config:
     FILM_MAX_SECONDS = env("FILM_MAX_SECONDS", 15 * 60)
     AUDIO_MAX_SECONDS = env("AUDIO_MAX_SECONDS", 60 * 60)
     MEDIA_RETENTION_YEARS = env("MEDIA_RETENTION_YEARS", 5)
+    # What an upload left in incoming/ (a worker killed mid-upload) is cleared once it is this old.
+    INCOMING_GRACE_MINUTES = env("INCOMING_GRACE_MINUTES", 60)
     # A returned paper consent form scanned as a PDF (a picture of it keeps the photo limits);
     # below MAX_CONTENT_LENGTH, the cap of the page it is posted on.
     PAPER_SCAN_MAX_BYTES = env("PAPER_SCAN_MAX_BYTES", 10 * 1024 * 1024)

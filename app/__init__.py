@@ -16,6 +16,10 @@ from config import Config, ProductionConfig, config_for
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Before any route is added: every <int:...> in a path is a row id, 1..2^31-1 (else 404).
+    from app.ids import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     config_class = config_for(config_name)
     app.config.from_object(config_class)
     if overrides:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, flash, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, not_, or_, select
@@ -101,10 +101,15 @@ def is_school_wide(user: User) -> bool:
 
 
 def _school_day() -> date:
-    """The school's date by the database's clock (the day the consent rules are asked about)."""
+    """The school's date by the database's clock (the day the consent rules are asked about),
+    read once per request: a page asks several scopes about the same day."""
     from app.timestamps import database_now, school_day
 
-    return school_day(database_now())
+    if not has_request_context():
+        return school_day(database_now())
+    if "access_school_day" not in g:
+        g.access_school_day = school_day(database_now())
+    return g.access_school_day  # type: ignore[no-any-return]
 
 
 def _guarded_ids(user: User) -> Select[tuple[int]]:

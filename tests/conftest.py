@@ -162,6 +162,16 @@ class Client(FlaskClient):
         payload.setdefault("csrf_token", self.csrf_token())
         return self.post(url, data=payload, **kwargs)
 
+    def confirm(self, url: str, **query: Any) -> Any:
+        """Open a page that lists changes before they are made (``/consent/<id>/all``,
+        ``/consent/<id>/same-as/<other>``) and press its confirm button, as a parent would."""
+        page = self.get(url, query_string=query)
+        assert page.status_code == 200, page.get_data(as_text=True)[:500]
+        fields = dict(
+            re.findall(r'<input type="hidden" name="(decision|plan)" value="([^"]*)"', page.get_data(as_text=True))
+        )
+        return self.submit(url, {**fields, "confirm": "1"})
+
 
 @pytest.fixture
 def client(app: Flask) -> Client:

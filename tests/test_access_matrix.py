@@ -44,6 +44,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
         own = db.session.scalar(select(User.person_id).where(User.email == f"{who}@example.org"))
         return {
             "person_id": own or world["sem"],
+            "source_id": own or world["sem"],
             "group_id": world["5b"],
             "user_id": db.session.scalar(select(User.id).where(User.email == "parent@example.org")),
             "location_id": db.session.scalar(select(Location.id).limit(1)),

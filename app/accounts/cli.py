@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from app.accounts import operations
 from app.accounts.models import Role
 from app.extensions import db
+from app.ids import MAX_ID
 from app.school.models import Person
 
 users_cli = AppGroup("users", help="Accounts: invitations.")
@@ -25,7 +26,7 @@ users_cli = AppGroup("users", help="Accounts: invitations.")
     show_default=True,
     help="Role to give; repeat for several.",
 )
-@click.option("--person-id", type=int, help="Link the account to this person record.")
+@click.option("--person-id", type=click.IntRange(1, MAX_ID), help="Link the account to this person record.")
 @click.option("--locale", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 def invite_command(email: str, roles: tuple[str, ...], person_id: int | None, locale: str) -> None:
     """Invite EMAIL: create the account, mail the one-time link and print it.
@@ -65,7 +66,7 @@ def token_command(email: str, name: str) -> None:
 
 
 @users_cli.command("revoke-token")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, MAX_ID))
 def revoke_token_command(token_id: int) -> None:
     """Revoke API token TOKEN_ID at once."""
     from app.accounts.api_tokens import ApiToken, revoke_api_token

@@ -13,10 +13,11 @@ from wtforms import (
     SelectField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from app.accounts.models import Role
 from app.core.forms import Choice, MultiCheckboxField, SelectChoice
+from app.ids import MAX_ID
 
 ROLE_LABELS = {
     Role.PARENT: _l("Parent or guardian"),
@@ -81,7 +82,7 @@ class InviteForm(FlaskForm):
     roles = MultiCheckboxField(_l("Roles"), validators=[InputRequired(_l("Choose at least one role."))])
     person_id = IntegerField(
         _l("Person number"),
-        validators=[Optional()],
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID)],
         description=_l("The person in the school's records this account belongs to (a guardian or staff member)."),
     )
     locale = SelectField(_l("Language of the invitation"), choices=_language_choices)
@@ -95,7 +96,7 @@ class InviteForm(FlaskForm):
 class UserEditForm(FlaskForm):
     roles = MultiCheckboxField(_l("Roles"), validators=[InputRequired(_l("Choose at least one role."))])
     active = BooleanField(_l("Account enabled"))
-    person_id = IntegerField(_l("Person number"), validators=[Optional()])
+    person_id = IntegerField(_l("Person number"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:

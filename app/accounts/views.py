@@ -41,6 +41,7 @@ from app.accounts.tokens import TokenError, resolve_token
 from app.core.forms import add_error
 from app.extensions import db, limiter
 from app.i18n import LOCALE_SESSION_KEY
+from app.ids import row_id
 from app.school.models import Person
 
 bp = Blueprint("accounts", __name__)
@@ -281,8 +282,9 @@ def list_users() -> str:
 @allow(Role.ADMIN)
 def invite_user() -> Any:
     form = InviteForm()
-    if request.method == "GET" and request.args.get("person_id", "").isdigit():
-        person = db.session.get(Person, int(request.args["person_id"]))
+    wanted = request.args.get("person_id", type=row_id)
+    if request.method == "GET" and wanted is not None:
+        person = db.session.get(Person, wanted)
         if person is not None:
             form.person_id.data = person.id
             form.email.data = person.email

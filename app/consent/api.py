@@ -19,6 +19,7 @@ from app.consent.queries import active_form, consent_for, now
 from app.consent.vocabulary import WITHDRAWAL_MEANS, Action, Means, MediaType
 from app.consent.withdrawals import mail_confirmation, take_withdrawal
 from app.extensions import db
+from app.ids import id_field
 from app.school.models import Person
 from app.urls import API_PREFIX
 
@@ -93,7 +94,7 @@ class WithdrawalChoiceSchema(Schema):
 
 
 class WithdrawalInSchema(Schema):
-    withdrawn_by = fields.Integer(required=True, metadata={"description": "person id of who withdrew"})
+    withdrawn_by = id_field(required=True, metadata={"description": "person id of who withdrew"})
     means = fields.String(required=True, validate=validate.OneOf([m.value for m in WITHDRAWAL_MEANS]))
     note = fields.String(load_default="", validate=validate.Length(max=500))
     choices = fields.List(

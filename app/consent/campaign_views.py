@@ -34,6 +34,7 @@ from app.consent.vocabulary import Audience
 from app.core.forms import SelectChoice, add_error
 from app.core.spreadsheets import csv_text
 from app.extensions import db
+from app.ids import row_id
 from app.school.models import Group
 
 AUDIENCE_LABELS = {
@@ -124,7 +125,7 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
 
 def _filtered(progress: Progress) -> tuple[list[Row], int | None, str]:
     """The rows the page's filters (``group``, ``status``) keep; unknown values filter nothing."""
-    group_id = request.args.get("group", type=int)
+    group_id = request.args.get("group", type=row_id)
     if group_id not in {g.id for g in progress.groups}:
         group_id = None
     status = request.args.get("status", "")

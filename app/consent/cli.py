@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from app.consent.form_files import default_directory, sync_forms
 from app.extensions import db
+from app.ids import MAX_ID
 
 forms_cli = AppGroup("consent-forms", help="The consent form versions in consent_forms/.")
 
@@ -45,9 +46,11 @@ def _answer(text: str) -> tuple[tuple[str, str], bool]:
 
 
 @consent_cli.command("record")
-@click.argument("subject_id", type=int)
+@click.argument("subject_id", type=click.IntRange(1, MAX_ID))
 @click.argument("answers", nargs=-1, required=True)
-@click.option("--signed-by", "signer_id", type=int, required=True, help="Person id of who signed the form.")
+@click.option(
+    "--signed-by", "signer_id", type=click.IntRange(1, MAX_ID), required=True, help="Person id of who signed the form."
+)
 @click.option("--signed-on", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Date on the form (YYYY-MM-DD).")
 @click.option("--recorded-by", "recorder", required=True, help="Email of the administrator entering it.")
 def record_command(subject_id: int, answers: tuple[str, ...], signer_id: int, signed_on: Any, recorder: str) -> None:
@@ -82,9 +85,9 @@ def record_command(subject_id: int, answers: tuple[str, ...], signer_id: int, si
 
 
 @consent_cli.command("withdraw")
-@click.argument("subject_id", type=int)
+@click.argument("subject_id", type=click.IntRange(1, MAX_ID))
 @click.argument("answers", nargs=-1)
-@click.option("--by", "withdrawer_id", type=int, required=True, help="Person id of who withdrew.")
+@click.option("--by", "withdrawer_id", type=click.IntRange(1, MAX_ID), required=True, help="Person id of who withdrew.")
 @click.option("--how", type=click.Choice(["phone", "desk", "letter"]), required=True, help="How it reached the school.")
 @click.option("--recorded-by", "recorder", required=True, help="Email of the administrator who took it.")
 @click.option("--note", default="", help="What the administrator wrote down (at most 500 characters).")

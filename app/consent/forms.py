@@ -20,6 +20,22 @@ class DecideAllForm(FlaskForm):
     decision = HiddenField(validators=[DataRequired()])
 
 
+class DecideMediaTypeForm(FlaskForm):
+    """Yes or no to every purpose of one media type."""
+
+    media_type = HiddenField(validators=[DataRequired()])
+    decision = HiddenField(validators=[DataRequired()])
+
+
+class ConfirmChangesForm(FlaskForm):
+    """The confirm button under a list of changes: ``plan`` is the list shown
+    (``previews.plan_code``); without ``confirm`` the list is shown (again)."""
+
+    decision = HiddenField()
+    plan = HiddenField()
+    confirm = HiddenField()
+
+
 def answer_form_class(cells: list[tuple[str, str, str]], yes: str, no: str, required: str) -> type[FlaskForm]:
     """A form with one explicit yes/no question per (media type, purpose): nothing pre-ticked."""
 

@@ -63,16 +63,28 @@ def decide_answers(
     _lock_subject(subject)
     moment = now()
     form = form_in_force(moment)
+    return [
+        _write(subject, key, action, decided_by, recorded_by, means, form, decided_at, moment, note)
+        for key, action in planned_actions(subject, answers, decided_by=decided_by, form=form, moment=moment)
+    ]
+
+
+def planned_actions(
+    subject: Person, answers: Answers, *, decided_by: Person, form: ConsentForm, moment: Moment
+) -> list[tuple[Key, Action]]:
+    """What :func:`decide_answers` records for these answers at ``moment``: the action of every
+    answer that changes something, in the order of ``answers``. Writes nothing, so a page can show
+    it before the parent confirms (``app.consent.previews``); raises what ``decide_answers`` raises."""
     keys = [(_media_on_form(form, media), _purpose_on_form(form, purpose)) for media, purpose in answers]
     if decided_by.id not in entitled_deciders(load_subjects([subject.id])[subject.id], moment.day):
         raise ConsentError("not_entitled", _("You may not decide about this person."))
     standing = own_decisions(subject, decided_by, keys, moment)
-    made = []
+    planned = []
     for key, yes in zip(keys, answers.values(), strict=True):
         action = action_for(yes, standing.get(key), moment.day)
         if action is not None:
-            made.append(_write(subject, key, action, decided_by, recorded_by, means, form, decided_at, moment, note))
-    return made
+            planned.append((key, action))
+    return planned
 
 
 def decide(
@@ -111,17 +123,22 @@ def say_no_to_everything(
     """ "Withdraw everything": every grant of ``decided_by`` that holds becomes a withdrawal, and
     with ``undecided_too`` ("say no to everything") every open question a refusal."""
     moment = now()
+    answers = no_to_everything(subject, decided_by=decided_by, undecided_too=undecided_too, moment=moment)
+    made = decide_answers(subject, answers, decided_by=decided_by, recorded_by=recorded_by, means=means)
+    if not made:
+        raise ConsentError("already_recorded", _("Nothing to change: there is no consent to withdraw."))
+    return made
+
+
+def no_to_everything(subject: Person, *, decided_by: Person, undecided_too: bool, moment: Moment) -> Answers:
+    """The answers "withdraw everything" gives: "no" to every question of the form in force whose
+    answer ``decided_by`` gave is a grant that holds, and with ``undecided_too`` to all of them."""
     form = form_in_force(moment)
     keys = [(media, purpose) for media in form.media_types for purpose in form.purposes]
     if not undecided_too:
         standing = own_decisions(subject, decided_by, keys, moment)
         keys = [key for key in keys if action_for(False, standing.get(key), moment.day) is Action.WITHDRAW]
-    made = decide_answers(
-        subject, dict.fromkeys(keys, False), decided_by=decided_by, recorded_by=recorded_by, means=means
-    )
-    if not made:
-        raise ConsentError("already_recorded", _("Nothing to change: there is no consent to withdraw."))
-    return made
+    return dict.fromkeys(keys, False)
 
 
 def record_paper_form(

@@ -22,6 +22,7 @@ from app.consent.queries import now
 from app.consent.views import bp
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.ids import row_id
 from app.media.ingest import media_storage
 from app.school.models import Person
 
@@ -50,8 +51,8 @@ def paper_forms() -> Any:
     ``?person_id=N``: the pre-filled paper forms as one PDF, a letter per person."""
     form = form_in_force(now())
     day = now().day
-    person_id = request.args.get("person_id", type=int)
-    group_id = request.args.get("group_id", type=int)
+    person_id = request.args.get("person_id", type=row_id)
+    group_id = request.args.get("group_id", type=row_id)
     if person_id is not None:
         person = db.get_or_404(Person, person_id)
         letters, name = [letter_for(person, form, day)], "toestemmingsformulier.pdf"

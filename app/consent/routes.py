@@ -5,6 +5,7 @@ from app.consent import (  # noqa: F401  (register their routes)
     form_admin_views,
     paper_views,
     pupil_views,
+    shortcut_views,
     staff_views,
     state_views,
     withdrawal_views,

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy.orm import joinedload
 from wtforms import DateField, Field, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.access import STAFF_ROLES, allow, current_account, group_or_404
+from app.access import STAFF_ROLES, allow, current_account, get_visible_or_404, group_or_404, visible_groups
 from app.accounts.models import Role
 from app.consent.class_lists import class_list
 from app.consent.labels import MEDIA_LABELS
 from app.consent.operations import Answers, ConsentError, possible_signers
+from app.consent.overview import group_rows
 from app.consent.paper_codes import PaperCodeError, check_code, find_code, shown
 from app.consent.paper_returns import enter_paper_form
-from app.consent.queries import active_form, consent_for, now
+from app.consent.queries import active_form, now
+from app.consent.rules import State
 from app.consent.views import bp
 from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, add_error, required
@@ -30,7 +33,7 @@ from app.media import formats
 from app.media.operations import remove_files, unreferenced_scans
 from app.media.scans import ScanError, StoredScan, store_scan
 from app.school.leavers import current_pupils
-from app.school.models import Person
+from app.school.models import Group, Person
 
 PHOTO_FORMATS = formats.labels(MediaType.PHOTO)
 
@@ -43,27 +46,46 @@ def _media_filter() -> MediaType | None:
 @bp.route("/groups/<int:group_id>")
 @allow(*STAFF_ROLES)
 def group_overview(group_id: int) -> Any:
-    group = group_or_404(current_account(), group_id)
-    form = active_form(now().day)
+    # The page names the group's location and school year: read with the group, not one by one.
+    group = get_visible_or_404(
+        visible_groups(current_account()).options(joinedload(Group.location), joinedload(Group.school_year)),
+        Group,
+        group_id,
+    )
+    moment = now()
+    form = active_form(moment.day)
     media_filter = _media_filter()
     purpose_filter = request.args.get("purpose", "")
     if form is None:
         return render_template("consent/group.html", group=group, form=None)
     media = [media_filter] if media_filter in form.media_types else form.media_types
     purposes = [purpose_filter] if purpose_filter in form.purposes else form.purposes
-    pupils = current_pupils(group, now().day)
-    answers = consent_for([(p.id, m, u) for p in pupils for m in media for u in purposes], now())
+    rows = group_rows(current_pupils(group, moment.day), media, purposes, moment)
+    locale = str(get_locale())
     return render_template(
         "consent/group.html",
         group=group,
         form=form,
-        pupils=pupils,
+        rows=rows,
+        marks=_marks(),
+        labels={p: form.purpose_label(p, locale) for p in form.purposes},
+        state_urls={row.pupil.id: url_for("consent.state", person_id=row.pupil.id) for row in rows},
         media=media,
         purposes=purposes,
-        answers=answers,
         media_filter=media_filter.value if media_filter else "",
         purpose_filter=purpose_filter,
     )
+
+
+def _marks() -> dict[str, Any]:
+    """The mark of every state, with and without the parents disagreeing, rendered once a page
+    (the overview looks them up for each of its up to 1,000 cells)."""
+    mark = get_template_attribute("consent/_legend.html", "mark")
+    return {
+        (f"{state.value}!" if conflict else state.value): mark(state.value, conflict)
+        for state in State
+        for conflict in (False, True)
+    }
 
 
 @bp.route("/groups/<int:group_id>/not-allowed")

@@ -1,7 +1,8 @@
 """The parent portal: consent pages for one's children and oneself, the guided form, the
 history, and "download our data". Every answer goes through ``operations.decide_answers`` (a
-cell through ``decide``, "withdraw everything" through ``say_no_to_everything``), which checks who
-may decide and what the answer means; these views only parse, call, commit and answer."""
+cell through ``decide``), which checks who may decide and what the answer means; these views only
+parse, call, commit and answer. The shortcuts (yes or no to a whole media type, the same answers as
+for another child, withdraw everything) are in ``shortcut_views``."""
 
 from __future__ import annotations
 
@@ -14,14 +15,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.access import SIGNED_IN, allow, current_account, family_subject_or_404, history_subject_or_404
+from app.access import (
+    SIGNED_IN,
+    allow,
+    current_account,
+    family_subject_or_404,
+    history_subject_or_404,
+    own_children,
+)
 from app.accounts.models import Role
-from app.consent.forms import DecideAllForm, DecideForm, answer_form_class
+from app.consent.forms import DecideForm, answer_form_class
 from app.consent.labels import MEDIA_LABELS
 from app.consent.models import ConsentForm, Decision
-from app.consent.operations import ConsentError, decide, decide_answers, decider_of, say_no_to_everything
+from app.consent.operations import ConsentError, decide, decide_answers, decider_of
 from app.consent.overview import Matrix, subject_matrix
 from app.consent.paper_returns import papers_of
+from app.consent.previews import answered_by
 from app.consent.queries import active_form, now
 from app.consent.vocabulary import Action, Means, MediaType
 from app.extensions import db
@@ -37,11 +46,12 @@ bp = Blueprint("consent", __name__, url_prefix="/consent")
 
 @bp.context_processor
 def consent_words() -> dict[str, Any]:
-    """Every consent page names media types and reads the form's words in the reader's language."""
-    return {"media_labels": MEDIA_LABELS, "locale": str(get_locale())}
+    """Every consent page names media types and reads the form's words in the reader's language.
+    The labels are translated once here, not at each of the many places an overview shows them."""
+    return {"media_labels": {m: str(label) for m, label in MEDIA_LABELS.items()}, "locale": str(get_locale())}
 
 
-def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = None) -> Any:
+def render_subject(subject: Person, status: int = 200, matrix: Matrix | None = None) -> Any:
     if matrix is None:
         form = active_form(now().day)
         matrix = subject_matrix(subject, form, current_account().person_id, now()) if form else None
@@ -50,24 +60,38 @@ def _render_subject(subject: Person, status: int = 200, matrix: Matrix | None = 
         subject=subject,
         matrix=matrix,
         decide_form=DecideForm(formdata=None),
-        all_form=DecideAllForm(formdata=None),
+        copy_sources=copy_sources(subject) if matrix is not None and matrix.can_decide else [],
         published=published_for(subject.id),
     ), status
+
+
+def copy_sources(subject: Person) -> list[Person]:
+    """The signed-in parent's other children whose answers they could copy to ``subject``: those
+    they have answered at least one question of the form in force about."""
+    account = current_account()
+    if subject.id == account.person_id:
+        return []  # one's own consent is not a child's to copy
+    others = [c for c in db.session.scalars(own_children(account).order_by(Person.first_name)) if c.id != subject.id]
+    if not others:
+        return []
+    answered = answered_by([c.id for c in others], decider_of(account))
+    return [c for c in others if c.id in answered]
 
 
 @bp.route("/<int:person_id>")
 @allow(SIGNED_IN)
 def subject(person_id: int) -> Any:
     person = family_subject_or_404(current_account(), person_id)
-    form = active_form(now().day)
-    matrix = subject_matrix(person, form, current_account().person_id, now()) if form else None
+    moment = now()
+    form = active_form(moment.day)
+    matrix = subject_matrix(person, form, current_account().person_id, moment) if form else None
     first_visit = matrix is not None and matrix.can_decide and matrix.undecided == len(matrix.cells)
     if first_visit and request.args.get("overview") is None:
         return redirect(url_for("consent.answer_form", person_id=person.id))  # a first visit: the form first
-    return _render_subject(person, matrix=matrix)
+    return render_subject(person, matrix=matrix)
 
 
-def _removal_notice(decisions: list[Decision]) -> None:
+def removal_notice(decisions: list[Decision]) -> None:
     """Tell the parent what will be taken down because of these decisions."""
     removals = removals_for([d.id for d in decisions])
     if removals:
@@ -103,7 +127,7 @@ def decide_cell(person_id: int) -> Any:
     except ConsentError as problem:
         db.session.rollback()
         flash(problem.message, "warning" if problem.code == "already_recorded" else "danger")
-        return _render_subject(subject, problem.status)
+        return render_subject(subject, problem.status)
     db.session.commit()
     messages = {
         Action.GRANT: _("Saved: you gave consent."),
@@ -111,37 +135,10 @@ def decide_cell(person_id: int) -> Any:
         Action.WITHDRAW: _("Saved: you withdrew consent. It applies to everything published from now on."),
     }
     flash(messages[decision.action], "success")
-    _removal_notice([decision])
+    removal_notice([decision])
     return redirect(
         url_for("consent.subject", person_id=subject.id, _anchor=f"{form.media_type.data}-{form.purpose.data}")
     )
-
-
-@bp.route("/<int:person_id>/all", methods=["POST"])
-@allow(SIGNED_IN)
-def decide_all(person_id: int) -> Any:
-    """ "Withdraw all consent" (every grant withdrawn) or "say no to everything" (open questions
-    refused too), in one action."""
-    subject = family_subject_or_404(current_account(), person_id)
-    form = DecideAllForm()
-    if not form.validate_on_submit() or form.decision.data not in {"refuse_all", "withdraw_all"}:
-        abort(400)
-    try:
-        made = say_no_to_everything(
-            subject,
-            decided_by=decider_of(current_account()),
-            recorded_by=current_account(),
-            means=Means.WEB,
-            undecided_too=form.decision.data == "refuse_all",
-        )
-    except ConsentError as problem:
-        db.session.rollback()
-        flash(problem.message, "info" if problem.code == "already_recorded" else "danger")
-        return _render_subject(subject, problem.status)
-    db.session.commit()
-    flash(_("Saved: %(n)d choices changed to no.", n=len(made)), "success")
-    _removal_notice(made)
-    return redirect(url_for("consent.subject", person_id=subject.id))
 
 
 @bp.route("/<int:person_id>/form", methods=["GET", "POST"])
@@ -151,7 +148,7 @@ def answer_form(person_id: int) -> Any:
     subject = family_subject_or_404(current_account(), person_id)
     consent_form = active_form(now().day)
     if consent_form is None:
-        return _render_subject(subject, 409)
+        return render_subject(subject, 409)
     locale = str(get_locale())
     matrix = subject_matrix(subject, consent_form, current_account().person_id, now())
     if not matrix.can_decide:
@@ -177,7 +174,7 @@ def answer_form(person_id: int) -> Any:
         )
         db.session.commit()
         flash(_("Thank you. Your answers are saved (%(n)d changed).", n=len(made)), "success")
-        _removal_notice(made)
+        removal_notice(made)
         return redirect(url_for("consent.subject", person_id=subject.id))
     status = 400 if form.is_submitted() else 200
     return render_template(
@@ -185,6 +182,7 @@ def answer_form(person_id: int) -> Any:
         subject=subject,
         form=form,
         consent_form=consent_form,
+        copy_sources=copy_sources(subject),
     ), status
 
 

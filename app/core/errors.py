@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.api.errors import error_response
@@ -76,6 +77,14 @@ def register(app: Flask) -> None:
         message = MESSAGES.get(code, lambda: error.description or "")()
         details = (getattr(error, "data", None) or {}).get("messages")  # webargs validation errors
         return _render(code, message, details)
+
+    @app.errorhandler(DataError)
+    def value_out_of_range(error: DataError) -> Any:
+        """A value the database cannot hold (a number beyond its column, say) that slipped past the
+        checks where input comes in (``app.ids``): the sender's mistake, so 422, never 500."""
+        db.session.rollback()
+        app.logger.warning("value refused by the database on %s %s: %s", request.method, request.endpoint, error.orig)
+        return _render(422, MESSAGES[422]())
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Any:

@@ -1,4 +1,5 @@
-"""``flask media fsck``: rows without files, and files without rows."""
+"""``flask media fsck``: rows without files, files without rows, files anyone may read;
+``flask media clear-incoming``: what killed uploads left behind."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask.cli import AppGroup
 
 from app.audit.log import record
 from app.extensions import db
-from app.media.ingest import media_storage
+from app.media.ingest import clear_abandoned_uploads, media_storage
 from app.media.inventory import item_files, paper_scans
 from app.media.operations import delete_media, expired_media, lock_items, remove_files
 from app.media.storage import LocalStorage
@@ -24,29 +25,57 @@ media_cli = AppGroup("media", help="Media storage.")
 @click.option(
     "--grace-minutes", default=60, show_default=True, help="Files younger than this may be an upload in progress."
 )
-@click.option("--repair", is_flag=True, help="Delete the orphan files (rows without files are only reported).")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Delete the orphan files and make every file readable by the application only (rows without files are "
+    "only reported).",
+)
 def fsck_command(grace_minutes: int, repair: bool) -> None:
-    """Report rows whose files are missing and stored files no row refers to."""
+    """Report rows whose files are missing, stored files no row refers to, and files others may read."""
     storage = media_storage()
     expected = item_files()
     missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
     known = set(expected) | paper_scans()
     orphans, unfinished = _leftovers(storage, known, time.time() - grace_minutes * 60)
+    loose = sorted(storage.wrong_modes())
     _report(missing, orphans, unfinished)
-    repaired = bool(repair and (orphans or unfinished))
+    for key, mode in loose:
+        click.echo(f"readable by others ({mode:o}): {key}")
+    repaired = bool(repair and (orphans or unfinished or loose))
     if repaired:
         _remove_leftovers(storage, orphans, unfinished)
+        for key, _mode in loose:
+            if key not in orphans:
+                storage.restrict(key)
+        click.echo(f"{len(loose)} files made readable by the application only.")
     record(
         "media.fsck",
         rows_missing_files=len(missing),
         orphan_files=len(orphans),
         unfinished_uploads=len(unfinished),
+        loose_modes=len(loose),
         repaired=repaired,
     )
     db.session.commit()
     click.echo(f"{len(expected)} files expected, {len(missing)} items with missing files, {len(orphans)} orphan files.")
-    if missing or ((orphans or unfinished) and not repair):
+    if missing or ((orphans or unfinished or loose) and not repair):
         sys.exit(1)
+
+
+@media_cli.command("clear-incoming")
+@click.option(
+    "--grace-minutes",
+    type=click.IntRange(0),
+    default=None,
+    help="Leave what is younger than this (default: BEELDRECHT_INCOMING_GRACE_MINUTES, 60).",
+)
+def clear_incoming_command(grace_minutes: int | None) -> None:
+    """Remove what uploads of killed workers left in incoming/ (the job queue runs this periodically)."""
+    removed = clear_abandoned_uploads(grace_minutes)
+    for name in removed:
+        click.echo(f"removed: incoming/{name}")
+    click.echo(f"{len(removed)} abandoned uploads removed.")
 
 
 def _leftovers(storage: LocalStorage, expected: set[str], cutoff: float) -> tuple[list[str], list[Path]]:

@@ -26,6 +26,7 @@ from app.media.formats import MediaFormat
 from app.media.models import Album, Face, MediaItem
 from app.media.sniffing import sniff
 from app.media.storage import LocalStorage, derivative_key, original_key
+from app.media.visibility import visible_media
 
 CHUNK = 1024 * 1024
 
@@ -60,33 +61,86 @@ def media_storage() -> LocalStorage:
     return LocalStorage(Path(root))
 
 
+def clear_abandoned_uploads(grace_minutes: int | None = None) -> list[str]:
+    """Remove what uploads left in ``incoming/`` more than ``grace_minutes`` ago (default
+    ``INCOMING_GRACE_MINUTES``, an hour): the temporary files and probe folders of a worker that
+    was killed mid-upload. An upload in progress is younger and stays. The job queue calls this
+    periodically; ``flask media clear-incoming`` runs it by hand. The names removed."""
+    minutes = int(current_app.config["INCOMING_GRACE_MINUTES"]) if grace_minutes is None else grace_minutes
+    return media_storage().clear_incoming(minutes * 60)
+
+
 def _limit(media_type: MediaType) -> int:
     return int(current_app.config[f"{media_type.value.upper()}_MAX_BYTES"])
 
 
 def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) -> Ingested:
-    """Take in one upload: receive it, find the same bytes uploaded before, or decode it into its
-    derivatives, store the files, and add the row. Every temporary file goes, whatever happens."""
+    """Take in one upload: receive it, find the same bytes uploaded before among the items the
+    uploader may see, or make a new item: its derivatives decoded (or, when the bytes are already
+    stored for an item the uploader may not see, that item's files shared), the files stored, and
+    the row added. Every temporary file goes, whatever happens.
+
+    The answer never names an item the uploader may not see: the same photo uploaded by the
+    teachers of two groups is two items, one in each group, each with its own tags and faces."""
     storage = media_storage()
     temporary = storage.temporary_file()
     original = Path(temporary.name)
     made: list[Path] = [original]
     try:
         received = _receive(stream, temporary)
-        existing = db.session.scalar(select(MediaItem).where(MediaItem.sha256 == received.sha256))
+        existing = _seen_before(received.sha256, uploaded_by)
         if existing is not None:
             return Ingested(existing, created=False)
-        if received.media_format.media_type is MediaType.PHOTO:
+        twin = _stored_twin(received.sha256, storage)
+        if twin is not None:
+            derived = _shared_with(twin)
+        elif received.media_format.media_type is MediaType.PHOTO:
             derived = _derive_photo(original, received.media_format, made)
         else:
             derived = _derive_recording(original, received.media_format, made)
         for name, path in derived.files:
-            storage.put(path, derivative_key(received.sha256, name))
-        storage.put(original, original_key(received.sha256))
+            _put_unless_stored(storage, path, derivative_key(received.sha256, name))
+        _put_unless_stored(storage, original, original_key(received.sha256))
         return Ingested(_add_item(received, derived, album, uploaded_by), created=True)
     finally:
         for path in made:
             path.unlink(missing_ok=True)
+
+
+def _seen_before(sha256: str, uploaded_by: User | None) -> MediaItem | None:
+    """The item with these bytes that the uploader may see (``app.media.visibility``); without an
+    uploader (the command line, the demo) any item with these bytes."""
+    query = select(MediaItem) if uploaded_by is None else visible_media(uploaded_by)
+    return db.session.scalar(query.where(MediaItem.sha256 == sha256).order_by(MediaItem.id).limit(1))
+
+
+def _stored_twin(sha256: str, storage: LocalStorage) -> MediaItem | None:
+    """An item (the uploader may not see) whose stored files are these bytes' files, held FOR SHARE
+    until the new item is committed: its deletion (``delete_media``, which locks it first) then
+    waits, and counts the new item among the users of the files, so it leaves them in place. None
+    when there is none, or when a file of it is missing (the upload then makes them anew)."""
+    twin = db.session.scalar(
+        select(MediaItem).where(MediaItem.sha256 == sha256).order_by(MediaItem.id).limit(1).with_for_update(read=True)
+    )
+    if twin is None:
+        return None
+    keys = [original_key(sha256)] + [derivative_key(sha256, name) for name in twin.derivative_names()]
+    return twin if all(storage.exists(key) for key in keys) else None
+
+
+def _shared_with(twin: MediaItem) -> _Derived:
+    """What decoding made of these bytes before, read from the item that has them: the size and
+    length, the playback copy's name and the detected faces (boxes only, unresolved: the new item's
+    people are resolved by its own group's staff). The files are already stored."""
+    found = [(f.frame_ms, faces.FaceBox(f.box_x, f.box_y, f.box_w, f.box_h, f.score)) for f in twin.faces]
+    return _Derived(twin.width, twin.height, twin.duration_seconds, twin.playback_name, found=found)
+
+
+def _put_unless_stored(storage: LocalStorage, source: Path, key: str) -> None:
+    """Store a file unless one is there under its key (content-addressed, so it holds the same
+    bytes, or a version with a person pixelated out by ``app.media.redaction``, which must stay)."""
+    if not storage.exists(key):
+        storage.put(source, key)
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,16 @@ class Album(Model):
 
 
 class MediaItem(Model):
-    """One uploaded photo, film or recording; the original is stored under its SHA-256."""
+    """One uploaded photo, film or recording; the original is stored under its SHA-256.
+
+    The same bytes are one item for everyone who may see it; uploaded into a group whose uploader
+    cannot see the first item, they are a second item (``app.media.ingest``), sharing the stored
+    files, which go only with the last item that uses them (``app.media.operations.delete_media``)."""
 
     __tablename__ = "media_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     media_type: Mapped[MediaType] = mapped_column(enum_column(MediaType, "media_item_type"), index=True)
     mime_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(BigInteger)

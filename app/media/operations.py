@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.audit.log import record
@@ -74,9 +74,20 @@ def delete_media(item: MediaItem, *, by: User | None, reason: str) -> list[str]:
     """Remove the item's row and return the storage keys to delete *after* the commit (a failed
     commit then leaves the files in place; a failed delete leaves an orphan that fsck removes).
     The item is locked first (``lock_items``): an export of it is recorded before, or finds it gone.
-    Deleting several in one transaction: lock them all first."""
+    Deleting several in one transaction: lock them all first.
+
+    Items with the same bytes share their stored files (``app.media.ingest``): the files go with
+    the last of them. An upload that is about to share them holds the other item FOR SHARE, so the
+    lock here waits for it and this count sees it."""
     lock_items([item.id])
-    keys = [original_key(item.sha256)] + [derivative_key(item.sha256, name) for name in item.derivative_names()]
+    shared = db.session.scalar(
+        select(func.count(MediaItem.id)).where(MediaItem.sha256 == item.sha256, MediaItem.id != item.id)
+    )
+    keys = (
+        []
+        if shared
+        else [original_key(item.sha256)] + [derivative_key(item.sha256, name) for name in item.derivative_names()]
+    )
     scans = {consent.scan_key for person in item.outside_people for consent in person.consents if consent.scan_key}
     record("media.deleted", target=item, actor_id=by.id if by else None, reason=reason, group_id=item.group_id)
     db.session.delete(item)  # cascades: tags, faces, people from outside the school and their consents

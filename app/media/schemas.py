@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from app.consent.vocabulary import MediaType
+from app.ids import id_field
 from app.media.models import DismissReason, MediaItem
 
 
 def _derivative_url(item: MediaItem, variant: str, *, of: MediaType) -> str | None:
-    return url_for("media.derivative", item_id=item.id, variant=variant) if item.media_type is of else None
+    return url_for("media_api.get_picture", item_id=item.id, variant=variant) if item.media_type is of else None
 
 
 class MediaFormSchema(Schema):
-    group_id = fields.Integer(required=True)
+    """The upload: a multipart/form-data body (``app.api.multipart``)."""
+
+    file = Upload(required=True, metadata={"description": "the photo, film or sound recording"})
+    group_id = id_field(required=True)
     album = fields.String(required=True, validate=validate.Length(min=1, max=120))
     taken_on = fields.Date(load_default=None, metadata={"description": "album date; default today"})
 
@@ -34,13 +39,16 @@ class MediaSchema(Schema):
     )
     thumbnail_url = fields.Function(
         lambda m: (
-            None if m.media_type is MediaType.AUDIO else url_for("media.derivative", item_id=m.id, variant="thumbnail")
-        )
+            None
+            if m.media_type is MediaType.AUDIO
+            else url_for("media_api.get_picture", item_id=m.id, variant="thumbnail")
+        ),
+        metadata={"description": "fetched with the same bearer token (as are display_url, poster_url, playback_url)"},
     )
     display_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.PHOTO))
     poster_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.FILM))
     playback_url = fields.Function(
-        lambda m: url_for("media.playback", item_id=m.id) if m.playback_name else None,
+        lambda m: url_for("media_api.get_playback", item_id=m.id) if m.playback_name else None,
         metadata={"description": "the tag-free copy of a film or sound recording, for playing"},
     )
     tags = fields.Function(lambda m: [{"person_id": t.person_id, "box": t.box} for t in m.tags])
@@ -86,10 +94,8 @@ class OutsiderInSchema(Schema):
         required=True,
         metadata={"description": "who: a name or a description such as 'Visitor: grandfather of a pupil' (max 120)"},
     )
-    face_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "their detected face"})
-    face_ids = fields.List(
-        fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
-    )
+    face_id = id_field(load_default=None, allow_none=True, metadata={"description": "their detected face"})
+    face_ids = fields.List(id_field(), load_default=list, metadata={"description": "several faces (a film's frames)"})
     box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
     explanation = fields.String(
         load_default=None,
@@ -99,12 +105,10 @@ class OutsiderInSchema(Schema):
 
 
 class TagInSchema(Schema):
-    person_id = fields.Integer(required=True)
+    person_id = id_field(required=True)
     box = fields.List(fields.Float(), load_default=None, allow_none=True, validate=validate.Length(equal=4))
-    face_id = fields.Integer(load_default=None, allow_none=True, metadata={"description": "the detected face"})
-    face_ids = fields.List(
-        fields.Integer(), load_default=list, metadata={"description": "several faces (a film's frames)"}
-    )
+    face_id = id_field(load_default=None, allow_none=True, metadata={"description": "the detected face"})
+    face_ids = fields.List(id_field(), load_default=list, metadata={"description": "several faces (a film's frames)"})
 
 
 class TagsInSchema(Schema):

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+FILE_MODE = 0o600  # every stored file: only the application's own user reads it
 KEY_RE = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{64}(/[a-z0-9_]+\.[a-z0-9]+)?$")
 
 
@@ -48,9 +52,13 @@ class LocalStorage:
         return tempfile.NamedTemporaryFile(dir=self.incoming, prefix="upload-", delete=False)
 
     def put(self, source: Path, key: str) -> None:
+        """Move ``source`` into place as ``key``, readable by the application's user only
+        (``FILE_MODE``), whatever made it (a temporary file is 0600 already, Pillow's and FFmpeg's
+        outputs follow the umask)."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(source, "rb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)
             os.fsync(handle.fileno())
         os.replace(source, target)
         directory = os.open(target.parent, os.O_RDONLY)
@@ -72,6 +80,36 @@ class LocalStorage:
         """The file itself, so films can be served with Range requests (an object store would
         hand out a short-lived signed address instead)."""
         return self._path(key)
+
+    def wrong_modes(self) -> Iterator[tuple[str, int]]:
+        """Stored files anyone but the application's user may read or write (written before
+        ``put`` set ``FILE_MODE``), with their permission bits."""
+        for key, _mtime in self.entries():
+            mode = stat.S_IMODE(self._path(key).stat().st_mode)
+            if mode != FILE_MODE:
+                yield key, mode
+
+    def restrict(self, key: str) -> None:
+        os.chmod(self._path(key), FILE_MODE)
+
+    def clear_incoming(self, older_than_seconds: float) -> list[str]:
+        """Remove what uploads left in ``incoming/`` longer ago than ``older_than_seconds`` (the
+        temporary file or probe folder of a worker that was killed mid-upload); an upload still
+        streaming is younger and stays. The names removed."""
+        cutoff = time.time() - older_than_seconds
+        removed = []
+        for path in sorted(self.incoming.iterdir()):
+            try:
+                if path.lstat().st_mtime >= cutoff:
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+            except FileNotFoundError:
+                continue  # its own upload finished meanwhile and took it away
+            removed.append(path.name)
+        return removed
 
     def entries(self) -> Iterator[tuple[str, float]]:
         """Every stored key with its modification time (for the orphan check)."""

@@ -33,8 +33,8 @@ from app.consent.vocabulary import MediaType
 from app.core.forms import SelectChoice, required
 from app.errors import DomainError
 from app.extensions import db
+from app.ids import row_id, row_ids
 from app.media import formats
-from app.media.formats import format_of
 from app.media.ingest import MediaRejected, ingest_upload, media_storage
 from app.media.links import item_of_link
 from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
@@ -47,6 +47,7 @@ from app.media.operations import (
 )
 from app.media.outsiders import outsider_of_or_404
 from app.media.photos import face_crop
+from app.media.serving import DERIVATIVES, derivative_response, playback_response, private, sandboxed
 from app.media.storage import derivative_key
 from app.media.visibility import face_of_or_404, media_or_404, visible_media
 from app.release.approvals import (
@@ -74,23 +75,6 @@ def accepted_formats() -> dict[str, Any]:
     """What the upload form takes, from the one table of formats: the picker's ``accept`` and the
     formats named per media type."""
     return {"accept": formats.accept(), "format_labels": {t.value: formats.labels(t) for t in MediaType}}
-
-
-DERIVATIVES = {"thumbnail": "thumbnail.jpg", "display": "display.jpg"}
-
-
-def sandboxed(view: V) -> V:
-    """A file served to the browser gets "sandbox" as its whole CSP (Talisman reads per-view options
-    from this attribute)."""
-    view.__dict__["talisman_view_options"] = {"content_security_policy": "sandbox"}
-    return view
-
-
-def private(response: Response) -> Response:
-    """Media is never cached by a shared cache and never sniffed into another type."""
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class UploadForm(FlaskForm):
@@ -170,8 +154,8 @@ class LibraryFilter:
     @classmethod
     def from_request(cls) -> LibraryFilter:
         return cls(
-            group_id=request.args.get("group", type=int),
-            album_id=request.args.get("album", type=int),
+            group_id=request.args.get("group", type=row_id),
+            album_id=request.args.get("album", type=row_id),
             media_type=request.args.get("type", ""),
             taken_on=request.args.get("date", ""),
             incomplete=request.args.get("incomplete") == "1",
@@ -301,14 +285,13 @@ def _search(item: MediaItem, query: str, limit: int = 12) -> list[Person]:
 def _tag_specs(item: MediaItem) -> list[TagSpec]:
     """Read the tag form: checked people, a box drawn for a person, and faces matched to people
     (a face matched to someone not ticked tags them too)."""
-    chosen = [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+    chosen = row_ids(request.form.getlist("person_id"))
     faces: dict[int, list[int]] = {}
     for face in item.faces:
-        value = request.form.get(f"face_{face.id}", "")
-        if value.isdigit():
-            faces.setdefault(int(value), []).append(face.id)
-            if int(value) not in chosen:
-                chosen.append(int(value))
+        for person_id in row_ids([request.form.get(f"face_{face.id}", "")]):
+            faces.setdefault(person_id, []).append(face.id)
+            if person_id not in chosen:
+                chosen.append(person_id)
     boxes = {t.person_id: t.box for t in item.tags}
     return [
         TagSpec(person_id, _drawn_box(person_id) or boxes.get(person_id), tuple(faces.get(person_id, [])))
@@ -484,7 +467,7 @@ def outside_people(item_id: int) -> Any:
                 item,
                 request.form.get("name"),
                 by=current_account(),
-                face_ids=[int(face)] if face.isdigit() else [],
+                face_ids=row_ids([face]),
                 box=_box_field("box"),
                 why=request.form.get("explanation"),
             )
@@ -492,8 +475,8 @@ def outside_people(item_id: int) -> Any:
                 flash(_waits(), "info")
             else:
                 flash(_("Marked as someone from outside the school."), "success")
-        elif action == "remove" and request.form.get("outsider_id", "").isdigit():
-            outsider = outsider_of_or_404(item, int(request.form["outsider_id"]))
+        elif action == "remove" and (chosen := row_ids([request.form.get("outsider_id", "")])):
+            outsider = outsider_of_or_404(item, chosen[0])
             outcome = remove_outside_or_propose(outsider, by=current_account(), why=request.form.get("explanation"))
             if isinstance(outcome, Approval):
                 flash(_waits(), "info")
@@ -540,19 +523,7 @@ def face_picture(item_id: int, face_id: int) -> Response:
 @sandboxed
 def playback(item_id: int) -> Response:
     """The tag-free copy of a film or recording, with Range support so players can seek."""
-    item: MediaItem = media_or_404(current_account(), item_id)
-    copy = format_of(item.mime_type).playback
-    if not item.playback_name or copy is None:
-        abort(404)
-    response = send_file(
-        media_storage().local_path(derivative_key(item.sha256, item.playback_name)),
-        mimetype=copy.mime,
-        download_name=f"beeldrecht-{item.id}.{copy.extension}",
-        conditional=True,
-        etag=item.sha256[:16],
-        max_age=0,
-    )
-    return private(response)
+    return playback_response(media_or_404(current_account(), item_id))
 
 
 def _picture(data: bytes, name: str) -> Response:
@@ -566,19 +537,7 @@ def _picture(data: bytes, name: str) -> Response:
 def derivative(item_id: int, variant: str) -> Response:
     """A derivative, only through this view: fixed type, no sniffing, sandboxed, never cached
     by shared caches. Originals are never served."""
-    item: MediaItem = media_or_404(current_account(), item_id)
-    if item.media_type is MediaType.AUDIO:
-        abort(404)  # sound has no pictures
-    handle = media_storage().open(derivative_key(item.sha256, DERIVATIVES[variant]))
-    response = send_file(
-        handle,
-        mimetype="image/jpeg",
-        download_name=f"beeldrecht-{item.id}-{variant}.jpg",
-        as_attachment=False,
-        max_age=0,
-    )
-    current_app.logger.debug("served %s of media %s", variant, item.id)
-    return private(response)
+    return derivative_response(media_or_404(current_account(), item_id), variant)
 
 
 @bp.route("/family/<token>/thumbnail.jpg")

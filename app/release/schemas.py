@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from app.ids import id_field
 from app.release.captions import MAX_CAPTION
 from app.release.models import ApprovalStatus, ExportStatus, TakedownStatus
 
@@ -43,7 +44,7 @@ class ClearanceQuerySchema(Schema):
 
 class ExportInSchema(Schema):
     channel = fields.String(required=True)
-    media_ids = fields.List(fields.Integer(), required=True)
+    media_ids = fields.List(id_field(), required=True)
     blurred = fields.Boolean(load_default=False, metadata={"description": "only where the school allows it"})
     caption = fields.String(
         load_default=None,
@@ -74,8 +75,8 @@ class ExportOutSchema(Schema):
 
 
 class PublicationInSchema(Schema):
-    export_id = fields.Integer(required=True)
-    media_id = fields.Integer(required=True)
+    export_id = id_field(required=True)
+    media_id = id_field(required=True)
     url = fields.String(required=True, validate=validate.Length(min=1, max=500))
     published_on = fields.Date(load_default=None)
 

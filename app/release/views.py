@@ -22,6 +22,7 @@ from app.core.forms import MultiCheckboxField, SelectChoice, required
 from app.core.submit import save_or_flash
 from app.errors import DomainError
 from app.extensions import db
+from app.ids import MAX_ID, row_id, row_ids
 from app.media.models import MediaItem
 from app.media.operations import remove_files
 from app.release.approvals import approve, reject
@@ -73,7 +74,7 @@ def export() -> Any:
     if not form.validate_on_submit():
         flash(_("The form had expired; please try again."), "warning")
         return redirect(url_for("media.library")), 400
-    ids = [int(v) for v in request.form.getlist("media_id") if v.isdigit()]
+    ids = row_ids(request.form.getlist("media_id"))
     key = request.form.get("channel", "")
     blurred = request.form.get("blurred") == "1"
     try:
@@ -114,7 +115,7 @@ def exports() -> str:
 
 
 class PublicationForm(FlaskForm):
-    media_id = IntegerField(validators=[DataRequired()])
+    media_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_ID)])
     url = StringField(_l("Web address of the post"), validators=[DataRequired(), URL(), Length(max=500)])
     published_on = DateField(_l("Posted on"), validators=[Optional()])
 
@@ -179,10 +180,10 @@ def download(export_id: int) -> Any:
 @allow(*RELEASERS)
 def publications() -> str:
     query = select(Publication).order_by(Publication.published_on.desc(), Publication.id.desc())
-    channel_id = request.args.get("channel", type=int)
+    channel_id = request.args.get("channel", type=row_id)
     if channel_id:
         query = query.where(Publication.channel_id == channel_id)
-    media_id = request.args.get("media", type=int)
+    media_id = request.args.get("media", type=row_id)
     if media_id:
         query = query.where(Publication.media_id == media_id)
     page = db.paginate(query, per_page=50, error_out=False)

@@ -18,6 +18,7 @@ from app.accounts.models import Role, User
 from app.consent.pupils import decides_alone_today
 from app.core.forms import Choice, SelectChoice, add_error, required
 from app.extensions import db
+from app.ids import row_id
 from app.privacy.erasure import Erasure, ErasureError, MediaChoice, erase, media_showing
 from app.school import operations
 from app.school.blueprint import bp
@@ -128,7 +129,7 @@ def admin_edit_year(year_id: int | None = None) -> Any:
 @allow(Role.ADMIN)
 def admin_groups() -> str:
     years = db.session.scalars(select(SchoolYear).order_by(SchoolYear.starts_on.desc())).all()
-    chosen = request.args.get("year", type=int) or (years[0].id if years else None)
+    chosen = request.args.get("year", type=row_id) or (years[0].id if years else None)
     counts = pupils_at_school_per_group(school_today())
     rows = db.session.execute(
         select(Group, func.coalesce(counts.c.pupils, 0))
@@ -196,7 +197,7 @@ def admin_persons() -> str:
     kind = request.args.get("kind", "")
     if kind in {k.value for k in PersonKind}:
         query = query.where(Person.kind == PersonKind(kind))
-    group_id = request.args.get("group", type=int)
+    group_id = request.args.get("group", type=row_id)
     if group_id:
         query = query.where(Person.id.in_(select(group_pupil.c.person_id).where(group_pupil.c.group_id == group_id)))
     # Pupils who left the school are archived: listed only under the filter "left the school".

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.access import SIGNED_IN, allow, current_account, person_or_404, visible_groups, visible_persons
 from app.extensions import db
+from app.ids import id_field
 from app.school.leavers import is_leaver, not_a_leaver
 from app.school.models import Group, Person, PersonKind, group_pupil
 from app.timestamps import school_today
@@ -33,7 +34,7 @@ class PersonSchema(Schema):
 
 
 class PeopleQuerySchema(Schema):
-    group_id = fields.Integer()
+    group_id = id_field()
     kind = fields.String(validate=validate.OneOf([k.value for k in PersonKind]))
     left = fields.Boolean(
         metadata={"description": "true: only pupils who have left the school (otherwise they are not listed)"}

@@ -45,10 +45,13 @@ class Blueprint(flask.Blueprint):
         examples: Any = ...,
         headers: Any = ...,
         success: bool = ...,
+        content_type: str | None = ...,
     ) -> Callable[[_F], _F]: ...
+    def doc(self, **kwargs: Any) -> Callable[[_F], _F]: ...
 
 class Api:
     ERROR_SCHEMA: Any
+    DEFAULT_ERROR_RESPONSE_NAME: str | None
     spec: Any
     def __init__(
         self, app: Flask | None = ..., *, spec_kwargs: dict[str, Any] | None = ..., config_prefix: str = ...

@@ -90,7 +90,7 @@ def test_every_decision_moves_the_table_and_erasure_empties_it(client, login_as,
         cell(client, world["sem"], decision)
         assert table(app) == from_history(app)
     assert len(table(app)) == 1
-    response = client.submit(f"/consent/{world['sem']}/all", {"decision": "refuse_all"})
+    response = client.confirm(f"/consent/{world['sem']}/all", decision="refuse_all")
     assert response.status_code == 302
     assert table(app) == from_history(app) and len(table(app)) > 1
     client.submit("/sign-out")

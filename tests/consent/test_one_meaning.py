@@ -114,7 +114,7 @@ def test_withdraw_everything_withdraws_grants_and_refuses_nothing_else(client, l
     login_as("parent")
     sem = world["sem"]
     assert through_web(client, sem, "website", "grant") == 302
-    assert client.submit(f"/consent/{sem}/all", {"decision": "withdraw_all"}).status_code == 302
+    assert client.confirm(f"/consent/{sem}/all", decision="withdraw_all").status_code == 302
     assert stored(app, sem, "website") == ["grant", "withdraw"]
     assert stored(app, sem, "newsletter") == []
 

@@ -119,12 +119,13 @@ def test_withdraw_all_and_refuse_all(parent, world, app):
     url = f"/consent/{world['sem']}"
     for purpose in ("website", "newsletter"):
         parent.submit(f"{url}/decide", {"media_type": "photo", "purpose": purpose, "decision": "grant"})
-    assert parent.submit(f"{url}/all", {"decision": "withdraw_all"}).status_code == 302
+    assert parent.confirm(f"{url}/all", decision="withdraw_all").status_code == 302
     page = parent.get(url).get_data(as_text=True)
     assert state(page, "photo", "website") == "refused" and state(page, "photo", "newsletter") == "refused"
     assert state(page, "film", "website") == "none"
-    assert parent.submit(f"{url}/all", {"decision": "withdraw_all"}).status_code == 409  # nothing left to withdraw
-    assert parent.submit(f"{url}/all", {"decision": "refuse_all"}).status_code == 302
+    nothing_left = parent.submit(f"{url}/all", {"decision": "withdraw_all", "confirm": "1"})
+    assert nothing_left.status_code == 409
+    assert parent.confirm(f"{url}/all", decision="refuse_all").status_code == 302
     page = parent.get(url).get_data(as_text=True)
     assert {state(page, m, p) for m in ("photo", "film", "audio") for p in ("website", "press")} == {"refused"}
 
