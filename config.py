@@ -96,6 +96,12 @@ class Config:
     # Audit chain HMAC key; kept outside the database so that database access alone
     # cannot rebuild the chain. Falls back to a key derived from SECRET_KEY.
     AUDIT_HMAC_KEY: str | None = env("AUDIT_HMAC_KEY", None)
+    # The audit anchors (``flask audit anchor``): a file outside the database, appended to, that
+    # remembers the newest row so deleting the newest rows or emptying the table is detected.
+    AUDIT_ANCHOR_FILE: str | None = env("AUDIT_ANCHOR_FILE", None)
+    # Where pg_dump and pg_restore of the server's major version are (``flask backup``); unset:
+    # /usr/lib/postgresql/<server major>/bin, then the PATH.
+    PG_BIN_DIR: str | None = env("PG_BIN_DIR", None)
 
     # Language.
     BABEL_DEFAULT_LOCALE = "nl"

@@ -33,6 +33,7 @@ NON_RESPONDERS = Message(
     lambda: _("Beeldrecht: who in your group has not answered yet"), "consent/mail/non_responders.txt"
 )
 TAKEDOWN_NOTICE = Message(lambda: _("Beeldrecht: media must be taken down"), "release/mail/takedown.txt")
+AUDIT_ANCHOR = Message(lambda: _("Beeldrecht: audit log anchor"), "audit/mail/anchor.txt")
 
 
 def send_mail(message: Message, *, to: str, locale: str | None, **context: object) -> None:

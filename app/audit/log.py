@@ -34,6 +34,12 @@ def _key() -> bytes:
     return hashlib.sha256(b"beeldrecht-audit:" + secret).digest()
 
 
+def seal(data: bytes) -> str:
+    """HMAC-SHA256 of ``data`` with the chain's key: for records kept outside the database (the
+    anchor file, a backup's manifest) that someone without the key cannot rewrite consistently."""
+    return hmac.new(_key(), b"beeldrecht-seal|" + data, hashlib.sha256).hexdigest()
+
+
 def _canonical(event: AuditEvent) -> bytes:
     body = {
         "id": event.id,

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, distinct, func, or_, s
 
 from app.access import allow, current_account
 from app.accounts.models import Role, User
+from app.audit.anchor import configured_report
 from app.audit.log import verify_chain
 from app.audit.models import AuditEvent
 from app.audit.wording import ACTIONS, NAMED_DETAILS, action_words, references, sentence
@@ -206,5 +207,6 @@ def list_events() -> str:
         rows=rows,
         actions=actions,
         chain=verify_chain(),
+        anchors=configured_report(),
         filters=filters,
     )

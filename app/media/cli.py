@@ -10,16 +10,13 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.audit.log import record
-from app.consent.models import PaperReturn
 from app.extensions import db
 from app.media.ingest import clear_abandoned_uploads, media_storage
-from app.media.models import MediaItem, OutsideConsent, OutsidePerson
+from app.media.inventory import item_files, paper_scans
 from app.media.operations import delete_media, expired_media, lock_items, remove_files
-from app.media.storage import LocalStorage, derivative_key, original_key
+from app.media.storage import LocalStorage
 
 media_cli = AppGroup("media", help="Media storage.")
 
@@ -37,11 +34,9 @@ media_cli = AppGroup("media", help="Media storage.")
 def fsck_command(grace_minutes: int, repair: bool) -> None:
     """Report rows whose files are missing, stored files no row refers to, and files others may read."""
     storage = media_storage()
-    expected = _expected_files()
+    expected = item_files()
     missing = sorted({item_id for key, item_id in expected.items() if not storage.exists(key)})
-    # The scans of returned paper consent forms are no item's files, but they are not orphans either.
-    paper_scans = db.session.scalars(select(PaperReturn.scan_key).where(PaperReturn.scan_key.is_not(None)))
-    known = set(expected) | {key for key in paper_scans if key}
+    known = set(expected) | paper_scans()
     orphans, unfinished = _leftovers(storage, known, time.time() - grace_minutes * 60)
     loose = sorted(storage.wrong_modes())
     _report(missing, orphans, unfinished)
@@ -81,20 +76,6 @@ def clear_incoming_command(grace_minutes: int | None) -> None:
     for name in removed:
         click.echo(f"removed: incoming/{name}")
     click.echo(f"{len(removed)} abandoned uploads removed.")
-
-
-def _expected_files() -> dict[str, int]:
-    """Every storage key the rows refer to (originals, derivatives, and the scans of the papers
-    people from outside the school signed), with the item's id."""
-    expected: dict[str, int] = {}
-    for item in db.session.scalars(select(MediaItem).options(selectinload(MediaItem.faces))):
-        expected[original_key(item.sha256)] = item.id
-        for name in item.derivative_names():
-            expected[derivative_key(item.sha256, name)] = item.id
-    scans = select(OutsideConsent.scan_key, OutsidePerson.media_id).join(OutsideConsent.outside_person)
-    for key, item_id in db.session.execute(scans.where(OutsideConsent.scan_key.is_not(None))):
-        expected[key] = item_id
-    return expected
 
 
 def _leftovers(storage: LocalStorage, expected: set[str], cutoff: float) -> tuple[list[str], list[Path]]:

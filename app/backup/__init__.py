@@ -1,0 +1,1 @@
+"""Backups that restore: ``flask backup create DIR`` and ``flask backup restore DIR`` (docs/backup.md)."""
