@@ -56,6 +56,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('media_item', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_media_item_media_item_processing_state'), type_='check')
         batch_op.drop_column('processing_note')
         batch_op.drop_column('processing_state')
 
