@@ -135,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.consent.routes import bp as consent_bp
     from app.core.views import bp as core_bp
+    from app.jobs.views import bp as jobs_bp
     from app.media.admin_views import bp as outsiders_bp
     from app.media.views import bp as media_bp
     from app.release.views import bp as release_bp
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(outsiders_bp)
     app.register_blueprint(release_bp)
+    app.register_blueprint(jobs_bp)
     from app.api.setup import register_api
 
     register_api(app)

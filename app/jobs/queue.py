@@ -174,9 +174,12 @@ def _attempt_failed(job_id: int, problem: BaseException) -> None:
     job.last_error = error_text(problem)
     job.heartbeat_at = None
     if job.attempts < int(current_app.config["JOB_MAX_ATTEMPTS"]):
+        wait = int(current_app.config["JOB_RETRY_SECONDS"]) * 2 ** (job.attempts - 1)
         job.state, job.sent_at = JobState.QUEUED, utcnow()
         db.session.commit()
-        send(job_id, countdown=int(current_app.config["JOB_RETRY_SECONDS"]) * 2 ** (job.attempts - 1))
+        # Nothing is read between the commit and the sending: an eager run (tests) must not find
+        # this session in a new transaction that would roll its work back when this one closes.
+        send(job_id, countdown=wait)
         return
     job.state, job.finished_at = JobState.FAILED, utcnow()
     kind = HANDLERS.get(job.kind)
