@@ -115,6 +115,9 @@ def register_jobs(app: Flask) -> None:
     from app.release import tasks as _release_tasks  # noqa: F401
 
     celery_init_app(app)
+    from app.jobs.queue import latest_for
+
+    app.add_template_global(latest_for, "latest_job")
 
 
 def register_models() -> None:
