@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from app.access import (
@@ -100,5 +100,5 @@ def healthz() -> tuple[dict[str, str], int]:
     parts.update(job_health())
     if parts["database"] != "ok":
         return {"status": "down", **parts}, 503
-    degraded = parts["redis"] != "ok" and parts["worker"] != "eager" or parts["worker"] in {"down", "unknown"}
+    degraded = (parts["redis"] != "ok" and parts["worker"] != "eager") or parts["worker"] in {"down", "unknown"}
     return {"status": "degraded" if degraded else "ok", **parts}, 200

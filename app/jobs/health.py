@@ -24,7 +24,7 @@ def redis_state() -> str:
 
 
 def worker_state(broker: str) -> str:
-    """"eager" when jobs run in the web process (tests), "down" when no worker answers a ping."""
+    """ "eager" when jobs run in the web process (tests), "down" when no worker answers a ping."""
     if current_app.config["JOBS_EAGER"]:
         return "eager"
     if broker != "ok":

@@ -101,7 +101,7 @@ def send(job_id: int, countdown: float | None = None) -> bool:
     task = current_app.extensions["celery"].tasks[RUN_JOB]
     try:
         task.apply_async((job_id,), countdown=countdown, retry=False)
-    except Exception as problem:  # noqa: BLE001 (the broker's errors: kombu, redis, OSError)
+    except Exception as problem:
         if _eager():
             raise
         log.warning("job %s could not be handed to the broker (%s); the sweeper sends it again", job_id, problem)
@@ -114,7 +114,7 @@ def _mark_sent(ids: list[int]) -> None:
     try:
         with db.engine.begin() as connection:
             connection.execute(update(Job).where(Job.id.in_(ids), Job.sent_at.is_(None)).values(sent_at=utcnow()))
-    except Exception:  # noqa: BLE001 (only the sweeper's timing depends on it)
+    except Exception:
         log.warning("could not note that jobs %s were sent", ids, exc_info=True)
 
 
@@ -155,7 +155,7 @@ def run(job_id: int) -> None:
         kind.run(job)
         job.state, job.progress, job.finished_at, job.heartbeat_at = JobState.DONE, 100, utcnow(), None
         db.session.commit()
-    except Exception as problem:  # noqa: BLE001 (any failure is recorded and tried again)
+    except Exception as problem:
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, getattr(job, "kind", "?"))
         _attempt_failed(job_id, problem)

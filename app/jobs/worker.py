@@ -16,14 +16,14 @@ flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
 
 
-@signals.worker_process_init.connect  # type: ignore[untyped-decorator]
+@signals.worker_process_init.connect
 def _fresh_connections(**_kwargs: Any) -> None:
     """A forked worker process must not share the parent's database connections."""
     with flask_app.app_context():
         db.engine.dispose(close=False)
 
 
-@signals.worker_ready.connect  # type: ignore[untyped-decorator]
+@signals.worker_ready.connect
 def _sweep_on_start(**_kwargs: Any) -> None:
     """Jobs left behind while no worker ran (Redis was down, a worker was killed) go out again."""
     with flask_app.app_context():

@@ -226,7 +226,9 @@ def _processing_blocker(media_id: int, state: ProcessingState) -> Blocker:
     """A film or sound whose processing is not finished (the faces on its frames are not known yet),
     was refused by it (the file does not decode) or failed (an administrator sees why)."""
     if state is ProcessingState.REFUSED:
-        return Blocker(media_id, "refused", None, _("The file turned out to be damaged or unreadable while processing."))
+        return Blocker(
+            media_id, "refused", None, _("The file turned out to be damaged or unreadable while processing.")
+        )
     if state is ProcessingState.FAILED:
         message = _("Processing this file failed; an administrator can try it again on Jobs.")
         return Blocker(media_id, "processing", None, message)

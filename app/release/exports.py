@@ -309,9 +309,13 @@ def _bundle_in_a_job_if_large(export: Export) -> None:
     gets its bundle made by a job, written in the export's own transaction; a small one is made
     right after the commit (``prepare_bundle``)."""
     media_ids = [entry.media_id for entry in export.items if entry.media_id is not None]
-    size = db.session.scalar(select(func.coalesce(func.sum(MediaItem.size_bytes), 0)).where(MediaItem.id.in_(media_ids)))
+    size = db.session.scalar(
+        select(func.coalesce(func.sum(MediaItem.size_bytes), 0)).where(MediaItem.id.in_(media_ids))
+    )
     config = current_app.config
-    if len(media_ids) > int(config["EXPORT_BUNDLE_JOB_ITEMS"]) or int(size or 0) > int(config["EXPORT_BUNDLE_JOB_BYTES"]):
+    if len(media_ids) > int(config["EXPORT_BUNDLE_JOB_ITEMS"]) or int(size or 0) > int(
+        config["EXPORT_BUNDLE_JOB_BYTES"]
+    ):
         enqueue(EXPORT_BUNDLE, export.id)
 
 

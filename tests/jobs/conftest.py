@@ -3,15 +3,13 @@ test can look at an item while it is still processing and then run the job itsel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from app.jobs import queue
 
 
 @pytest.fixture
-def held_jobs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def held_jobs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Job ids that would have been sent, kept here instead (the row stays ``queued``)."""
     held: list[int] = []
 
@@ -20,7 +18,7 @@ def held_jobs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return True
 
     monkeypatch.setattr(queue, "send", hold)
-    yield held
+    return held
 
 
 @pytest.fixture
