@@ -150,6 +150,8 @@ class Config:
     # Background jobs (``app.jobs``): Celery with Redis as its broker. Our own ``job`` table is the
     # record; Redis carries only job ids. Eager (tests): a job runs in the process that commits it.
     REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # The broker's queue: two installations sharing one Redis need different ones (or database numbers).
+    JOB_QUEUE = env("JOB_QUEUE", "beeldrecht")
     JOBS_EAGER = env("JOBS_EAGER", False)
     # A job is tried this many times (a decoding failure of a film is never retried), waiting
     # JOB_RETRY_SECONDS x 2^attempt between tries.

@@ -15,6 +15,7 @@ Each module registers its kinds in its own ``tasks.py`` with ``@handler("film.pr
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -95,15 +96,25 @@ def _eager() -> bool:
     return bool(current_app.config["JOBS_EAGER"])
 
 
+# After a failed hand-over, the broker is not tried again for this many seconds (in this process):
+# finding out costs about two seconds each time, and a request may queue many mails.
+BROKER_PAUSE = 15.0
+_broker_down_until = 0.0
+
+
 def send(job_id: int, countdown: float | None = None) -> bool:
     """Hand the id to the broker (eager: run it now). False when the broker cannot be reached: the
     row stays queued and the sweeper sends it again; the caller's work stands."""
+    global _broker_down_until  # one flag per process
+    if not _eager() and time.monotonic() < _broker_down_until:
+        return False
     task = current_app.extensions["celery"].tasks[RUN_JOB]
     try:
         task.apply_async((job_id,), countdown=countdown, retry=False)
-    except Exception as problem:
+    except Exception as problem:  # the broker's errors: kombu, redis, OSError
         if _eager():
             raise
+        _broker_down_until = time.monotonic() + BROKER_PAUSE
         log.warning("job %s could not be handed to the broker (%s); the sweeper sends it again", job_id, problem)
         return False
     return True

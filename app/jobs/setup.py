@@ -42,6 +42,7 @@ def celery_settings(config: Any, instance: Path) -> dict[str, Any]:
             "socket_connect_timeout": 2,
             "socket_timeout": 5,
         },
+        "task_default_queue": str(config["JOB_QUEUE"]),
         "task_always_eager": eager,
         "task_eager_propagates": eager,
         "task_serializer": "json",

@@ -51,6 +51,7 @@ def shared(tmp_path: Path) -> Iterator[dict[str, Any]]:
         "JOBS_EAGER": False,
         "REDIS_URL": REDIS_URL,
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "JOB_QUEUE": f"beeldrecht-test-{os.getpid()}",
         "SERVER_NAME": None,
     }
     app = create_app("testing", settings)
@@ -67,6 +68,7 @@ def shared(tmp_path: Path) -> Iterator[dict[str, Any]]:
         "BEELDRECHT_JOBS_EAGER": "false",
         "BEELDRECHT_REDIS_URL": REDIS_URL,
         "BEELDRECHT_MEDIA_ROOT": settings["MEDIA_ROOT"],
+        "BEELDRECHT_JOB_QUEUE": settings["JOB_QUEUE"],
     }
     yield {"app": app, "token": token, "env": env, "logs": tmp_path}
     with app.app_context():
