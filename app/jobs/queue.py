@@ -15,6 +15,7 @@ Each module registers its kinds in its own ``tasks.py`` with ``@handler("film.pr
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -172,10 +173,13 @@ def run(job_id: int) -> None:
         _attempt_failed(job_id, problem)
 
 
+ADDRESS = re.compile(r"[^\s<>'\"(),;:]+@[^\s<>'\"(),;:]+")
+
+
 def error_text(problem: BaseException) -> str:
-    """The exception's kind and message, cut short (messages of our code and libraries name files
-    by their hash, never a person)."""
-    return f"{type(problem).__name__}: {problem}"[:2000]
+    """The exception's kind and message, cut short, without personal data: files are named by
+    their hash, and a mail address (a mail server's refusal names its recipient) is left out."""
+    return ADDRESS.sub("<address>", f"{type(problem).__name__}: {problem}")[:2000]
 
 
 def _attempt_failed(job_id: int, problem: BaseException) -> None:

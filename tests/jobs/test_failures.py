@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import queue
-from app.jobs.models import Job, JobState
+from app.jobs.models import Job, JobState, MailOutbox
 from app.media.models import MediaItem, ProcessingState
 from tests.media.samples import film
 from tests.release.helpers import Release
@@ -89,3 +89,22 @@ def test_a_job_sent_twice_runs_once(app, held_jobs, world):
     finally:
         queue.HANDLERS["mail.send"] = monkey
     assert ran == [held_jobs[0]]
+
+
+def test_a_failed_mail_keeps_its_error_but_not_the_address(app, world, monkeypatch):
+    import smtplib
+
+    from app.jobs.mail import queue_mail
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"karin.devries@example.org": (550, b"no such user")})
+
+    monkeypatch.setattr("flask_mailman.EmailMessage.send", refuse)
+    with app.app_context():
+        mail = queue_mail(to="karin.devries@example.org", subject="s", body="b", sender="x@example.org")
+        db.session.commit()
+        job = db.session.scalar(select(Job).where(Job.kind == "mail.send", Job.target_id == mail.id))
+        assert job.state is JobState.FAILED and job.attempts == 3
+        assert "SMTPRecipientsRefused" in job.last_error and "<address>" in job.last_error
+        assert "karin" not in job.last_error
+        assert db.session.get(MailOutbox, mail.id) is not None  # kept, to be tried again

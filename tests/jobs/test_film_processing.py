@@ -102,3 +102,18 @@ def test_a_recording_that_does_not_decode_in_the_job_is_refused_without_retries(
     login_as("teacher")
     page = client.get(f"/media/{item_id}").get_data(as_text=True)
     assert "De opname is beschadigd of onvolledig." in page
+
+
+def test_the_storage_check_expects_no_derivatives_of_an_item_still_processing(
+    app, client, runner, world, media_root, held_jobs
+):
+    release = Release(app, client, runner, world)
+    item_id = release.upload(film())
+    result = runner.invoke(args=["media", "fsck"])
+    assert result.exit_code == 0, result.output
+    assert "0 items with missing files" in result.output
+    with app.app_context():
+        queue.run(held_jobs[0])
+    result = runner.invoke(args=["media", "fsck"])
+    assert result.exit_code == 0 and "0 items with missing files, 0 orphan files" in result.output
+    assert _item(app, item_id).processing_state is ProcessingState.READY
