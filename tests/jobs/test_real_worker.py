@@ -1,12 +1,13 @@
 """The job queue end to end: a real Celery worker (``--pool=solo``, a process of its own) against the
-real Redis (a database number of its own, flushed before and after) and a SQLite file shared with
-it. A film uploaded over HTTP is processed by the worker; a worker killed in the middle of a job
+real Redis (a database number of its own, flushed before and after) and a database shared with it
+(a SQLite file, or a PostgreSQL database of its own with ``--db postgresql``). A film uploaded over HTTP is processed by the worker; a worker killed in the middle of a job
 leaves it running with a stale heartbeat, and the next worker's start sends it again."""
 
 from __future__ import annotations
 
 import io
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -34,8 +35,30 @@ pytestmark = pytest.mark.own_database
 
 
 @pytest.fixture
-def shared(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """An app on a SQLite file with the test school, jobs sent to the real Redis."""
+def shared_database(db_kind: str, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own that a worker process can open too: a SQLite file, or (with
+    ``--db postgresql``) a PostgreSQL database created and dropped here."""
+    if db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        return
+    import psycopg
+    from sqlalchemy import make_url
+
+    base = make_url(os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@localhost/test"))
+    name = f"beeldrecht_worker_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def shared(tmp_path: Path, shared_database: str) -> Iterator[dict[str, Any]]:
+    """An app on the shared database with the test school, jobs sent to the real Redis."""
     from flask_migrate import upgrade
 
     from tests.factories import build_school
@@ -47,7 +70,7 @@ def shared(tmp_path: Path) -> Iterator[dict[str, Any]]:
         pytest.fail("Redis does not answer at 127.0.0.1:6379 (make test starts it: scripts/ensure_redis.py)")
     broker.flushdb()
     settings = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": shared_database,
         "JOBS_EAGER": False,
         "REDIS_URL": REDIS_URL,
         "MEDIA_ROOT": str(tmp_path / "media"),
