@@ -46,6 +46,14 @@ def _stuck_condition(now: Any) -> Any:
     )
 
 
+def _may_try_again(job: Job) -> bool:
+    """Only a failed or stuck job: one that runs or waits normally would then run twice."""
+    if job.state is JobState.FAILED:
+        return True
+    stuck = db.session.scalar(select(Job.id).where(Job.id == job.id, _stuck_condition(utcnow())))
+    return stuck is not None
+
+
 @bp.route("/")
 @allow(Role.ADMIN)
 def index() -> str:
@@ -80,7 +88,7 @@ def try_job_again(job_id: int) -> Response:
     job = db.session.get(Job, job_id)
     if job is None:
         raise NotFound("not_found", _("There is no such job."))
-    if not form.validate_on_submit() or job.state in {JobState.DONE}:
+    if not form.validate_on_submit() or not _may_try_again(job):
         flash(_("This job cannot be tried again."), "warning")
         return redirect(url_for("jobs.index"))
     try_again(job)

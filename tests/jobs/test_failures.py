@@ -108,3 +108,16 @@ def test_a_failed_mail_keeps_its_error_but_not_the_address(app, world, monkeypat
         assert "SMTPRecipientsRefused" in job.last_error and "<address>" in job.last_error
         assert "karin" not in job.last_error
         assert db.session.get(MailOutbox, mail.id) is not None  # kept, to be tried again
+
+
+def test_a_job_that_runs_normally_is_not_tried_again(client, login_as, world, app):
+    login_as("admin")
+    with app.app_context():
+        job = queue.enqueue("mail.send", None)
+        job.state = JobState.RUNNING
+        job.heartbeat_at = job.created_at
+        db.session.commit()
+        job_id = job.id
+    assert client.submit(f"/admin/jobs/{job_id}/try-again").status_code == 302
+    with app.app_context():
+        assert db.session.get_one(Job, job_id).state is JobState.RUNNING
