@@ -39,10 +39,10 @@ extract-messages: $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 5000
 run: $(VENV)/.installed translations
+	$(BIN)/python scripts/ensure_redis.py
 	BEELDRECHT_ENV=development $(BIN)/flask db upgrade
 	BEELDRECHT_ENV=development $(BIN)/flask consent-forms sync
 	BEELDRECHT_ENV=development $(BIN)/flask demo load --if-empty
-	$(BIN)/python scripts/ensure_redis.py
 	@echo "Beeldrecht runs on http://$(HOST):$(PORT) with its job worker beside it (Ctrl+C stops both)"
 	BEELDRECHT_ENV=development BEELDRECHT_PORT=$(PORT) BEELDRECHT_HOST=$(HOST) $(BIN)/honcho start -f Procfile --no-prefix
 
