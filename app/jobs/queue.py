@@ -204,7 +204,8 @@ def _attempt_failed(job_id: int, problem: BaseException) -> None:
 
 
 def report_progress(job: Job, percent: int) -> None:
-    """The job is ``percent`` done (and its worker alive): its own short transaction."""
+    """The job is ``percent`` done (and its worker alive): its own short transaction. It also ends
+    the transaction the job had open, so a job never holds one during its slow work."""
     job.progress = max(0, min(99, int(percent)))
     job.heartbeat_at = utcnow()
     db.session.commit()

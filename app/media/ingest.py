@@ -189,18 +189,20 @@ def process_recording(item: MediaItem, progress: Callable[[int], None]) -> None:
     row is updated (``ready``, with its faces) but not committed: the job commits it together with
     its own "done". ``MediaRejected`` when the file turns out not to decode."""
     storage = media_storage()
+    sha256, media_format = item.sha256, format_of(item.mime_type)
+    progress(1)  # ends the transaction that read the row (on SQLite it holds the write lock) before the slow work
     with storage.temporary_file() as handle:
         copy = Path(handle.name)
     made: list[Path] = [copy]
     try:
         copy.unlink()
         try:
-            os.link(storage.local_path(original_key(item.sha256)), copy)
+            os.link(storage.local_path(original_key(sha256)), copy)
         except OSError:
-            shutil.copyfile(storage.local_path(original_key(item.sha256)), copy)
-        derived = _derive_recording(copy, format_of(item.mime_type), made, progress)
+            shutil.copyfile(storage.local_path(original_key(sha256)), copy)
+        derived = _derive_recording(copy, media_format, made, progress)
         for name, path in derived.files:
-            storage.put(path, derivative_key(item.sha256, name))
+            storage.put(path, derivative_key(sha256, name))
     finally:
         for path in made:
             path.unlink(missing_ok=True)
