@@ -34,15 +34,17 @@ extract-messages: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --no-wrap
 
-## The development server: `make run PORT=5001 HOST=0.0.0.0` (HOST 0.0.0.0 serves the whole network).
+## The development server and the job worker (Procfile, run by honcho; Redis started when it does not
+## answer): `make run PORT=5001 HOST=0.0.0.0` (HOST 0.0.0.0 serves the whole network).
 HOST ?= 127.0.0.1
 PORT ?= 5000
 run: $(VENV)/.installed translations
+	$(BIN)/python scripts/ensure_redis.py
 	BEELDRECHT_ENV=development $(BIN)/flask db upgrade
 	BEELDRECHT_ENV=development $(BIN)/flask consent-forms sync
 	BEELDRECHT_ENV=development $(BIN)/flask demo load --if-empty
-	@echo "Beeldrecht runs on http://$(HOST):$(PORT) (Ctrl+C stops it)"
-	BEELDRECHT_ENV=development BEELDRECHT_PORT=$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Beeldrecht runs on http://$(HOST):$(PORT) with its job worker beside it (Ctrl+C stops both)"
+	BEELDRECHT_ENV=development BEELDRECHT_PORT=$(PORT) BEELDRECHT_HOST=$(HOST) $(BIN)/honcho start -f Procfile --no-prefix
 
 test: $(VENV)/.installed-dev translations
 	$(BIN)/python scripts/run_tests.py

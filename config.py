@@ -155,6 +155,33 @@ class Config:
     # initial) blocks the export ("refuse", protocol A4/C1) unless the school sets "allow".
     CAPTION_NAMES = env("CAPTION_NAMES", "refuse")
 
+    # Background jobs (``app.jobs``): Celery with Redis as its broker. Our own ``job`` table is the
+    # record; Redis carries only job ids. Eager (tests): a job runs in the process that commits it.
+    REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # The broker's queue: two installations sharing one Redis need different ones (or database numbers).
+    JOB_QUEUE = env("JOB_QUEUE", "beeldrecht")
+    JOBS_EAGER = env("JOBS_EAGER", False)
+    # A job is tried this many times (a decoding failure of a film is never retried), waiting
+    # JOB_RETRY_SECONDS x 2^attempt between tries.
+    JOB_MAX_ATTEMPTS = env("JOB_MAX_ATTEMPTS", 3)
+    JOB_RETRY_SECONDS = env("JOB_RETRY_SECONDS", 10)
+    # The sweeper (every JOB_SWEEP_SECONDS, and when a worker starts) sends again: a queued job never
+    # handed to Redis after JOB_RESEND_SECONDS, a queued job handed over but not started after
+    # JOB_LOST_SECONDS (Redis restarted empty), and a running job whose worker stopped reporting
+    # for JOB_STALE_SECONDS (killed).
+    JOB_SWEEP_SECONDS = env("JOB_SWEEP_SECONDS", 30)
+    JOB_RESEND_SECONDS = env("JOB_RESEND_SECONDS", 30)
+    JOB_LOST_SECONDS = env("JOB_LOST_SECONDS", 15 * 60)
+    JOB_STALE_SECONDS = env("JOB_STALE_SECONDS", 120)
+    # The longest a job may take (Redis hands an unacknowledged message out again after this).
+    JOB_VISIBILITY_SECONDS = env("JOB_VISIBILITY_SECONDS", 4 * 3600)
+    # Exports with more items or bytes than this make their bundle in a job (the page shows progress).
+    EXPORT_BUNDLE_JOB_ITEMS = env("EXPORT_BUNDLE_JOB_ITEMS", 20)
+    EXPORT_BUNDLE_JOB_BYTES = env("EXPORT_BUNDLE_JOB_BYTES", 50 * 1024 * 1024)
+    # When beat runs the daily consent reminders (``flask consent remind``), in the school's time zone.
+    REMINDER_HOUR = env("REMINDER_HOUR", 7)
+    REMINDER_MINUTE = env("REMINDER_MINUTE", 30)
+
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False
 
@@ -193,6 +220,9 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
     DEMO_DATA = True
+    # Jobs run at once, in the test's own process and transaction (a real worker has its own test).
+    JOBS_EAGER = env("JOBS_EAGER", True)
+    REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 class ProductionConfig(Config):

@@ -33,6 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     register_extensions(app)
+    register_jobs(app)
     register_models()
     register_signals()
     register_blueprints(app)
@@ -109,12 +110,27 @@ def register_extensions(app: Flask) -> None:
     init_static_files(app)
 
 
+def register_jobs(app: Flask) -> None:
+    """Celery bound to this app, and every module's job kinds (each in its own ``tasks.py``)."""
+    from app.consent import tasks as _consent_tasks  # noqa: F401
+    from app.jobs import mail as _mail_tasks  # noqa: F401
+    from app.jobs.setup import celery_init_app
+    from app.media import tasks as _media_tasks  # noqa: F401
+    from app.release import tasks as _release_tasks  # noqa: F401
+
+    celery_init_app(app)
+    from app.jobs.queue import latest_for
+
+    app.add_template_global(latest_for, "latest_job")
+
+
 def register_models() -> None:
     """Import every module with models, so the metadata (and Alembic) sees all tables."""
     from app.accounts import api_tokens as _api_tokens  # noqa: F401
     from app.accounts import models as _accounts  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
+    from app.jobs import models as _jobs  # noqa: F401
     from app.media import models as _media  # noqa: F401
     from app.privacy import erasure as _erasure  # noqa: F401
     from app.release import models as _release  # noqa: F401
@@ -126,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.consent.routes import bp as consent_bp
     from app.core.views import bp as core_bp
+    from app.jobs.views import bp as jobs_bp
     from app.media.admin_views import bp as outsiders_bp
     from app.media.views import bp as media_bp
     from app.release.views import bp as release_bp
@@ -139,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(outsiders_bp)
     app.register_blueprint(release_bp)
+    app.register_blueprint(jobs_bp)
     from app.api.setup import register_api
 
     register_api(app)

@@ -1,5 +1,7 @@
 """Every mail Beeldrecht sends, through one sender and Flask-Mailman's configured backend
-(console in development, SMTP in production, in-memory in tests).
+(console in development, SMTP in production, in-memory in tests). The mail is rendered here, in
+the caller's transaction, into the outbox; a ``mail.send`` job sends it after the commit
+(``app.jobs.mail``), so no request waits for the mail server and a rolled-back change sends nothing.
 
 A message is a subject and a text template; callers pass the address and language it goes to
 (never a model), so this module depends on nothing but Flask. Mails name no pupil unless they go
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_mailman import EmailMessage
+
+from app.jobs.mail import queue_mail
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,13 @@ AUDIT_ANCHOR = Message(lambda: _("Beeldrecht: audit log anchor"), "audit/mail/an
 
 
 def send_mail(message: Message, *, to: str, locale: str | None, **context: object) -> None:
-    """Render ``message`` in the recipient's language (the school's default when unknown) and send it."""
+    """Render ``message`` in the recipient's language (the school's default when unknown) and queue
+    it to be sent once the caller's transaction commits."""
     language = locale or str(current_app.config["BABEL_DEFAULT_LOCALE"])
     with force_locale(language):
-        EmailMessage(
+        queue_mail(
+            to=to,
             subject=str(message.subject()),
             body=render_template(message.template, locale=language, **context),
-            from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-            to=[to],
-        ).send()
+            sender=str(current_app.config["MAIL_DEFAULT_SENDER"]),
+        )

@@ -1,5 +1,8 @@
 """The whole test suite: on SQLite, then on PostgreSQL, then the browser tests.
 
+Redis (the job queue's broker) is started when it does not answer, and the suite fails when it
+cannot be reached (scripts/ensure_redis.py).
+
 PostgreSQL is found at TEST_DATABASE_URL (default postgresql://postgres@localhost/test).
 When it cannot be reached, the PostgreSQL run fails the suite in CI (CI=true) and is
 announced loudly elsewhere. The browser tests need Debian's chromium at /usr/bin/chromium;
@@ -71,6 +74,15 @@ def totals() -> tuple[int, int, int]:
 def main() -> int:
     extra = sys.argv[1:]
     failures: list[str] = []
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ensure_redis import ensure
+
+    redis_url = os.environ.get("BEELDRECHT_REDIS_URL", "redis://127.0.0.1:6379/0")
+    problem = ensure(redis_url)
+    if problem:  # the job queue's tests (a real worker among them) need it
+        banner(f"Redis, the job queue's broker, cannot be reached: {problem}")
+        return 1
 
     banner("1/3 Test suite on SQLite")
     if pytest("--db", "sqlite", "-m", "not browser", *extra) != 0:

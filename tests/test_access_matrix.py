@@ -36,6 +36,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
     from app.accounts.models import User
     from app.consent.models import Campaign, ConsentForm, PaperReturn
     from app.extensions import db
+    from app.jobs.models import Job
     from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson
     from app.release.models import Approval, Channel, Export, Takedown
     from app.school.models import Guardianship, Location, SchoolYear
@@ -69,6 +70,7 @@ def sample_values(world: dict, app: Flask, who: str) -> dict[str, object]:
             "consent_id": db.session.scalar(select(OutsideConsent.id).limit(1)),
             "campaign_id": db.session.scalar(select(Campaign.id).limit(1)),
             "paper_id": db.session.scalar(select(PaperReturn.id).limit(1)),
+            "job_id": db.session.scalar(select(Job.id).limit(1)),  # the sound recording's processing
         }
 
 

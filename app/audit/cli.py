@@ -77,6 +77,7 @@ def anchor_command(mail: bool) -> None:
     click.echo(line)
     if mail:
         sent = _mail_administrators(line, anchor.at or "-", anchor.rows)
+        db.session.commit()  # the mails are in the outbox: the commit hands them to the worker
         click.echo(f"Mailed to {sent} active administrators.")
 
 

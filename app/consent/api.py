@@ -122,8 +122,8 @@ def post_withdrawal(body: dict[str, Any], person_id: int) -> list[Decision]:
     taken = take_withdrawal(
         subject, answers, withdrawn_by=withdrawer, means=body["means"], recorded_by=current_account(), note=body["note"]
     )
-    db.session.commit()
     mail_confirmation(taken)
+    db.session.commit()
     return taken.decisions
 
 

@@ -116,10 +116,10 @@ def withdraw_command(
     except WithdrawalError as problem:
         db.session.rollback()
         raise click.ClickException(f"{problem.message} ({problem.code})") from None
+    mailed = mail_confirmation(taken)
     db.session.commit()
     for decision in taken.decisions:
         click.echo(f"{decision.media_type.value}:{decision.purpose}: {decision.action.value} (decision {decision.id})")
-    mailed = mail_confirmation(taken)
     click.echo(
         f"Withdrawal recorded: {len(taken.decisions)} answers; "
         + ("confirmation mailed." if mailed else "no email address, no confirmation sent.")

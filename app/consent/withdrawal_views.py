@@ -86,8 +86,8 @@ def take_withdrawal_view(person_id: int) -> Any:
             db.session.rollback()
             add_error(form.choices, problem.message)
             return _page(form, subject, consent_form, granted), problem.status
-        db.session.commit()
         mailed = mail_confirmation(taken)
+        db.session.commit()
         sent = _("A confirmation was mailed.") if mailed else _("There is no email address: no confirmation was sent.")
         flash(_("Withdrawal recorded: %(n)d choices.", n=len(taken.decisions)) + " " + sent, "success")
         return redirect(url_for("school.admin_edit_person", person_id=subject.id))

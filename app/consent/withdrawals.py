@@ -136,7 +136,8 @@ def confirmation_address(person: Person) -> tuple[str, str | None] | None:
 
 
 def mail_confirmation(taken: TakenWithdrawal) -> bool:
-    """Confirm the withdrawal to whoever made it, when they have an address; after the commit."""
+    """Confirm the withdrawal to whoever made it, when they have an address: into the mail outbox of
+    the withdrawal's own transaction (sent by a job once it commits; nothing if it rolls back)."""
     address = confirmation_address(taken.withdrawn_by)
     if address is None:
         return False

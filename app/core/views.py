@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from app.access import (
@@ -85,6 +86,19 @@ def home() -> str:
 
 @bp.route("/healthz")
 @allow(ANONYMOUS)
-def healthz() -> dict[str, str]:
-    db.session.execute(select(1))
-    return {"status": "ok"}
+def healthz() -> tuple[dict[str, str], int]:
+    """Which part is down: the database (then 503: nothing works), Redis or the worker (then
+    "degraded": pages and uploads still work, slow work waits in the job table)."""
+    from app.jobs.health import job_health
+
+    parts = {"database": "ok"}
+    try:
+        db.session.execute(select(1))
+    except SQLAlchemyError:
+        db.session.rollback()
+        parts["database"] = "down"
+    parts.update(job_health())
+    if parts["database"] != "ok":
+        return {"status": "down", **parts}, 503
+    degraded = (parts["redis"] != "ok" and parts["worker"] != "eager") or parts["worker"] in {"down", "unknown"}
+    return {"status": "degraded" if degraded else "ok", **parts}, 200

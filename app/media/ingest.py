@@ -1,12 +1,19 @@
 """Taking in an upload: stream it to a temporary file while hashing and counting (a film is never
 held in memory, and an oversized file is refused while it streams), decide what it is from its
 bytes, check it by decoding it, make clean derivatives, store everything content-addressed, and
-only then add the database row (the caller commits)."""
+only then add the database row (the caller commits).
+
+A photo is finished in the request. A film or sound recording is only probed there (it opens with
+its forced demuxer, has the right streams and a length within the limit): its row is added as
+``processing`` with a job (``app.media.tasks``) that makes the playback copy, the poster and the
+faces later (``process_recording``)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -21,14 +28,17 @@ from app.audit.log import record
 from app.consent.vocabulary import MediaType
 from app.errors import DomainError
 from app.extensions import db
+from app.jobs.queue import enqueue
 from app.media import faces, formats, photos, recordings
-from app.media.formats import MediaFormat
-from app.media.models import Album, Face, MediaItem
+from app.media.formats import MediaFormat, format_of
+from app.media.models import Album, Face, MediaItem, ProcessingState
 from app.media.sniffing import sniff
 from app.media.storage import LocalStorage, derivative_key, original_key
 from app.media.visibility import visible_media
 
 CHUNK = 1024 * 1024
+# The job that finishes taking in a film or sound recording (``app.media.tasks``).
+PROCESS_JOBS = {MediaType.FILM: "film.process", MediaType.AUDIO: "audio.process"}
 
 
 class MediaRejected(DomainError):
@@ -96,12 +106,15 @@ def ingest_upload(stream: IO[bytes], *, album: Album, uploaded_by: User | None) 
             derived = _shared_with(twin)
         elif received.media_format.media_type is MediaType.PHOTO:
             derived = _derive_photo(original, received.media_format, made)
-        else:
-            derived = _derive_recording(original, received.media_format, made)
+        else:  # the rest is a job's work: process_recording
+            derived = _probe_recording(original, received.media_format)
         for name, path in derived.files:
             _put_unless_stored(storage, path, derivative_key(received.sha256, name))
         _put_unless_stored(storage, original, original_key(received.sha256))
-        return Ingested(_add_item(received, derived, album, uploaded_by), created=True)
+        item = _add_item(received, derived, album, uploaded_by)
+        if derived.processing:
+            enqueue(PROCESS_JOBS[item.media_type], item.id)
+        return Ingested(item, created=True)
     finally:
         for path in made:
             path.unlink(missing_ok=True)
@@ -161,6 +174,7 @@ class _Derived:
     playback_name: str | None = None
     files: list[tuple[str, Path]] = field(default_factory=list)
     found: list[tuple[int | None, faces.FaceBox]] = field(default_factory=list)
+    processing: bool = False
 
 
 def _receive(stream: IO[bytes], temporary: IO[bytes]) -> _Received:
@@ -205,22 +219,80 @@ def _derive_photo(original: Path, media_format: MediaFormat, made: list[Path]) -
     return _Derived(info.width, info.height, files=files, found=[(None, face) for face in _detect(shown)])
 
 
-def _derive_recording(original: Path, media_format: MediaFormat, made: list[Path]) -> _Derived:
+def _max_seconds(media_format: MediaFormat) -> int:
+    return int(current_app.config[f"{media_format.media_type.value.upper()}_MAX_SECONDS"])
+
+
+def _probe_recording(original: Path, media_format: MediaFormat) -> _Derived:
+    """The quick check of a film or sound in the request, alone in an empty folder: it opens with
+    its forced demuxer, has the streams of its kind, and its length is known and within the limit.
+    A broken file is refused here (422); the slow work is the job's."""
+    max_seconds = _max_seconds(media_format)
+    try:
+        with recordings.isolated(original) as alone:
+            recording = recordings.probe(alone, media_format, max_seconds, None)
+    except recordings.RecordingRejected as problem:
+        raise MediaRejected(problem.code, _recording_message(problem.code, max_seconds)) from None
+    return _Derived(recording.width, recording.height, recording.duration, processing=True)
+
+
+def process_recording(item: MediaItem, progress: Callable[[int], None]) -> None:
+    """The slow part of taking in a film or sound (a job's work): from the stored original, the
+    tag-free playback copy, a film's poster (thumbnail and display image) and the faces on its
+    sampled frames. Everything is made under temporary names and moved into place at the end; the
+    row is updated (``ready``, with its faces) but not committed: the job commits it together with
+    its own "done". ``MediaRejected`` when the file turns out not to decode."""
+    storage = media_storage()
+    sha256, media_format = item.sha256, format_of(item.mime_type)
+    progress(1)  # ends the transaction that read the row (on SQLite it holds the write lock) before the slow work
+    with storage.temporary_file() as handle:
+        copy = Path(handle.name)
+    made: list[Path] = [copy]
+    try:
+        copy.unlink()
+        try:
+            os.link(storage.local_path(original_key(sha256)), copy)
+        except OSError:
+            shutil.copyfile(storage.local_path(original_key(sha256)), copy)
+        derived = _derive_recording(copy, media_format, made, progress)
+        for name, path in derived.files:
+            storage.put(path, derivative_key(sha256, name))
+    finally:
+        for path in made:
+            path.unlink(missing_ok=True)
+    item.width, item.height, item.duration_seconds = derived.width, derived.height, derived.duration
+    item.playback_name = derived.playback_name
+    item.faces = [
+        Face(frame_ms=at, box_x=f.x, box_y=f.y, box_w=f.w, box_h=f.h, score=f.score) for at, f in derived.found
+    ]
+    item.processing_state, item.processing_note = ProcessingState.READY, None
+
+
+def refusal_message(code: str | None, media_format: MediaFormat) -> str:
+    """Why a job refused a recording, in the reader's language (the item page)."""
+    return _recording_message(code or "", _max_seconds(media_format))
+
+
+def _derive_recording(
+    original: Path, media_format: MediaFormat, made: list[Path], progress: Callable[[int], None]
+) -> _Derived:
     """Film or sound: probed and remuxed into its tag-free playback copy, alone in an empty folder;
     a film also gets its sampled frames searched for faces, and a thumbnail and display image of its
-    poster frame."""
-    max_seconds = int(current_app.config[f"{media_format.media_type.value.upper()}_MAX_SECONDS"])
+    poster frame. ``progress`` hears how far it is (in percent)."""
+    max_seconds = _max_seconds(media_format)
     is_film = media_format.media_type is MediaType.FILM
     poster, playback = Path(f"{original}-poster.jpg"), Path(f"{original}-playback")
     made += [poster, playback]
     try:
         with recordings.isolated(original) as alone:
             recording = recordings.probe(alone, media_format, max_seconds, poster if is_film else None)
+            progress(10)
             playback_name = f"playback.{recordings.clean_playback(alone, media_format, playback)}"
+            progress(40 if is_film else 90)
             derived = _Derived(recording.width, recording.height, recording.duration, playback_name)
             derived.files.append((playback_name, playback))
             if is_film:
-                _find_faces_on_frames(alone, media_format, recording.duration, original, made, derived)
+                _find_faces_on_frames(alone, media_format, recording.duration, original, made, derived, progress)
     except recordings.RecordingRejected as problem:
         raise MediaRejected(problem.code, _recording_message(problem.code, max_seconds)) from None
     if is_film:
@@ -230,12 +302,21 @@ def _derive_recording(original: Path, media_format: MediaFormat, made: list[Path
 
 
 def _find_faces_on_frames(
-    alone: Path, media_format: MediaFormat, duration: float, original: Path, made: list[Path], derived: _Derived
+    alone: Path,
+    media_format: MediaFormat,
+    duration: float,
+    original: Path,
+    made: list[Path],
+    derived: _Derived,
+    progress: Callable[[int], None],
 ) -> None:
     """Search the film's sampled frames for faces; a frame with faces is kept (its faces are shown
     on it, to be resolved)."""
     count = int(current_app.config["FILM_FACE_SAMPLES"])
-    for at, frame in recordings.sample_frames(alone, media_format, duration, count, _face_side()):
+    for done, (at, frame) in enumerate(
+        recordings.sample_frames(alone, media_format, duration, count, _face_side()), start=1
+    ):
+        progress(40 + 50 * done // max(count, 1))
         boxes = _detect(frame)
         if boxes:
             still = Path(f"{original}-frame_{at}.jpg")
@@ -282,6 +363,7 @@ def _add_item(received: _Received, derived: _Derived, album: Album, uploaded_by:
         album_id=album.id,
         uploaded_by_id=uploaded_by.id if uploaded_by else None,
         playback_name=derived.playback_name,
+        processing_state=ProcessingState.PROCESSING if derived.processing else ProcessingState.READY,
         faces=[Face(frame_ms=at, box_x=f.x, box_y=f.y, box_w=f.w, box_h=f.h, score=f.score) for at, f in derived.found],
     )
     db.session.add(item)

@@ -29,6 +29,17 @@ class Album(Model):
     group: Mapped[Group] = relationship()
 
 
+class ProcessingState(enum.StrEnum):
+    """Where a film's or sound's background processing is (photos are ready at upload): still
+    ``processing`` (blocked), ``ready``, ``refused`` (the job found the file undecodable; the code
+    is in ``processing_note``) or ``failed`` (the job failed for good; administrators see why)."""
+
+    PROCESSING = "processing"
+    READY = "ready"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
 class MediaItem(Model):
     """One uploaded photo, film or recording; the original is stored under its SHA-256.
 
@@ -57,6 +68,11 @@ class MediaItem(Model):
     tags_attested_at: Mapped[datetime | None] = mapped_column()
     # The tag-free copy that staff play in the browser (films and sound), e.g. "playback.mp4".
     playback_name: Mapped[str | None] = mapped_column(String(20))
+    # Films and sound are processed by a job after the upload (``app.media.tasks``).
+    processing_state: Mapped[ProcessingState] = mapped_column(
+        enum_column(ProcessingState, "media_item_processing_state"), default=ProcessingState.READY
+    )
+    processing_note: Mapped[str | None] = mapped_column(String(40))
 
     group: Mapped[Group] = relationship()
     album: Mapped[Album] = relationship()
@@ -74,7 +90,9 @@ class MediaItem(Model):
         return [face for face in self.faces if face.is_open]
 
     def derivative_names(self) -> list[str]:
-        """Every derivative file this item has in storage."""
+        """Every derivative file this item has in storage (none until a film or sound is processed)."""
+        if self.processing_state is not ProcessingState.READY:
+            return []
         names = [] if self.media_type is MediaType.AUDIO else ["thumbnail.jpg", "display.jpg"]
         if self.playback_name:
             names.append(self.playback_name)

@@ -86,8 +86,9 @@ def _open(alone: Path, media_format: MediaFormat) -> av.container.InputContainer
 
 
 def probe(alone: Path, media_format: MediaFormat, max_seconds: int, poster: Path | None) -> RecordingInfo:
-    """Open the file with the forced demuxer, check its streams and length, and (for a film) save
-    the first decodable frame, as plain pixels, to ``poster``."""
+    """Open the file with the forced demuxer, check its streams and length, decode the first frame
+    of its picture (a film) or sound, and (for a film) save that frame, as plain pixels, to
+    ``poster``. Quick enough for the upload request; the rest is the processing job's."""
     media_type = media_format.media_type
     with _open(alone, media_format) as container, _refused_as("broken"):
         video = container.streams.video[0] if container.streams.video else None
@@ -100,6 +101,8 @@ def probe(alone: Path, media_format: MediaFormat, max_seconds: int, poster: Path
             width, height = picture.size
             if poster is not None:
                 picture.save(poster, format="JPEG", quality=85)
+        elif audio is not None and media_type is MediaType.AUDIO:
+            _first_sound(container, audio)  # a header with nothing behind it is no recording
         return RecordingInfo(duration, width, height)
 
 
@@ -217,6 +220,12 @@ def _duration(container: av.container.InputContainer, stream: av.stream.Stream |
     if stream is not None and stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     return None
+
+
+def _first_sound(container: av.container.InputContainer, audio: av.audio.stream.AudioStream) -> None:
+    for _frame in container.decode(audio):
+        return
+    raise RecordingRejected("broken")
 
 
 def _first_frame(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> av.VideoFrame:

@@ -33,6 +33,13 @@ class MediaSchema(Schema):
     width = fields.Integer(allow_none=True)
     height = fields.Integer(allow_none=True)
     duration_seconds = fields.Float(allow_none=True)
+    processing_state = fields.Function(
+        lambda m: m.processing_state.value,
+        metadata={
+            "description": "films and sound are processed after the upload: processing, ready, refused "
+            "(the file does not decode) or failed; only a ready item can be cleared"
+        },
+    )
     group_id = fields.Integer()
     album = fields.Function(
         lambda m: {"id": m.album_id, "title": m.album.title, "taken_on": m.album.taken_on.isoformat()}

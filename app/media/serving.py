@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from app.consent.vocabulary import MediaType
 from app.media.formats import format_of
 from app.media.ingest import media_storage
-from app.media.models import MediaItem
+from app.media.models import MediaItem, ProcessingState
 from app.media.storage import derivative_key
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -39,9 +39,10 @@ def private(response: Response) -> Response:
 
 
 def derivative_response(item: MediaItem, variant: str) -> Response:
-    """The thumbnail or display image (a film's poster frame) of an item; 404 for sound."""
-    if item.media_type is MediaType.AUDIO:
-        abort(404)  # sound has no pictures
+    """The thumbnail or display image (a film's poster frame) of an item; 404 for sound, and for a
+    film whose processing job has not (successfully) made its pictures yet."""
+    if item.media_type is MediaType.AUDIO or item.processing_state is not ProcessingState.READY:
+        abort(404)  # sound has no pictures; a film has them once it is processed
     handle = media_storage().open(derivative_key(item.sha256, DERIVATIVES[variant]))
     response = send_file(
         handle,

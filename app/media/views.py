@@ -34,10 +34,12 @@ from app.core.forms import SelectChoice, required
 from app.errors import DomainError
 from app.extensions import db
 from app.ids import row_id, row_ids
+from app.jobs.queue import latest_for
 from app.media import formats
-from app.media.ingest import MediaRejected, ingest_upload, media_storage
+from app.media.formats import format_of
+from app.media.ingest import PROCESS_JOBS, MediaRejected, ingest_upload, media_storage, refusal_message
 from app.media.links import item_of_link
-from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent
+from app.media.models import Album, DismissReason, Face, MediaItem, OutsideConsent, ProcessingState
 from app.media.naming import item_name, item_names
 from app.media.operations import (
     TagSpec,
@@ -73,6 +75,18 @@ def accepted_formats() -> dict[str, Any]:
     """What the upload form takes, from the one table of formats: the picker's ``accept`` and the
     formats named per media type."""
     return {"accept": formats.accept(), "format_labels": {t.value: formats.labels(t) for t in MediaType}}
+
+
+@bp.context_processor
+def processing_words() -> dict[str, Any]:
+    """The library tile of a film or sound whose processing is not (successfully) finished."""
+    return {
+        "processing_words": {
+            ProcessingState.PROCESSING.value: _("processing…"),
+            ProcessingState.REFUSED.value: _("could not be processed"),
+            ProcessingState.FAILED.value: _("processing failed"),
+        }
+    }
 
 
 class UploadForm(FlaskForm):
@@ -350,7 +364,27 @@ def _item_page(item: MediaItem, form: TagForm, status: int = 200) -> tuple[str, 
         publications=_publications(item),
         guarded=has_history(item.id),
         waiting=open_proposals(item.id),
+        processing=_processing_job(item),
+        processing_refusal=refusal_message(item.processing_note, format_of(item.mime_type))
+        if item.processing_state is ProcessingState.REFUSED
+        else None,
     ), status
+
+
+def _processing_job(item: MediaItem) -> Any:
+    if item.media_type not in PROCESS_JOBS or item.processing_state is ProcessingState.READY:
+        return None
+    return latest_for(PROCESS_JOBS[item.media_type], item.id)
+
+
+@bp.route("/<int:item_id>/status")
+@allow(*STAFF_ROLES)
+def processing_status(item_id: int) -> Response:
+    """Where the item's processing is, for the item page's progress bar (polled every 2 s)."""
+    item = media_or_404(current_account(), item_id)
+    job = _processing_job(item)
+    progress = 100 if item.processing_state is ProcessingState.READY else (job.progress if job else 0)
+    return jsonify({"id": item.id, "state": item.processing_state.value, "progress": progress})
 
 
 @bp.route("/<int:item_id>", methods=["GET", "POST"])

@@ -40,7 +40,7 @@ from app.consent.rules import Consent, State
 from app.consent.vocabulary import MediaType
 from app.db_types import one_of
 from app.extensions import db
-from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, Tag
+from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, ProcessingState, Tag
 from app.release.models import EVERY_PURPOSE, Approval, ApprovalStatus, Channel, Quarantine
 from app.school.models import Group, Person, group_pupil
 
@@ -88,8 +88,9 @@ class Clearance:
 
 # id, media type, tags attested, open faces, the purpose it is quarantined for (None: not held back;
 # EVERY_PURPOSE: it shows an erased person), tagged people (ids as text), a change waiting for
-# leadership, people from outside the school without consent ("id:description" lines)
-Item = tuple[int, MediaType, bool, int, str | None, list[str], bool, str | None]
+# leadership, people from outside the school without consent ("id:description" lines), and where
+# its processing is (a film or sound still processing, refused or failed is never cleared)
+Item = tuple[int, MediaType, bool, int, str | None, list[str], bool, str | None, ProcessingState]
 
 
 @functools.cache
@@ -127,6 +128,7 @@ def _items_statement(dialect: str, public: bool) -> Select[Any]:
             people.label("people"),
             pending.exists().label("approval_pending"),
             outsiders.label("outsiders"),
+            MediaItem.processing_state,
         )
         .where(one_of(MediaItem.id, "ids", dialect, many=True))
         .order_by(MediaItem.id)
@@ -164,8 +166,8 @@ def _items(ids: list[int], purpose: str, public: bool) -> list[Item]:
     statement = _items_statement(connection.dialect.name, public)
     rows = connection.execute(statement, {"ids": ids, "purpose": purpose}).tuples().all()
     return [
-        (media_id, media_type, complete, faces, held, people.split(",") if people else [], bool(waits), outside)
-        for media_id, media_type, complete, faces, held, people, waits, outside in rows
+        (media_id, media_type, complete, faces, held, people.split(",") if people else [], bool(waits), outside, state)
+        for media_id, media_type, complete, faces, held, people, waits, outside, state in rows
     ]
 
 
@@ -191,8 +193,10 @@ def _consents(
 
 
 def _answer(item: Item, granted: dict[str, list[int]], blocked: frozenset[str], words: _Words | None) -> Clearance:
-    media_id, media_type, complete, open_faces, quarantined, people, pending, outsiders = item
+    media_id, media_type, complete, open_faces, quarantined, people, pending, outsiders, processing = item
     answer = Clearance(media_id, media_type, people=people, granted=granted)
+    if processing is not ProcessingState.READY:
+        answer.blockers.append(_processing_blocker(media_id, processing))
     if not complete:
         message = _("Nobody has confirmed yet that everyone shown or heard is tagged.")
         answer.blockers.append(Blocker(media_id, "tags_incomplete", None, message))
@@ -220,6 +224,19 @@ def _answer(item: Item, granted: dict[str, list[int]], blocked: frozenset[str], 
         if outsiders:
             answer.blockers += _outsider_blockers(media_id, media_type, outsiders, words.purpose)
     return answer
+
+
+def _processing_blocker(media_id: int, state: ProcessingState) -> Blocker:
+    """A film or sound whose processing is not finished (the faces on its frames are not known yet),
+    was refused by it (the file does not decode) or failed (an administrator sees why)."""
+    if state is ProcessingState.REFUSED:
+        return Blocker(
+            media_id, "refused", None, _("The file turned out to be damaged or unreadable while processing.")
+        )
+    if state is ProcessingState.FAILED:
+        message = _("Processing this file failed; an administrator can try it again on Jobs.")
+        return Blocker(media_id, "processing", None, message)
+    return Blocker(media_id, "processing", None, _("This file is still being processed; try again in a moment."))
 
 
 @functools.cache

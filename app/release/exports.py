@@ -13,19 +13,22 @@ import contextlib
 import secrets
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, send_file
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.audit.log import record
 from app.consent.vocabulary import MediaType
 from app.errors import DomainError
 from app.extensions import db
+from app.jobs.models import JobState
+from app.jobs.queue import enqueue, latest_for
 from app.media import photos
 from app.media.formats import format_of
 from app.media.ingest import media_storage
@@ -62,6 +65,7 @@ class ExportError(DomainError):
         "export_rejected": 409,
         "item_gone": 409,
         "not_released": 409,
+        "bundle_pending": 409,
     }
 
 
@@ -177,6 +181,8 @@ def export_media(
     db.session.flush()
     if waits:
         db.session.add(Approval(kind=ApprovalKind.EXPORT, export_id=export.id, reason="", proposed_by_id=by.id))
+    else:
+        _bundle_in_a_job_if_large(export)
     record(
         "release.export_requested" if waits else "release.exported",
         target=export,
@@ -200,6 +206,7 @@ def release_requested(export: Export, *, by: User) -> None:
         assert entry.media_id is not None
         entry.evidence = _evidence(answers[entry.media_id], plans[entry.media_id])
     export.status, export.released_at = ExportStatus.RELEASED, database_now()
+    _bundle_in_a_job_if_large(export)
     record(
         "release.exported",
         target=export,
@@ -313,9 +320,35 @@ def ensure_bundle(export: Export) -> str:
     return key
 
 
+EXPORT_BUNDLE = "export.bundle"
+
+
+def _bundle_in_a_job_if_large(export: Export) -> None:
+    """A large export (more than ``EXPORT_BUNDLE_JOB_ITEMS`` items or ``EXPORT_BUNDLE_JOB_BYTES``)
+    gets its bundle made by a job, written in the export's own transaction; a small one is made
+    right after the commit (``prepare_bundle``)."""
+    media_ids = [entry.media_id for entry in export.items if entry.media_id is not None]
+    size = db.session.scalar(
+        select(func.coalesce(func.sum(MediaItem.size_bytes), 0)).where(MediaItem.id.in_(media_ids))
+    )
+    config = current_app.config
+    if len(media_ids) > int(config["EXPORT_BUNDLE_JOB_ITEMS"]) or int(size or 0) > int(
+        config["EXPORT_BUNDLE_JOB_BYTES"]
+    ):
+        enqueue(EXPORT_BUNDLE, export.id)
+
+
+def bundle_job_pending(export: Export) -> bool:
+    job = latest_for(EXPORT_BUNDLE, export.id)
+    return job is not None and job.state in {JobState.QUEUED, JobState.RUNNING}
+
+
 def prepare_bundle(export: Export) -> None:
-    """Make the bundle right after the export is committed, so the download is ready. A bundle that
-    cannot be made now does not undo the export: the download tries again and says so if it fails."""
+    """Make the bundle right after the export is committed, so the download is ready (a large
+    export's job makes it instead). A bundle that cannot be made now does not undo the export: the
+    download tries again and says so if it fails."""
+    if latest_for(EXPORT_BUNDLE, export.id) is not None:
+        return
     with contextlib.suppress(BundleFailed):
         ensure_bundle(export)
 
@@ -330,6 +363,8 @@ def bundle_download(export: Export, *, by: User) -> Response:
         raise ExportError("awaiting_approval", _("This export waits for approval by the school's leadership."))
     if export.status is ExportStatus.REJECTED:
         raise ExportError("export_rejected", _("This export was rejected; its files are not available."))
+    if bundle_job_pending(export):
+        raise ExportError("bundle_pending", _("The files of this export are still being made; try again in a moment."))
     _recheck(export, by=by)
     key = ensure_bundle(export)
     export.downloaded_at = export.downloaded_at or database_now()
@@ -378,9 +413,10 @@ def _blur_key(blur: dict[str, Any]) -> tuple[Any, Any]:
     return (blur.get("person_id"), blur.get("face_id"))
 
 
-def build_bundle(export: Export) -> None:
+def build_bundle(export: Export, progress: Callable[[int], None] | None = None) -> None:
     """The ZIP for an export: photos made anew from the original for the channel's size, films and
-    sound as their tag-free copies; neutral names; no comments or dates that say anything."""
+    sound as their tag-free copies; neutral names; no comments or dates that say anything. Made in
+    a temporary folder and moved into place whole. ``progress`` hears how far it is (percent)."""
     storage = media_storage()
     max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
     with tempfile.TemporaryDirectory(dir=storage.incoming) as folder:
@@ -410,4 +446,6 @@ def build_bundle(export: Export) -> None:
                     while chunk := handle.read(1 << 20):
                         out.write(chunk)
                 path.unlink()
+                if progress is not None:
+                    progress(100 * entry.position // max(len(export.items), 1))
         storage.put(target, bundle_key(export))

@@ -184,8 +184,10 @@ def _send_pending(session: Session) -> None:
             current_app.logger.exception("a takedown notice could not be sent")
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """The notices go into the mail outbox in the committing transaction (one per recipient,
+    however many takedowns it opened); a job sends them after the commit."""
     if session.info.get(PENDING_MAIL):
         _send_pending(session)
 

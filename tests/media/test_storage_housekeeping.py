@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from app.extensions import db
 from app.media.ingest import clear_abandoned_uploads, ingest_upload, media_storage
@@ -113,3 +114,22 @@ def test_clear_incoming_command_takes_a_grace_period(app, album, runner):
         "1 abandoned uploads removed" in runner.invoke(args=["media", "clear-incoming", "--grace-minutes", "5"]).output
     )
     assert not fresh.exists()
+
+
+def test_the_worker_clears_abandoned_uploads_every_hour(app, album):
+    """Beat sends ``media.clear-incoming`` hourly; the job removes what is over an hour old."""
+    from app.jobs.models import Job, JobState
+
+    with app.app_context():
+        celery = app.extensions["celery"]
+        schedule = celery.conf.beat_schedule["clear-abandoned-uploads"]
+        assert schedule["args"] == ("media.clear-incoming",) and schedule["schedule"] == 3600.0
+        incoming = media_storage().incoming
+        killed, streaming = incoming / "upload-killed", incoming / "upload-streaming"
+        killed.write_bytes(b"half a film")
+        _aged(killed, 61)
+        streaming.write_bytes(b"still arriving")
+        celery.tasks[schedule["task"]].apply(args=schedule["args"])
+        job = db.session.scalar(select(Job).where(Job.kind == "media.clear-incoming"))
+        assert job is not None and job.state is JobState.DONE
+        assert sorted(p.name for p in incoming.iterdir()) == ["upload-streaming"]
