@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from app.release.clearance import Blocker, clear
+from app.consent.queries import now
+from app.release.clearance import Blocker, Clearance, clear
 from app.release.models import Channel
 
 # The short word for each blocker (a ``no_consent`` blocker by its cause); the message says it in full.
@@ -29,9 +30,16 @@ SHORT = {
 }
 
 
-def short_reason(blocker: Blocker) -> str:
+def short_reason(blocker: Blocker, words: dict[str, str] | None = None) -> str:
+    """The short word for ``blocker``, from ``words`` (``SHORT`` translated once, as ``standing_of``
+    does for a whole page) or translated now."""
+    words = words if words is not None else _translated()
     key = f"{blocker.code}:{blocker.cause}" if blocker.code == "no_consent" else blocker.code
-    return str(SHORT.get(key) or SHORT.get(blocker.code) or _l("blocked"))
+    return words.get(key) or words.get(blocker.code) or words["blocked"]
+
+
+def _translated() -> dict[str, str]:
+    return {key: str(word) for key, word in SHORT.items()} | {"blocked": str(_l("blocked"))}
 
 
 @dataclass
@@ -60,26 +68,39 @@ def standing_of(ids: list[int], enabled: list[Channel], explained: list[Channel]
     """Per item of ``ids``: the names of the ``enabled`` channels it is cleared for, and the reasons
     it is blocked for each channel of ``explained`` (a subset of ``enabled``)."""
     answer: dict[int, Standing] = {i: Standing() for i in ids}
+    if not ids:
+        return answer
     explain = {channel.id for channel in explained}
-    for channel in enabled if ids else []:
-        for item_id, clearance in clear(ids, channel).items():
+    words = _translated()
+    moment = now()  # one moment for the whole page: every channel is judged at the same instant
+    found: dict[int, dict[tuple[str, str, str], Reason]] = {i: {} for i in ids}
+    judged: dict[tuple[str, bool], dict[int, Clearance]] = {}  # the gate reads a channel's purpose and publicness
+    for channel in enabled:
+        key = (channel.purpose, channel.public)
+        if key not in judged:
+            judged[key] = clear(ids, channel, moment)
+        for item_id, clearance in judged[key].items():
             standing = answer[item_id]
             if clearance.cleared:
                 standing.cleared.append(channel.name)
             elif channel.id in explain:
-                _add_reasons(standing, clearance.blockers, channel.name)
+                _add_reasons(standing, found[item_id], clearance.blockers, channel.name, words)
     return answer
 
 
-def _add_reasons(standing: Standing, blockers: list[Blocker], channel: str) -> None:
+def _add_reasons(
+    standing: Standing,
+    found: dict[tuple[str, str, str], Reason],
+    blockers: list[Blocker],
+    channel: str,
+    words: dict[str, str],
+) -> None:
     for blocker in blockers:
-        short = short_reason(blocker)
-        same = next(
-            (r for r in standing.reasons if (r.code, r.short, r.message) == (blocker.code, short, blocker.message)),
-            None,
-        )
+        short = short_reason(blocker, words)
+        key = (blocker.code, short, blocker.message)
+        same = found.get(key)
         if same is None:
-            same = Reason(blocker.code, short, blocker.message)
+            same = found[key] = Reason(blocker.code, short, blocker.message)
             standing.reasons.append(same)
         if channel not in same.channels:
             same.channels.append(channel)
