@@ -8,11 +8,14 @@ from marshmallow import Schema, fields, validate
 
 from app.consent.vocabulary import MediaType
 from app.ids import id_field
-from app.media.models import DismissReason, MediaItem
+from app.media.models import DismissReason, MediaItem, ProcessingState
 
 
 def _derivative_url(item: MediaItem, variant: str, *, of: MediaType) -> str | None:
-    return url_for("media_api.get_picture", item_id=item.id, variant=variant) if item.media_type is of else None
+    """The picture's address, once it exists: a film's pictures are made by its processing job."""
+    if item.media_type is not of or item.processing_state is not ProcessingState.READY:
+        return None
+    return url_for("media_api.get_picture", item_id=item.id, variant=variant)
 
 
 class MediaFormSchema(Schema):
@@ -45,12 +48,11 @@ class MediaSchema(Schema):
         lambda m: {"id": m.album_id, "title": m.album.title, "taken_on": m.album.taken_on.isoformat()}
     )
     thumbnail_url = fields.Function(
-        lambda m: (
-            None
-            if m.media_type is MediaType.AUDIO
-            else url_for("media_api.get_picture", item_id=m.id, variant="thumbnail")
-        ),
-        metadata={"description": "fetched with the same bearer token (as are display_url, poster_url, playback_url)"},
+        lambda m: _derivative_url(m, "thumbnail", of=m.media_type) if m.media_type is not MediaType.AUDIO else None,
+        metadata={
+            "description": "fetched with the same bearer token (as are display_url, poster_url, playback_url); "
+            "null while a film is processing"
+        },
     )
     display_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.PHOTO))
     poster_url = fields.Function(lambda m: _derivative_url(m, "display", of=MediaType.FILM))

@@ -54,6 +54,7 @@ def test_an_item_still_processing_is_blocked_and_shows_its_progress(
     assert len(held_jobs) == 1
     answer = release.comms.get(f"/api/v1/media/{item_id}").get_json()
     assert answer["processing_state"] == "processing" and answer["playback_url"] is None
+    assert answer["thumbnail_url"] is None and answer["poster_url"] is None  # made by the job, not there yet
     release.tag(item_id, [], complete=True)
     blockers = release.comms.get(f"/api/v1/media/{item_id}/clearance?channel=newsletter").get_json()["blockers"]
     assert [b["code"] for b in blockers] == ["processing"]
