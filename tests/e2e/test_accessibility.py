@@ -50,6 +50,7 @@ EXCLUDED = {
     "/api/v1/openapi.json": "JSON (the API's description)",
     "/consent/our-data.json": "JSON download (the page /consent/our-data shows the same)",
     "/consent/campaigns/<int:campaign_id>/export.csv": "CSV download",
+    "/consent/paper-forms": "PDF of the pre-filled paper forms (needs ?group_id= or ?person_id=)",
     "/consent/paper-returns/<int:paper_id>/scan": "the scan of a paper form (PDF or image)",
     "/media/outside-consents/<int:consent_id>/scan.jpg": "an image",
     "/media/<int:item_id>/<any(thumbnail, display):variant>.jpg": "an image",
@@ -59,6 +60,7 @@ EXCLUDED = {
     "/media/<int:item_id>/people": "JSON (the tag picker's search)",
     "/release/exports/<int:export_id>/bundle.zip": "the export's ZIP file",
 }
+EXCLUDED_QUERY = {"/consent/paper-forms": "?person_id={sem}"}  # what the excluded route needs to answer
 EXCLUDED_PREFIXES = {"/api/v1/": "the JSON API (bearer tokens, no pages)"}
 # Pages about the signed-in person's own family (their child, or themself): staff open their own.
 FAMILY_PAGES = {"consent.subject", "consent.answer_form", "consent.family_media_page", "consent.history"}
@@ -113,7 +115,7 @@ def make_world(app: Any) -> dict[str, Any]:
     from app.release.models import Approval, ApprovalKind, Channel, Export, ExportItem, Publication, Takedown
     from app.school.models import Group, Location, Person, SchoolYear
     from app.timestamps import school_today
-    from tests.factories import AlbumFactory, PupilFactory, UserFactory
+    from tests.factories import AlbumFactory, GuardianshipFactory, PupilFactory, UserFactory
     from tests.media.samples import sound
     from tests.media.test_faces import astronaut_film
 
@@ -130,6 +132,8 @@ def make_world(app: Any) -> dict[str, Any]:
         karin = one(Person, Person.first_name == "Karin")
         lisa = PupilFactory(first_name="Lisa", last_name="Bakker", age=17, email="pupil@example.org", group=g5b)
         UserFactory(email="pupil@example.org", person=lisa, roles={Role.PUPIL})
+        daan = PupilFactory(first_name="Daan", last_name="de Vries", age=9, group=g5b)  # answered by keyboard
+        GuardianshipFactory(guardian=karin, pupil=daan)
         for media in ("photo", "film"):
             for purpose in ("website", "school_guide"):
                 decide(sem, media, purpose, "grant", decided_by=karin, recorded_by=None, means=Means.WEB)
@@ -198,6 +202,7 @@ def make_world(app: Any) -> dict[str, Any]:
                 "sem": sem.id,
                 "emma": emma.id,
                 "lisa": lisa.id,
+                "daan": daan.id,
                 **{u.email: u.person_id for u in db.session.scalars(select(User))},
             },
             "group_id": g5b.id,
@@ -301,7 +306,9 @@ def test_the_excluded_routes_are_no_html_pages(axe_app, browser):
             continue
         filename = "css/bootstrap.min.css" if rule.endpoint == "bootstrap.static" else "app.css"
         item = world["recording_id"] if rule.endpoint == "media.playback" else world["item_id"]
-        response = page.request.get(fill(rule, {**samples, "filename": filename, "item_id": item}), max_redirects=0)
+        url = fill(rule, {**samples, "filename": filename, "item_id": item})
+        url += EXCLUDED_QUERY.get(rule.rule, "").format(sem=world["people"]["sem"])
+        response = page.request.get(url, max_redirects=0)
         if rule.rule in EXCLUDED and response.status >= 400 and rule.endpoint != "media.family_thumbnail":
             failed.append(f"{rule.rule}: {response.status}")
         if "text/html" in response.headers.get("content-type", "") and response.status < 300:
@@ -380,3 +387,168 @@ def test_every_page_of_the_role_has_no_serious_axe_violation(axe_app, browser, r
         context.close()
     write_report()
     assert problems == [], f"{len(problems)} problems on {role}'s pages:\n" + "\n".join(problems)
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two CSS colours given as rgb()/rgba() (alpha ignored: opaque here)."""
+
+    def luminance(colour: str) -> float:
+        red, green, blue = (int(part) / 255 for part in re.findall(r"[\d.]+", colour)[:3])
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+FOCUS_RING = """() => {
+    const element = document.activeElement, style = getComputedStyle(element);
+    // The ring is drawn outside the control (outline-offset): what lies behind it is the parents'.
+    let behind = element.parentElement, background = 'rgba(0, 0, 0, 0)';
+    while (behind && /rgba\\(.*, 0\\)$|transparent/.test(background)) {
+        background = getComputedStyle(behind).backgroundColor;
+        behind = behind.parentElement;
+    }
+    if (/rgba\\(.*, 0\\)$|transparent/.test(background)) background = 'rgb(255, 255, 255)';
+    return {tag: element.tagName, type: element.type || '', color: style.outlineColor, width: parseFloat(style.outlineWidth),
+            style: style.outlineStyle, offset: parseFloat(style.outlineOffset), background: background};
+}"""
+
+
+def tab_to(page: Any, selector: str, tries: int = 80) -> int:
+    """Press Tab until ``selector`` has the focus; how many presses it took (fails after ``tries``)."""
+    for presses in range(1, tries + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"Tab never reached {selector} in {tries} presses")
+
+
+def window(browser: Any, app: Any, width: int = 390, height: int = 844) -> Any:
+    """A normal context (the CSP is kept) on the crawl's app."""
+    return browser.new_context(viewport={"width": width, "height": height}, base_url=app.config["BASE_URL"])
+
+
+def test_skip_link_is_the_first_stop_shows_and_leads_to_the_content(axe_app, browser):
+    app, _world = axe_app
+    context = window(browser, app)
+    page = context.new_page()
+    sign_in(page, ACCOUNTS["teacher"])
+    page.goto("/groups")
+    page.keyboard.press("Tab")
+    link = page.locator("a.skip-link")
+    assert page.evaluate("() => document.activeElement.classList.contains('skip-link')")
+    assert link.inner_text() == "Naar de inhoud"
+    box = link.bounding_box()
+    assert box and box["width"] > 20 and box["height"] > 10 and box["y"] >= 0  # visible once focused
+    page.keyboard.press("Enter")
+    assert urlsplit(page.url).fragment == "main"
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # on into the page's own content, past the menu
+    assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
+    context.close()
+
+
+@pytest.mark.parametrize("target", ["input[type=radio]", "main button[type=submit]", "main a[href]"])
+def test_the_focus_ring_shows_against_its_background(axe_app, browser, target):
+    """Focus by keyboard: a solid outline of at least 2 px whose colour has 3:1 or more against the
+    background behind the control (the radio buttons' ring was Bootstrap's faint glow)."""
+    app, world = axe_app
+    context = window(browser, app)
+    page = context.new_page()
+    sign_in(page, ACCOUNTS["parent"])
+    page.goto(f"/consent/{world['people']['emma']}/form")
+    tab_to(page, target)
+    ring = page.evaluate(FOCUS_RING)
+    context.close()
+    assert ring["style"] not in ("none", "hidden") and ring["width"] >= 2 and ring["offset"] >= 0, ring
+    assert contrast(ring["color"], ring["background"]) >= 3, ring
+
+
+def test_the_focus_ring_shows_on_the_menu_bar(axe_app, browser):
+    app, _world = axe_app
+    context = window(browser, app, 1280, 900)
+    page = context.new_page()
+    sign_in(page, ACCOUNTS["teacher"])
+    tab_to(page, "nav .nav-link")
+    ring = page.evaluate(FOCUS_RING)
+    context.close()
+    assert ring["style"] not in ("none", "hidden") and ring["width"] >= 2, ring
+    assert contrast(ring["color"], ring["background"]) >= 3, ring
+
+
+def test_the_group_overview_table_scrolls_by_keyboard(axe_app, browser):
+    """The wide consent table of a group: a named region that Tab reaches and the arrow keys scroll."""
+    app, world = axe_app
+    context = window(browser, app, 800, 900)
+    page = context.new_page()
+    sign_in(page, ACCOUNTS["teacher"])
+    page.goto(f"/consent/groups/{world['group_id']}")
+    region = page.locator(".table-responsive:has(#overview)")
+    assert region.get_attribute("role") == "region"
+    assert "5b" in (region.get_attribute("aria-label") or "")
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth"), "the table should be wider than 800 px"
+    tab_to(page, ".table-responsive:has(#overview)")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.querySelector('.table-responsive:has(#overview)').scrollLeft > 0")
+    context.close()
+
+
+def test_every_scrolling_table_is_a_named_region_the_keyboard_reaches():
+    """Each template's .table-responsive wrapper (a wide table scrolls sideways on a phone) has
+    tabindex=0, role=region and a name, so the crawl's axe check holds also for tables wider than
+    the test data makes them."""
+    templates = Path(__file__).parents[2] / "app" / "templates"
+    missing = []
+    for path in sorted(templates.rglob("*.html")):
+        for tag in re.findall(r"<div[^>]*class=\"[^\"]*table-responsive[^>]*>", path.read_text(encoding="utf-8")):
+            named = "scroll_region(" in tag or ('tabindex="0"' in tag and 'role="region"' in tag and "aria-label" in tag)
+            if not named:
+                missing.append(f"{path.relative_to(templates)}: {tag}")
+    assert missing == []
+
+
+def test_the_consent_form_is_answered_with_the_keyboard_alone(axe_app, browser):
+    """A parent answers the guided form with Tab, Space and the arrow keys only, and sends it with Enter."""
+    from sqlalchemy import select
+
+    from app.consent.models import Decision
+    from app.extensions import db
+
+    app, world = axe_app
+    daan = world["people"]["daan"]
+    context = window(browser, app)
+    page = context.new_page()
+    sign_in(page, ACCOUNTS["parent"])
+    page.goto(f"/consent/{daan}")
+    assert urlsplit(page.url).path == f"/consent/{daan}/form"
+    groups = page.locator("main form input[type=radio]").evaluate_all("rs => [...new Set(rs.map(r => r.name))]")
+    assert len(groups) >= 3
+    first_group, arrowed = groups[0], False
+    for _ in range(len(groups) * 4 + 40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => ({type: document.activeElement.type, name: document.activeElement.name})")
+        if focused["type"] == "radio":
+            page.keyboard.press("Space")  # the first choice of the question (yes)
+            if focused["name"] == first_group and not arrowed:
+                page.keyboard.press("ArrowRight")  # the next choice (no), as the arrow keys do in a radio group
+                arrowed = True
+        elif focused["type"] == "submit" and page.evaluate("() => document.activeElement.closest('main form') !== null"):
+            break
+    else:
+        raise AssertionError("Tab never reached the form's submit button")
+    unanswered = page.evaluate(
+        "names => names.filter(n => !document.querySelector(`main form input[name='${n}']:checked`))", groups
+    )
+    assert unanswered == []
+    page.keyboard.press("Enter")
+    page.locator(".alert-success").wait_for()
+    context.close()
+    with app.app_context():
+        decisions = db.session.scalars(select(Decision).where(Decision.subject_id == daan)).all()
+        assert len(decisions) == len(groups)
+        first_media, first_purpose = first_group.split("__")
+        choices = {(str(d.media_type.value), d.purpose): str(d.action.value) for d in decisions}
+        assert choices[(first_media, first_purpose)] == "refuse"
+        assert sorted(set(choices.values())) == ["grant", "refuse"]
