@@ -90,14 +90,26 @@ def axe_context(browser: Any, base_url: str, width: int, height: int, **options:
     )
 
 
+def start_axe(page: Any) -> None:
+    """Inject axe (once per document) and start ``axe.run`` without waiting for it: pages of two
+    contexts (two widths) are then checked at the same time, each in its own renderer."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source())
+    page.evaluate("() => { window.__axeRun = axe.run(document, {resultTypes: ['violations']}); }")
+
+
+def axe_results(page: Any, impacts: tuple[str, ...] = SERIOUS) -> list[dict[str, Any]]:
+    """The violations of the run ``start_axe`` began, those of ``impacts``."""
+    found = page.evaluate("async () => (await window.__axeRun).violations")
+    return [violation for violation in found if (violation.get("impact") or "minor") in impacts]
+
+
 def run_axe(page: Any, impacts: tuple[str, ...] = SERIOUS) -> list[dict[str, Any]]:
     """axe's violations on the page as it is now, those of ``impacts`` (serious and critical unless
     told): each as axe reports it (``id``, ``impact``, ``help``, ``nodes`` with ``target`` and
     ``html``); ``describe`` makes them readable for an assertion message."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(content=axe_source())
-    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    return [violation for violation in found if (violation.get("impact") or "minor") in impacts]
+    start_axe(page)
+    return axe_results(page, impacts)
 
 
 def counts(violations: list[dict[str, Any]]) -> dict[str, int]:

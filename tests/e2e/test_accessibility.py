@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.axe import IMPACTS, axe_context, counts, describe, run_axe
+from tests.e2e.axe import IMPACTS, axe_context, axe_results, counts, describe, start_axe
 from tests.e2e.conftest import running_app
 from tests.e2e.test_first_visit import sign_in
 
@@ -64,7 +64,7 @@ EXCLUDED_QUERY = {"/consent/paper-forms": "?person_id={sem}"}  # what the exclud
 EXCLUDED_PREFIXES = {"/api/v1/": "the JSON API (bearer tokens, no pages)"}
 # Pages about the signed-in person's own family (their child, or themself): staff open their own.
 FAMILY_PAGES = {"consent.subject", "consent.answer_form", "consent.family_media_page", "consent.history"}
-REPORT: dict[tuple[str, int, str], dict[str, int]] = {}
+REPORT: dict[tuple[str, int, str], tuple[dict[str, int], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,9 @@ class Visit:
 
 
 def excluded(rule: str) -> str | None:
-    return EXCLUDED.get(rule) or next((why for prefix, why in EXCLUDED_PREFIXES.items() if rule.startswith(prefix)), None)
+    return EXCLUDED.get(rule) or next(
+        (why for prefix, why in EXCLUDED_PREFIXES.items() if rule.startswith(prefix)), None
+    )
 
 
 def get_rules(app: Any) -> list[Any]:
@@ -105,7 +107,7 @@ def make_world(app: Any) -> dict[str, Any]:
     from app.accounts.tokens import TokenPurpose, issue_token
     from app.consent.models import Campaign, ConsentForm, PaperReturn
     from app.consent.operations import decide
-    from app.consent.vocabulary import Audience, MediaType, Means
+    from app.consent.vocabulary import Audience, Means, MediaType
     from app.extensions import db
     from app.media.ingest import ingest_upload
     from app.media.models import Face, OutsideConsent
@@ -268,14 +270,20 @@ def plan(app: Any, world: dict[str, Any], role: str) -> list[Visit]:
         visits.append(Visit(url, (rule.rule,), lands_on=lands_on))
     if role == "signed_out":
         visits += [
-            Visit(f"/password/reset/{world['reset_token']}", ("/password/reset/<token>", "/password/reset"), "/password/reset"),
+            Visit(
+                f"/password/reset/{world['reset_token']}",
+                ("/password/reset/<token>", "/password/reset"),
+                "/password/reset",
+            ),
             Visit("/invitation/not-a-real-token", ("/invitation/<token>",), status=404),  # the link's problem page
             Visit("/no-such-page", (), status=404),
         ]
     if role in ("admin", "communications", "leadership", "teacher"):
         visits += [Visit(f"/media/{world['film_id']}", ()), Visit(f"/media/{world['recording_id']}", ())]
     if role == "parent":
-        visits.append(Visit(f"/consent/{world['people']['emma']}", (), lands_on=f"/consent/{world['people']['emma']}/form"))
+        visits.append(
+            Visit(f"/consent/{world['people']['emma']}", (), lands_on=f"/consent/{world['people']['emma']}/form")
+        )
     return visits
 
 
@@ -327,29 +335,35 @@ def write_report() -> None:
     lines = [
         f"axe-core results per page: violating elements by impact ({', '.join(reversed(IMPACTS))})",
         "",
-        "| role | width | page | critical | serious | moderate | minor |",
-        "|---|---|---|---|---|---|---|",
+        "| role | width | page | critical | serious | moderate | minor | rules |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for (role, width, url), tally in sorted(REPORT.items()):
+    for (role, width, url), (n, rules) in sorted(REPORT.items()):
         lines.append(
-            f"| {role} | {width} | {url} | {tally['critical']} | {tally['serious']} | {tally['moderate']} | {tally['minor']} |"
+            f"| {role} | {width} | {url} | {n['critical']} | {n['serious']} | {n['moderate']} | {n['minor']} | {rules} |"
         )
     Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def check_page(page: Any, role: str, width: int, label: str, problems: list[str]) -> None:
-    """Run axe on the page as it is, note its counts, and note what fails: a serious or critical
-    violation, not exactly one <h1>, no skip link to the main content."""
-    found = run_axe(page, impacts=IMPACTS)
-    REPORT[(role, width, label)] = counts(found)
-    bad = [violation for violation in found if violation.get("impact") in ("serious", "critical")]
-    if bad:
-        problems.append(f"{label} at {width} px:\n{describe(bad)}")
+def look(page: Any, label: str, width: int, problems: list[str]) -> None:
+    """What needs no axe: exactly one <h1>, the skip link to the main content; then start axe."""
     headings = page.locator("h1").count()
     if headings != 1:
         problems.append(f"{label} at {width} px: {headings} <h1> elements, not 1")
     if page.locator("a.skip-link[href='#main']").count() != 1 or page.locator("#main").count() != 1:
         problems.append(f"{label} at {width} px: no skip link to #main")
+    start_axe(page)
+
+
+def tally(page: Any, role: str, width: int, label: str, problems: list[str]) -> None:
+    """axe's answer for the page: its counts for the report, and any serious or critical violation."""
+    found = axe_results(page, impacts=IMPACTS)
+    REPORT[(role, width, label)] = (counts(found), " ".join(f"{v['id']}:{len(v.get('nodes', []))}" for v in found))
+    if found and os.environ.get("AXE_DEBUG"):
+        print(label, width, describe(found))
+    bad = [violation for violation in found if violation.get("impact") in ("serious", "critical")]
+    if bad:
+        problems.append(f"{label} at {width} px:\n{describe(bad)}")
 
 
 def refused_export(page: Any, world: dict[str, Any]) -> None:
@@ -363,27 +377,41 @@ def refused_export(page: Any, world: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("role", list(ACCOUNTS))
 def test_every_page_of_the_role_has_no_serious_axe_violation(axe_app, browser, role):
+    """Each page at both widths at once (a context per width, signed in once): open it in both,
+    start axe in both, then read both answers."""
     app, world = axe_app
     visits = plan(app, world, role)
     problems: list[str] = []
+    windows = []
     for width, height in WIDTHS:
         context = axe_context(browser, app.config["BASE_URL"], width, height)
         page = context.new_page()
         if ACCOUNTS[role]:
             sign_in(page, ACCOUNTS[role])
             assert urlsplit(page.url).path != "/sign-in", f"{role} could not sign in"
-        for visit in visits:
+        windows.append((width, context, page))
+    for visit in visits:
+        opened = []
+        for width, _context, page in windows:
             response = page.goto(visit.url)
             assert response is not None
             path = urlsplit(page.url).path
             if response.status != visit.status or (visit.lands_on and path != visit.lands_on):
-                problems.append(f"{visit.url} as {role}: {response.status} at {path}, not {visit.status}")
+                problems.append(f"{visit.url} as {role} at {width} px: {response.status} at {path}, not {visit.status}")
                 continue
             assert "text/html" in response.headers.get("content-type", ""), visit.url
-            check_page(page, role, width, visit.url, problems)
-        if role == "communications":
+            look(page, visit.url, width, problems)
+            opened.append((width, page))
+        for width, page in opened:
+            tally(page, role, width, visit.url, problems)
+    if role == "communications":
+        label = "refused export (POST /release/export)"
+        for width, _context, page in windows:
             refused_export(page, world)
-            check_page(page, role, width, "refused export (POST /release/export)", problems)
+            look(page, label, width, problems)
+        for width, _context, page in windows:
+            tally(page, role, width, label, problems)
+    for _width, context, _page in windows:
         context.close()
     write_report()
     assert problems == [], f"{len(problems)} problems on {role}'s pages:\n" + "\n".join(problems)
@@ -503,7 +531,9 @@ def test_every_scrolling_table_is_a_named_region_the_keyboard_reaches():
     missing = []
     for path in sorted(templates.rglob("*.html")):
         for tag in re.findall(r"<div[^>]*class=\"[^\"]*table-responsive[^>]*>", path.read_text(encoding="utf-8")):
-            named = "scroll_region(" in tag or ('tabindex="0"' in tag and 'role="region"' in tag and "aria-label" in tag)
+            named = "scroll_region(" in tag or (
+                'tabindex="0"' in tag and 'role="region"' in tag and "aria-label" in tag
+            )
             if not named:
                 missing.append(f"{path.relative_to(templates)}: {tag}")
     assert missing == []
@@ -534,7 +564,9 @@ def test_the_consent_form_is_answered_with_the_keyboard_alone(axe_app, browser):
             if focused["name"] == first_group and not arrowed:
                 page.keyboard.press("ArrowRight")  # the next choice (no), as the arrow keys do in a radio group
                 arrowed = True
-        elif focused["type"] == "submit" and page.evaluate("() => document.activeElement.closest('main form') !== null"):
+        elif focused["type"] == "submit" and page.evaluate(
+            "() => document.activeElement.closest('main form') !== null"
+        ):
             break
     else:
         raise AssertionError("Tab never reached the form's submit button")
