@@ -41,7 +41,7 @@ def verify(data: bytes, integrity: str = INTEGRITY) -> None:
     actual = base64.b64encode(hashlib.sha512(data).digest()).decode()
     if actual != expected:
         raise AxeUnavailable(
-            f"axe-core {VERSION} from {TARBALL} does not match its pinned integrity "
+            f"axe-core {VERSION}'s tarball does not match its pinned integrity "
             f"(expected sha512-{expected}, got sha512-{actual}); not using it"
         )
 
@@ -59,7 +59,7 @@ def unpack(data: bytes, folder: Path) -> None:
             partial.replace(target)  # whole or not at all, so a broken run leaves no half file
 
 
-def axe_source(folder: Path = CACHE, url: str = TARBALL, timeout: float = 60) -> str:
+def axe_source(folder: Path = CACHE, url: str = TARBALL, integrity: str = INTEGRITY, timeout: float = 60) -> str:
     """The text of axe.min.js: from the cache, else fetched, verified and cached first."""
     script = folder / "axe.min.js"
     if not (script.exists() and (folder / "LICENSE").exists()):
@@ -71,7 +71,7 @@ def axe_source(folder: Path = CACHE, url: str = TARBALL, timeout: float = 60) ->
                 f"axe-core {VERSION} could not be downloaded from {url} ({error}); the accessibility "
                 f"tests need it once (it is then kept in {folder})"
             ) from error
-        verify(data)
+        verify(data, integrity)
         unpack(data, folder)
     return script.read_text(encoding="utf-8")
 

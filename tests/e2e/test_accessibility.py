@@ -7,7 +7,8 @@ listed in ``EXCLUDED`` with the reason it is not a page (a file, JSON, a redirec
 fails for a route that is neither, so a new page cannot escape the check. The crawl runs on an app
 of its own (``running_app``): the other browser stories change the shared one. With
 ``BEELDRECHT_AXE_REPORT=path`` the crawl writes its counts of violating elements per page, role,
-width and impact there (a Markdown table), for the issue's closing note.
+width and impact there (a Markdown table), for the issue's closing note; ``AXE_DEBUG=1`` prints
+every finding, the minor ones too.
 """
 
 from __future__ import annotations
