@@ -77,9 +77,10 @@ def axe_source(folder: Path = CACHE, url: str = TARBALL, integrity: str = INTEGR
 
 
 def axe_context(browser: Any, base_url: str, width: int, height: int, **options: Any) -> Any:
-    """A browser context for axe: the CSP is bypassed here (axe is injected as a script) and only here."""
+    """A browser context for axe: the CSP is bypassed here (axe is added to each page as a script)
+    and only here. Its pages have axe from the start; ``start_axe`` adds it to a page that lacks it."""
     mobile = width < 768
-    return browser.new_context(
+    context = browser.new_context(
         viewport={"width": width, "height": height},
         base_url=base_url,
         bypass_csp=True,
@@ -88,10 +89,12 @@ def axe_context(browser: Any, base_url: str, width: int, height: int, **options:
         reduced_motion="reduce",
         **options,
     )
+    context.add_init_script(script=axe_source())  # in every page it opens: sent to the browser once
+    return context
 
 
 def start_axe(page: Any) -> None:
-    """Inject axe (once per document) and start ``axe.run`` without waiting for it: pages of two
+    """Inject axe if the page lacks it and start ``axe.run`` without waiting for it: pages of two
     contexts (two widths) are then checked at the same time, each in its own renderer."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=axe_source())

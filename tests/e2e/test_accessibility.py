@@ -346,12 +346,18 @@ def write_report() -> None:
     Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+PAGE_FACTS = """() => ({
+    headings: document.querySelectorAll('h1').length,
+    skip: document.querySelectorAll("a.skip-link[href='#main']").length === 1 && !!document.getElementById('main'),
+})"""
+
+
 def look(page: Any, label: str, width: int, problems: list[str]) -> None:
     """What needs no axe: exactly one <h1>, the skip link to the main content; then start axe."""
-    headings = page.locator("h1").count()
-    if headings != 1:
-        problems.append(f"{label} at {width} px: {headings} <h1> elements, not 1")
-    if page.locator("a.skip-link[href='#main']").count() != 1 or page.locator("#main").count() != 1:
+    facts = page.evaluate(PAGE_FACTS)
+    if facts["headings"] != 1:
+        problems.append(f"{label} at {width} px: {facts['headings']} <h1> elements, not 1")
+    if not facts["skip"]:
         problems.append(f"{label} at {width} px: no skip link to #main")
     start_axe(page)
 
