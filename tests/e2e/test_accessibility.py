@@ -563,24 +563,30 @@ def test_the_consent_form_is_answered_with_the_keyboard_alone(axe_app, browser):
     groups = page.locator("main form input[type=radio]").evaluate_all("rs => [...new Set(rs.map(r => r.name))]")
     assert len(groups) >= 3
     first_group, arrowed = groups[0], False
+
+    def unanswered() -> list[str]:
+        return list(
+            page.evaluate(
+                "names => names.filter(n => !document.querySelector(`main form input[name='${n}']:checked`))", groups
+            )
+        )
+
     for _ in range(len(groups) * 4 + 40):
         page.keyboard.press("Tab")
-        focused = page.evaluate("() => ({type: document.activeElement.type, name: document.activeElement.name})")
+        focused = page.evaluate(
+            "() => ({type: document.activeElement.type, name: document.activeElement.name,"
+            " answers: !!(document.activeElement.form && document.activeElement.form.querySelector('[type=radio]'))})"
+        )
         if focused["type"] == "radio":
             page.keyboard.press("Space")  # the first choice of the question (yes)
             if focused["name"] == first_group and not arrowed:
                 page.keyboard.press("ArrowRight")  # the next choice (no), as the arrow keys do in a radio group
                 arrowed = True
-        elif focused["type"] == "submit" and page.evaluate(
-            "() => document.activeElement.closest('main form') !== null"
-        ):
-            break
+        elif focused["type"] == "submit" and focused["answers"] and not unanswered():
+            break  # the button that sends the answers, once every question has one
     else:
-        raise AssertionError("Tab never reached the form's submit button")
-    unanswered = page.evaluate(
-        "names => names.filter(n => !document.querySelector(`main form input[name='${n}']:checked`))", groups
-    )
-    assert unanswered == []
+        raise AssertionError(f"Tab never reached the form's submit button with everything answered: {unanswered()}")
+    assert arrowed
     page.keyboard.press("Enter")
     page.locator(".alert-success").wait_for()
     context.close()
