@@ -349,12 +349,16 @@ def write_report() -> None:
 PAGE_FACTS = """() => ({
     headings: document.querySelectorAll('h1').length,
     skip: document.querySelectorAll("a.skip-link[href='#main']").length === 1 && !!document.getElementById('main'),
+    wide: document.documentElement.scrollWidth,
 })"""
 
 
 def look(page: Any, label: str, width: int, problems: list[str]) -> None:
-    """What needs no axe: exactly one <h1>, the skip link to the main content; then start axe."""
+    """What needs no axe: exactly one <h1>, the skip link to the main content, nothing wider than
+    the window (a page that scrolls sideways, such as the administrator's menu did); then start axe."""
     facts = page.evaluate(PAGE_FACTS)
+    if facts["wide"] > width:
+        problems.append(f"{label} at {width} px: {facts['wide']} px wide, it scrolls sideways")
     if facts["headings"] != 1:
         problems.append(f"{label} at {width} px: {facts['headings']} <h1> elements, not 1")
     if not facts["skip"]:
