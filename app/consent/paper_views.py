@@ -71,7 +71,7 @@ def paper_forms() -> Any:
                 ),
                 "info",
             )
-            return redirect(url_for("consent.renewal"))
+            return redirect(url_for("consent.campaigns"))
     else:
         raise DomainError("scope_required", _("Choose a group or a person to print paper forms for."), status=400)
     content = render_letters(letters, title=form.title("nl"))

@@ -253,3 +253,18 @@ def test_erasing_a_child_removes_their_papers_and_scans(app, client, world, publ
         db.session.commit()
         assert not db.session.scalars(select(PaperReturn)).all() and not db.session.scalars(select(PaperCode)).all()
         assert not media_storage().exists(key)
+
+
+def test_a_group_whose_families_can_all_be_mailed_has_no_paper_to_print(app, client, world, published_form, login_as):
+    """Said on the campaigns page (it led to a page that does not exist: a 500)."""
+    from tests.factories import GroupFactory, GuardianFactory, GuardianshipFactory, PupilFactory
+
+    with app.app_context():
+        group = GroupFactory(name="7c")
+        GuardianshipFactory(guardian=GuardianFactory(email="mailable@example.org"), pupil=PupilFactory(group=group))
+        db.session.commit()
+        group_id = group.id
+    login_as("admin")
+    response = client.get(f"/consent/paper-forms?group_id={group_id}&without_email=1")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/consent/campaigns")
+    assert "7c" in client.get("/consent/campaigns").get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ CHROMIUM = "/usr/bin/chromium"
 MIGRATIONS = str(Path(__file__).parents[2] / "migrations")
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@contextmanager
+def running_app(folder: Path) -> Iterator[Any]:
+    """The app on a server of its own at 127.0.0.1 (a free port), with a SQLite database in
+    ``folder`` holding the test school and a published consent form."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -26,7 +29,6 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tests.conftest import form_text
     from tests.factories import build_school, school_year_of
 
-    folder = tmp_path_factory.mktemp("live")
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}"})
     app.instance_path = str(folder)
     with app.app_context():
@@ -43,10 +45,19 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield app
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The app the browser stories share (each story leaves its changes for the next)."""
+    with running_app(tmp_path_factory.mktemp("live")) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
