@@ -154,6 +154,8 @@ def make_world(app: Any) -> dict[str, Any]:
         photo = ingest_upload(picture, album=album, uploaded_by=teacher).item
         film = ingest_upload(io.BytesIO(astronaut_film()), album=album, uploaded_by=teacher).item
         recording = ingest_upload(io.BytesIO(sound()), album=album, uploaded_by=teacher).item
+        db.session.commit()  # the film's and the recording's processing jobs run (eagerly) at the commit
+        db.session.refresh(film)
         face = one(Face, Face.media_id == photo.id)
         assert face is not None, "the photo of the astronaut should have a detected face"
         # Sem and Noah on the photo (Noah has no consent: exporting it is refused).
@@ -266,8 +268,13 @@ def plan(app: Any, world: dict[str, Any], role: str) -> list[Visit]:
             continue
         if rule.endpoint in ("accounts.open_invitation", "accounts.open_reset", "accounts.reset_password"):
             continue  # visited below through their links
+        if rule.endpoint == "consent.copy_answers" and role != "parent":
+            continue  # "same answers as for <child>" needs two children of one's own
         person = (child or own) if rule.endpoint in FAMILY_PAGES else (child or world["people"]["sem"])
-        url = fill(rule, {**world, "person_id": person})
+        if rule.endpoint == "consent.copy_answers":  # Sem's answers (given) shown for Emma (none yet)
+            url = fill(rule, {"person_id": world["people"]["emma"], "source_id": world["people"]["sem"]})
+        else:
+            url = fill(rule, {**world, "person_id": person})
         if rule.endpoint == "consent.subject":
             url += "?overview=1"  # the overview, also on a first visit (which leads to the form)
         lands_on = "/invitation" if rule.endpoint == "accounts.accept_invitation" else None

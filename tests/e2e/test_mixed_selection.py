@@ -43,7 +43,7 @@ def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
 
 
 def make_trip(live_app: Any) -> dict[str, Any]:
-    """An album of group 5b with two photos: Lotte's (her parent said yes to the newsletter) and
+    """An album of a group of its own (other stories count 5b's pupils) with two photos: Lotte's (her parent said yes to the newsletter) and
     Daan's (his parent said yes, then withdrew)."""
     from app.accounts.models import User
     from app.consent.operations import decide
@@ -52,11 +52,10 @@ def make_trip(live_app: Any) -> dict[str, Any]:
     from app.media.ingest import ingest_upload
     from app.media.models import Album
     from app.media.operations import TagSpec, set_tags
-    from app.school.models import Group
-    from tests.factories import GuardianFactory, GuardianshipFactory, PupilFactory
+    from tests.factories import GroupFactory, GuardianFactory, GuardianshipFactory, PupilFactory
 
     with live_app.test_request_context(), live_app.app_context():
-        group = db.session.scalar(select(Group).where(Group.name == "5b"))
+        group = GroupFactory(name="6m")
         teacher = db.session.scalar(select(User).where(User.email == "teacher@example.org"))
         album = Album(group_id=group.id, title=ALBUM, taken_on=date(2026, 9, 12))
         db.session.add(album)
