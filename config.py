@@ -71,7 +71,22 @@ class Config:
     SIGN_IN_LIMIT_PER_ACCOUNT = env("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
     RESET_LIMIT_PER_ADDRESS = env("RESET_LIMIT_PER_ADDRESS", "10 per hour")
 
-    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    # Where the limiter keeps its counts. Every gunicorn worker is a process of its own: with
+    # memory:// each would count on its own (N workers, N times the limit). So the counts go to the
+    # Redis of REDIS_URL whenever BEELDRECHT_REDIS_URL is set, and always in production (None below
+    # means "REDIS_URL", resolved by create_app); memory:// is for one process (``flask run``).
+    # BEELDRECHT_RATELIMIT_STORAGE_URI, when set, wins.
+    RATELIMIT_STORAGE_URI: str | None = env(
+        "RATELIMIT_STORAGE_URI", None if os.environ.get(PREFIX + "REDIS_URL") else "memory://"
+    )
+    # Limiter keys in a Redis shared with the queue (and maybe another installation) say whose they are.
+    RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "beeldrecht")
+    # Redis down: the limiter counts in this process's memory until Redis answers again (logged by
+    # Flask-Limiter), and a storage error never turns a sign-in into a 500. The short timeouts keep a
+    # Redis that does not answer from holding every request (passed to redis-py only, not memory://).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True)
     # Number of proxies in front of the app whose X-Forwarded-For is trusted.
@@ -182,6 +197,9 @@ class Config:
     REMINDER_HOUR = env("REMINDER_HOUR", 7)
     REMINDER_MINUTE = env("REMINDER_MINUTE", 30)
 
+    # ``GET /metrics`` (Prometheus) answers only with ``Authorization: Bearer <this>``; unset: 404.
+    METRICS_TOKEN: str | None = env("METRICS_TOKEN", None)
+
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False
 
@@ -227,6 +245,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     DEBUG = False
+    # The queue needs Redis anyway: the limiter counts there too unless told otherwise.
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", None)
 
     @classmethod
     def validate(cls, settings: dict[str, Any]) -> None:
@@ -247,6 +267,23 @@ class ProductionConfig(Config):
                 "Beeldrecht refuses to start in production without BEELDRECHT_BASE_URL, the address "
                 "its mails link to (for example https://beeldrecht.school.nl)."
             )
+        workers = os.environ.get("WEB_CONCURRENCY", "").strip()
+        if workers.isdigit() and int(workers) > 1 and limits_in_memory(settings):
+            raise RuntimeError(MEMORY_LIMITS_WITH_WORKERS.format(workers=workers))
+
+
+MEMORY_LIMITS_WITH_WORKERS = (
+    "Beeldrecht refuses to start in production with {workers} worker processes and the rate limits kept "
+    "in each process's memory (BEELDRECHT_RATELIMIT_STORAGE_URI=memory://): every worker would count "
+    "on its own. Set BEELDRECHT_REDIS_URL (the limits then go to Redis, with the queue) and leave "
+    "BEELDRECHT_RATELIMIT_STORAGE_URI unset, or run one worker."
+)
+
+
+def limits_in_memory(settings: Any) -> bool:
+    """The limiter is on and keeps its counts in this process only."""
+    uri = str(settings.get("RATELIMIT_STORAGE_URI") or "memory://")
+    return bool(settings.get("RATELIMIT_ENABLED", True)) and uri.startswith("memory://")
 
 
 CONFIGS: dict[str, type[Config]] = {

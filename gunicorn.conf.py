@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
 bind = os.environ.get("BEELDRECHT_BIND", "127.0.0.1:8000")
 
@@ -45,11 +49,51 @@ loglevel = os.environ.get("BEELDRECHT_LOG_LEVEL", "info")
 # word lists), and a broken configuration stops the start instead of looping worker restarts.
 preload_app = True
 
+# /metrics (app/core/metrics.py) adds up the request counts of every worker: prometheus_client's
+# multiprocess mode, each worker writing its counts to files in this folder. It must be set before the
+# app (and prometheus_client) is loaded, and must start empty: a private folder made for this start
+# (or the one given in the environment, emptied below), removed when gunicorn stops.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="beeldrecht-metrics-")
+    _OWN_METRICS_DIR = True
+else:
+    _OWN_METRICS_DIR = False
 
-def post_fork(server: object, worker: object) -> None:
+
+def on_starting(server: Any) -> None:
+    """In the master, before any worker starts: refuse to run several workers that would each keep
+    their own rate-limit counts (then N workers allow N times the limit), and start the metrics
+    folder empty."""
+    from config import MEMORY_LIMITS_WITH_WORKERS, ProductionConfig, config_for, limits_in_memory
+
+    app = server.app.wsgi()  # loaded already (preload_app): the configuration the workers will have
+    if server.cfg.workers > 1 and config_for(None) is ProductionConfig and limits_in_memory(app.config):
+        message = MEMORY_LIMITS_WITH_WORKERS.format(workers=server.cfg.workers)
+        server.log.error(message)
+        raise SystemExit(message)
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that stopped (max_requests, a crash): its counts stay in the sums (counters and
+    histograms keep its file), its live values go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def post_fork(server: Any, worker: Any) -> None:
     """A forked worker must not reuse the master's database connections (SQLAlchemy's advice for
     pools across fork): it drops them, without closing them under the master's feet."""
-    app = worker.app.wsgi()  # type: ignore[attr-defined]
+    app = worker.app.wsgi()
     database = app.extensions.get("sqlalchemy")
     if database is not None:
         with app.app_context():

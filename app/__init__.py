@@ -26,7 +26,13 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _apply_embedded_defaults(app, config_class)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]  # see Config.RATELIMIT_STORAGE_URI
     config_class.validate(app.config)
+
+    from app.core.metrics import init_request_metrics
+
+    init_request_metrics(app)  # first: its timer starts before any other hook can answer
 
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])

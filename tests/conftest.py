@@ -110,7 +110,26 @@ class _ConnectionSession(FlaskSQLAlchemySession):
 
 
 @pytest.fixture(autouse=True)
-def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+def _limiter_kept(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Flask-Limiter keeps its storage on the one ``limiter`` object, and every ``create_app`` binds
+    it anew: a test that makes an app of its own (production settings, a Redis that is down) would
+    leave the next tests counting there. The session's app is made first; its binding comes back
+    after each test. Browser tests share one live app and are left alone."""
+    if request.node.get_closest_marker("browser"):
+        yield
+        return
+    if not request.node.get_closest_marker("own_database"):
+        request.getfixturevalue("app")
+    saved = dict(vars(limiter))
+    try:
+        yield
+    finally:
+        vars(limiter).clear()
+        vars(limiter).update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest, _limiter_kept: None) -> Iterator[None]:
     """Each test runs inside one outer transaction that is rolled back afterwards; the
     application's own commits and rollbacks become savepoints inside it.
 

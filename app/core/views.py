@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -102,3 +102,23 @@ def healthz() -> tuple[dict[str, str], int]:
         return {"status": "down", **parts}, 503
     degraded = (parts["redis"] != "ok" and parts["worker"] != "eager") or parts["worker"] in {"down", "unknown"}
     return {"status": "degraded" if degraded else "ok", **parts}, 200
+
+
+@bp.route("/metrics")
+@allow(ANONYMOUS)
+def metrics() -> Response:
+    """Prometheus' text format, for the scraper holding ``METRICS_TOKEN`` (a bearer token; no
+    session, no CSRF, no rate limit). Without the setting the address does not exist (404)."""
+    from prometheus_client.exposition import choose_encoder
+
+    from app.core.metrics import registry_for_scrape, token_state
+    from app.jobs.metrics import JobCollector
+
+    state = token_state()
+    if state == "off":
+        abort(404)
+    if state == "refused":
+        abort(401)
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    body = encode(registry_for_scrape([JobCollector()]))
+    return Response(body, 200, {"Cache-Control": "no-store"}, content_type=content_type)
