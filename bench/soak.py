@@ -80,6 +80,7 @@ PASSWORD = "soak all the minute long"  # noqa: S105 - a throwaway database
 PORT = 8741
 PUPILS = 240  # 8 groups of 30
 PHOTOS_PER_GROUP = 12
+CLOSE_CALL = 5.0  # seconds: an export this soon after a decision about someone it shows is a close call
 REDIS_DB = 13  # a database number of its own on the shared Redis
 ALBUM = "Soak"
 # Channels that release at once (newsletter, parent portal) and one that needs leadership (website).
@@ -751,6 +752,7 @@ class Replay:
     after_withdrawal: list[str] = field(default_factory=list)  # a refusal or withdrawal committed before applied
     without_consent: list[str] = field(default_factory=list)  # nobody entitled had granted
     evidence_mismatch: list[str] = field(default_factory=list)  # the export's evidence names other people
+    close_calls: int = 0  # released exports with a decision about someone shown in the CLOSE_CALL seconds before
     tags_drift: int = 0  # items whose tags at the end differ from the replayed ones (the replay missed a change)
     unknown_exports: int = 0  # exports a client saw released without a "release.exported" row
     exported: list[int] = field(default_factory=list)  # the export ids replayed
@@ -758,7 +760,7 @@ class Replay:
 
 
 def check_exports(
-    events: list[tuple[int, str, int, dict[str, Any]]],
+    events: list[tuple[int, str, int, dict[str, Any], float]],
     decisions: dict[int, tuple[int, str]],
     deciders: dict[int, set[int]],
     media_types: dict[int, str],
@@ -766,23 +768,28 @@ def check_exports(
     evidence: dict[tuple[int, int], set[int]],
 ) -> Replay:
     """The replay itself, on plain data: ``events`` are the audit rows (id, action, target id,
-    details) of decisions, tag changes and exports in id order, ``decisions`` each decision's
+    details, time in seconds) of decisions, tag changes and exports in id order, ``decisions`` each decision's
     decider and action, ``deciders`` each pupil's guardians with parental authority, ``evidence``
     per (export, item) the people its evidence names."""
     result = Replay()
     # (subject, media type, purpose) -> decider -> their latest action, in commit order
     latest: dict[tuple[int, str, str], dict[int, str]] = defaultdict(dict)
+    decided_at: dict[tuple[int, str, str], float] = {}
     tagged = result.tagged
-    for audit_id, action, target_id, details in events:
+    for audit_id, action, target_id, details, at in events:
         if action == "consent.decided":
             decider, decided = decisions[target_id]
-            latest[(details["subject_id"], details["media_type"], details["purpose"])][decider] = decided
+            key = (details["subject_id"], details["media_type"], details["purpose"])
+            latest[key][decider] = decided
+            decided_at[key] = at
         elif action == "media.tags_changed":
             tagged[target_id] = set(details["people"])
         elif action == "release.exported":
             result.exported.append(target_id)
             result.released += 1
             purpose = purposes[details["channel"]]
+            keys = [(p, media_types[m], purpose) for m in details["media_ids"] for p in tagged[m]]
+            result.close_calls += any(at - decided_at.get(key, -1e18) <= CLOSE_CALL for key in keys)
             for media_id in details["media_ids"]:
                 for person in sorted(tagged[media_id]):
                     key = (person, media_types[media_id], purpose)
@@ -839,7 +846,7 @@ def replay(app: Any, stats: Stats) -> Replay:
         for media_id, person_id in db.session.execute(select(Tag.media_id, Tag.person_id)):
             final_tags[media_id].add(person_id)
         released_ids = set(db.session.scalars(select(Export.id)))
-        rows = [(e.id, e.action, int(e.target_id), e.details) for e in events]
+        rows = [(e.id, e.action, int(e.target_id), e.details, e.occurred_at.timestamp()) for e in events]
         result = check_exports(rows, decisions, deciders, media_types, purposes, evidence)
         tagged = result.tagged
         exported = set(result.exported)
@@ -922,7 +929,10 @@ def report(stats: Stats, elapsed: float, checks: dict[str, Any]) -> bool:
         print(f"{name:<40}{shown!s:>10}{('ok' if goal is True else goal)!s:>10}  {'' if good else 'MISSED'}")
     print(f"audit verify: {checks['audit_text']}")
     print(f"media fsck: {checks['fsck_text']}")
-    print(f"release.exported rows replayed: {checks['replay'].released}")
+    print(
+        f"release.exported rows replayed: {checks['replay'].released}, of which {checks['replay'].close_calls} "
+        f"within {CLOSE_CALL:.0f} s after a decision about someone they show"
+    )
     print("jobs: " + (", ".join(f"{n} {state}" for state, n in sorted(checks["jobs"].items())) or "none"))
     for name, problems in (
         ("after a withdrawal", checks["replay"].after_withdrawal),
