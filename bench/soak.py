@@ -114,11 +114,14 @@ class World:
             recent = self.items[group][-40:]
         return rng.sample(recent, min(len(recent), rng.randint(1, most)))
 
-    def pick_people(self, group: int, rng: random.Random, count: int, besides: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
+    def pick_people(
+        self, group: int, rng: random.Random, count: int, besides: frozenset[int] | set[int] = frozenset()
+    ) -> list[int]:
         """``count`` pupils of the group, most of them among those whose parents are deciding."""
         chosen: list[int] = []
         while len(chosen) < count:
-            pool = self.active.get(group) if rng.random() < 0.7 and self.active.get(group) else self.pupils_of[group]
+            active = self.active.get(group)
+            pool = active if active and rng.random() < 0.7 else self.pupils_of[group]
             pupil = rng.choice(pool)
             if pupil not in chosen and pupil not in besides:
                 chosen.append(pupil)
@@ -897,7 +900,8 @@ def report(stats: Stats, elapsed: float, checks: dict[str, Any]) -> bool:
         + f"{percentile(every, 0.5):>9.0f}{percentile(every, 0.99):>9.0f}"
     )
     print(
-        f"{sum(total.values()) / elapsed:.1f} requests/s over {elapsed:.1f} s (sign-ins before the minute included in the counts)"
+        f"{(sum(total.values()) - sum(stats.statuses['sign_in'].values())) / elapsed:.1f} requests/s over {elapsed:.1f} s"
+        " (the minute and the answers still on their way at its end; the sign-ins came before it)"
     )
     print("4xx answers: " + "; ".join(f"{what} x{n}" for what, n in sorted(stats.refusals.items())))
     outcomes = Counter(e["outcome"] for e in stats.exports)
