@@ -651,11 +651,12 @@ def run_clients(world: World, clients: int, seconds: float, think: float) -> tup
         thread.start()
     print(f"{len(people)} clients for {seconds:.0f} s ({counts}) ...", flush=True)
     stop[0] = time.monotonic() + seconds
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     barrier.wait()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - began
+    print(f"  the clients' own process used {time.process_time() - cpu:.0f} CPU-seconds in {elapsed:.0f} s", flush=True)
     total = Stats()
     for person in people:
         total.merge(person.client.stats)
@@ -703,6 +704,22 @@ def start_servers(env: dict[str, str], folder: Path) -> tuple[subprocess.Popen[b
     stop_process(web)
     stop_process(worker)
     sys.exit(f"gunicorn did not start on port {PORT}; see {folder / 'gunicorn.log'}")
+
+
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User and system CPU time of the processes of ``process``'s session, the ones it has waited for
+    included (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == process.pid:  # the session id
+            total += int(fields[11]) + int(fields[12])
+            if stat.parent.name == str(process.pid):  # and the workers it has replaced and waited for
+                total += int(fields[13]) + int(fields[14])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -992,7 +1009,12 @@ def main() -> None:
     app = create_app("production")
     web, worker = start_servers(env, folder)
     try:
+        cpu = cpu_seconds(web), cpu_seconds(worker)
         stats, elapsed = run_clients(world, clients, args.seconds, args.think)
+        print(
+            f"  gunicorn used {cpu_seconds(web) - cpu[0]:.0f} CPU-seconds, the worker {cpu_seconds(worker) - cpu[1]:.0f}",
+            flush=True,
+        )
         print(
             f"Load stopped; waiting for the worker to drain its queue (at most {args.drain_seconds:.0f} s) ...",
             flush=True,
