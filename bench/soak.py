@@ -35,8 +35,11 @@ Goals: 0 responses 5xx and 0 broken connections (behind nginx a connection the s
 502), audit chain intact, fsck clean, 0 exports after a withdrawal or without consent, every released
 export's evidence naming exactly the people replayed on its items, 0 failed jobs, the queue drained.
 Exits 1 when one is missed. Besides the table: the 4xx answers by status and error code (a refused
-export is 409 export_blocked; a repeated answer 409; an attestation on an item with a release history
-422 reason_required, it waits for leadership) and the blockers the refusals named.
+export is 409 export_blocked; a repeated answer 409; an attestation of an item a refused export already
+named 422 reason_required: it would wait for leadership and needs a reason, which the client does not
+give), the blockers the refusals named, the close calls (released exports within 5 s after a decision
+about someone they show: how often the replay's 0 was really put to the test) and the CPU time of
+gunicorn, the worker and the clients' own process (a saturated server or a saturated load generator).
 
 The clients are threads, each with one kept-alive ``http.client`` connection (no extra dependency);
 a request that finds its kept-alive connection closed by the server is sent once more on a new one,
