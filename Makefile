@@ -74,6 +74,7 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/film_memory.py
 	$(BIN)/python bench/gate.py
 	$(BIN)/python bench/phone.py
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

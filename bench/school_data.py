@@ -21,7 +21,8 @@ class School:
     form_id: int
 
 
-def build_school(folder: Path) -> School:
+def build_school(folder: Path, pupils_wanted: int = PUPILS) -> School:
+    """``pupils_wanted`` pupils (5,000 by default) in groups of 30, the last one possibly smaller."""
     from sqlalchemy import insert, select
 
     from app.consent.form_files import sync_forms
@@ -36,7 +37,7 @@ def build_school(folder: Path) -> School:
     location = Location(name="St. Jozefschool")
     db.session.add_all([year, location])
     db.session.flush()
-    groups = [Group(name=f"g{n}", location=location, school_year=year) for n in range(PUPILS // GROUP_SIZE + 1)]
+    groups = [Group(name=f"g{n}", location=location, school_year=year) for n in range(-(-pupils_wanted // GROUP_SIZE))]
     db.session.add_all(groups)
     db.session.flush()
     born = date.today() - timedelta(days=9 * 365)
@@ -45,14 +46,14 @@ def build_school(folder: Path) -> School:
             insert(Person).returning(Person.id),
             [
                 {"kind": PersonKind.PUPIL, "first_name": "K", "last_name": f"L{n}", "date_of_birth": born}
-                for n in range(PUPILS)
+                for n in range(pupils_wanted)
             ],
         ).scalars()
     )
     guardians = list(
         db.session.execute(
             insert(Person).returning(Person.id),
-            [{"kind": PersonKind.GUARDIAN, "first_name": "O", "last_name": f"L{n}"} for n in range(PUPILS * 2)],
+            [{"kind": PersonKind.GUARDIAN, "first_name": "O", "last_name": f"L{n}"} for n in range(pupils_wanted * 2)],
         ).scalars()
     )
     db.session.execute(
