@@ -30,10 +30,11 @@ timeout = 60  # a worker that sends no heartbeat for a minute is stuck: restarte
 graceful_timeout = 60  # on reload/stop, requests in progress get a minute to finish
 keepalive = 5  # behind nginx, which keeps its own connections to us alive
 
-# A process is replaced after about a thousand requests: a slow leak in a decoder library cannot grow
-# without bound; the jitter keeps the workers from restarting at the same moment.
-max_requests = 1000
-max_requests_jitter = 100
+# No max_requests: a gthread worker that is retiring after N requests still accepts a connection and
+# then drops it (gunicorn 23, benoitc/gunicorn#3038, fix not released); bench/soak.py saw one such reset
+# in 2,281 requests, which nginx turns into a 502 on a parent's "yes". The decoders run in the job
+# worker, not here; a slow leak is caught by the monitoring (memory per process) and a reload.
+max_requests = 0
 
 # The reverse proxy's X-Forwarded-* headers are trusted from these addresses only (nginx on the same
 # machine by default); the app's own ProxyFix is set with BEELDRECHT_PROXY_COUNT.
@@ -78,7 +79,7 @@ def on_starting(server: Any) -> None:
 
 
 def child_exit(server: Any, worker: Any) -> None:
-    """A worker that stopped (max_requests, a crash): its counts stay in the sums (counters and
+    """A worker that stopped (a reload, a crash): its counts stay in the sums (counters and
     histograms keep its file), its live values go."""
     from prometheus_client import multiprocess
 
