@@ -202,6 +202,8 @@ class Config:
 
     PAGE_SIZE = env("PAGE_SIZE", 50)
     DEMO_DATA = False
+    # A SQLite file and a generated secret key in the instance folder when none is set (not in production).
+    EMBEDDED_DEFAULTS = True
 
     @classmethod
     def validate(cls, settings: dict[str, Any]) -> None:
@@ -245,6 +247,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     DEBUG = False
+    EMBEDDED_DEFAULTS = False
     # The queue needs Redis anyway: the limiter counts there too unless told otherwise.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", None)
 

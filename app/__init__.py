@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import Config, ProductionConfig, config_for
+from config import Config, config_for
 
 
 def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
@@ -57,7 +57,7 @@ def _apply_embedded_defaults(app: Flask, config_class: type[Config]) -> None:
 
     Production gets neither: it must be configured, and ``ProductionConfig.validate`` says so.
     """
-    if config_class is ProductionConfig:
+    if not config_class.EMBEDDED_DEFAULTS:
         return
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         database = Path(app.instance_path) / "beeldrecht.sqlite3"
