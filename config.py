@@ -101,6 +101,9 @@ class Config:
     MAIL_USE_TLS = env("MAIL_USE_TLS", False)
     MAIL_USE_SSL = env("MAIL_USE_SSL", False)
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Beeldrecht <no-reply@example.org>")
+    # Seconds an SMTP server may take: well below JOB_STALE_SECONDS, or the sweeper would start the
+    # mail job again on another worker while the first still waits, and the mail could go twice.
+    MAIL_TIMEOUT = env("MAIL_TIMEOUT", 30)
 
     # The address in links sent by mail or printed by the CLI (app.urls.absolute_url). Unset, a
     # link takes the host of the request that sends it, and the CLI http://127.0.0.1:<PORT>;

@@ -46,7 +46,8 @@ def row_id(value: str) -> int:
 
 def row_ids(values: list[str]) -> list[int]:
     """The row ids among these form values (``request.form.getlist``); anything else is left out."""
-    return [int(v) for v in values if v.isdigit() and in_range(int(v))]
+    # ASCII digits only ("²" is a digit to str.isdigit but not to int) and no longer than MAX_ID.
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 10 and in_range(int(v))]
 
 
 def id_field(**kwargs: Any) -> fields.Integer:

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, event, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 from app.jobs.models import Job, JobState
@@ -88,9 +88,14 @@ def _after_commit(session: Session) -> None:
             _mark_sent(sent)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    """The whole transaction rolled back: none of its jobs exist, nothing is sent. A savepoint
+    rolled back (``begin_nested``, e.g. one family's invitation failing in a round of reminders)
+    keeps the rest of the transaction's jobs: they go after its commit; a job written inside the
+    savepoint no longer exists then, and ``run`` skips an id it cannot claim."""
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def _eager() -> bool:

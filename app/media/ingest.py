@@ -131,11 +131,13 @@ def _stored_twin(sha256: str, storage: LocalStorage) -> MediaItem | None:
     """An item (the uploader may not see) whose stored files are these bytes' files, held FOR SHARE
     until the new item is committed: its deletion (``delete_media``, which locks it first) then
     waits, and counts the new item among the users of the files, so it leaves them in place. None
-    when there is none, or when a file of it is missing (the upload then makes them anew)."""
+    when there is none, when a file of it is missing (the upload then makes them anew), or when it
+    is not ready: a film or sound still processing, refused or failed has no derivatives or faces to
+    share yet, and the new item is processed (and judged) on its own."""
     twin = db.session.scalar(
         select(MediaItem).where(MediaItem.sha256 == sha256).order_by(MediaItem.id).limit(1).with_for_update(read=True)
     )
-    if twin is None:
+    if twin is None or twin.processing_state is not ProcessingState.READY:
         return None
     keys = [original_key(sha256)] + [derivative_key(sha256, name) for name in twin.derivative_names()]
     return twin if all(storage.exists(key) for key in keys) else None

@@ -23,6 +23,8 @@ SHORT = {
     "quarantined": _l("held back"),
     "approval_pending": _l("waiting for approval"),
     "outside_person": _l("someone from outside the school"),
+    "processing": _l("still processing"),
+    "refused": _l("file unreadable"),
     "no_consent:withdrawn": _l("consent withdrawn"),
     "no_consent:refused": _l("consent refused"),
     "no_consent:expired": _l("consent expired"),

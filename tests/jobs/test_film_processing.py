@@ -67,7 +67,8 @@ def test_an_item_still_processing_is_blocked_and_shows_its_progress(
     assert "Bezig met verwerken… 0%" in page and "processing.js" in page and "<video" not in page
     assert client.get(f"/media/{item_id}/status").get_json() == {"id": item_id, "state": "processing", "progress": 0}
     assert client.get(f"/media/{item_id}/display.jpg").status_code == 404
-    assert "verwerken…" in client.get("/media/").get_data(as_text=True)
+    library = client.get("/media/").get_data(as_text=True)
+    assert "verwerken…" in library and "wordt nog verwerkt" in library  # the tile and its blocked reason
 
     with app.app_context():
         queue.run(held_jobs[0])

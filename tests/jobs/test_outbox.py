@@ -72,6 +72,19 @@ def test_a_rolled_back_change_sends_no_job(app, held_jobs, world):
     assert held_jobs == []
 
 
+def test_a_savepoint_rolled_back_keeps_the_transactions_other_jobs(app, held_jobs, world):
+    """One family's step failing inside ``begin_nested`` (a round of reminders) must not drop the jobs
+    the rest of the transaction wrote: they go after its commit."""
+    with app.app_context():
+        kept = queue.enqueue("mail.send", None).id
+        savepoint = db.session.begin_nested()
+        queue.enqueue("mail.send", None)
+        savepoint.rollback()
+        db.session.commit()
+        assert db.session.scalars(select(Job.id)).all() == [kept]
+    assert kept in held_jobs
+
+
 def test_a_password_reset_is_mailed_by_a_job_not_by_the_request(client, world, app, held_jobs, outbox):
     def forgot(email: str) -> None:
         response = client.submit("/password/forgot", {"email": email})

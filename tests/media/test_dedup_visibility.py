@@ -127,3 +127,31 @@ def test_deleting_one_item_keeps_the_files_the_other_uses(app, client, login_as,
     with app.app_context():
         assert list(media_storage().entries()) == []
         assert db.session.scalar(select(MediaItem.id)) is None
+
+
+@pytest.mark.parametrize("state", ["processing", "refused", "failed"])
+def test_a_film_not_ready_in_another_group_is_not_shared(app, client, runner, world, media_root, teacher_3a, state):
+    """The same film while its first copy is still processing (or was refused, or failed): the new
+    item gets nothing from it (no derivatives, no faces exist yet) and is processed on its own, so it
+    is never an unscanned 'ready' item the gate would pass."""
+    from app.jobs.models import Job
+    from app.media.models import Face, ProcessingState
+    from tests.media.test_faces import astronaut_film
+
+    film = astronaut_film()
+    first = post_media(client, bearer(runner, teacher_3a), world["3a"], film, "Toneel 3a")
+    assert first.status_code == 201
+    first_id = first.get_json()["id"]
+    with app.app_context():
+        db.session.get_one(MediaItem, first_id).processing_state = ProcessingState(state)
+        db.session.commit()
+    again = post_media(client, bearer(runner, "teacher@example.org"), world["5b"], film, "Toneel 5b")
+    assert again.status_code == 201
+    second_id = again.get_json()["id"]
+    assert second_id != first_id
+    with app.app_context():
+        second = db.session.get_one(MediaItem, second_id)
+        # Its own processing job ran (eagerly, in the tests) and found the astronaut itself.
+        assert db.session.scalar(select(Job).where(Job.kind == "film.process", Job.target_id == second_id))
+        assert second.processing_state is ProcessingState.READY
+        assert db.session.scalar(select(Face).where(Face.media_id == second_id)) is not None
