@@ -145,7 +145,12 @@ def copy_answers(person_id: int, source_id: int) -> Any:
         stale = _stale(changes, form, _("These answers were already saved; nothing has changed."))
         if stale is not None:
             return _confirm_page(subject, changes, form, stale, source=source)
-        made = decide_answers(subject, answers, decided_by=decider, recorded_by=account, means=Means.WEB)
+        try:
+            made = decide_answers(subject, answers, decided_by=decider, recorded_by=account, means=Means.WEB)
+        except ConsentError as problem:  # the rules changed between the list and the confirm
+            db.session.rollback()
+            flash(problem.message, "danger")
+            return render_subject(subject, problem.status)
         if not made:  # a confirm sent twice at the same moment: the second waited for the first
             db.session.rollback()
             flash(_("These answers were already saved; nothing has changed."), "warning")
