@@ -34,6 +34,9 @@ def test_teacher_uploads_photos_with_progress(phone, live_app, tmp_path):
     phone.click("#upload-done")  # on to the album, to tag
     phone.wait_for_load_state("load")
     assert phone.locator("#library img").count() == 3
-    assert phone.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    # The thumbnails load lazily, which the page's load event does not wait for: wait until each is done,
+    # then every one must have arrived as a picture (a broken one is complete with no width).
+    phone.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    assert phone.evaluate("Array.from(document.images).every(i => i.naturalWidth > 0)")
     live_app.config["MEDIA_ROOT"] = None
     print("screenshot:", tmp_path / "upload.png")
