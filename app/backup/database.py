@@ -199,13 +199,7 @@ def dump_sqlite(url: str, target: Path) -> tuple[SnapshotFacts, dict[str, Any]]:
     if not source_path.is_file():
         raise BackupError(f"the database {source_path} does not exist", REFUSED)
     create_private_file(target)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    copy = sqlite3.connect(target)
-    try:
-        source.backup(copy)
-    finally:
-        source.close()
-        copy.close()
+    _online_copy(source_path, target)
     engine = create_engine(f"sqlite:///{target}")
     try:
         with Session(bind=engine) as session:
@@ -214,6 +208,18 @@ def dump_sqlite(url: str, target: Path) -> tuple[SnapshotFacts, dict[str, Any]]:
         engine.dispose()
     _single_file(target)
     return facts, {}
+
+
+def _online_copy(source_path: Path, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy of ``source_path`` (opened read-only) into
+    ``target``, page by page, while others may keep writing to the source."""
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    destination = sqlite3.connect(target)
+    try:
+        source.backup(destination)
+    finally:
+        source.close()
+        destination.close()
 
 
 def _single_file(path: Path) -> None:
@@ -241,13 +247,7 @@ def restore_sqlite(url: str, copy: Path) -> None:
     db.session.remove()
     db.engine.dispose()
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-    destination = sqlite3.connect(target)
-    try:
-        source.backup(destination)
-    finally:
-        source.close()
-        destination.close()
+    _online_copy(copy, target)
 
 
 # --- Either ----------------------------------------------------------------------------------
