@@ -29,6 +29,7 @@ from app.extensions import Model, db
 from app.media.models import DismissReason, MediaItem, Tag
 from app.media.operations import delete_media, lock_items, unreferenced_scans
 from app.media.redaction import delete_after_commit, redact_person
+from app.media.twins import with_twins
 from app.release.models import EVERY_PURPOSE, Quarantine
 from app.release.takedowns import open_erasure_takedowns
 from app.school.models import Person
@@ -97,11 +98,13 @@ def erase(person: Person, *, by: User, reason: str, media: MediaChoice = MediaCh
     # order exports keep: ``app.media.operations.lock_items``). No tag of the person can be added
     # once the person is locked (its foreign key check waits); one added just before is read
     # after the lock, and its item locked then.
+    # Their twins (the same bytes in another album, ``app.media.twins``) show the person too.
     tagged = select(Tag.media_id).where(Tag.person_id == person_id)
-    lock_items(db.session.scalars(tagged), missing_ok=True)
+    lock_items(db.session.scalars(with_twins(tagged)), missing_ok=True)
     db.session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
     item_ids = sorted(set(db.session.scalars(tagged)))
-    lock_items(item_ids, missing_ok=True)
+    twin_ids = sorted(set(db.session.scalars(with_twins(tagged))).difference(item_ids))
+    lock_items(sorted(set(item_ids).union(twin_ids)), missing_ok=True)
     # The latest-decision table first: its rows point at the decisions removed next.
     db.session.execute(
         delete(LatestDecision).where(
@@ -118,6 +121,7 @@ def erase(person: Person, *, by: User, reason: str, media: MediaChoice = MediaCh
         db.session.delete(account)
     outcome = Erasure(tombstone=ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500]))
     _erase_from_media(person_id, item_ids, media, by, outcome)
+    _hold_back_twins(twin_ids, outcome)
     db.session.delete(person)  # cascades: guardianship links, group places, tags, paper forms and their codes
     db.session.add(outcome.tombstone)
     db.session.flush()
@@ -181,6 +185,17 @@ def _erase_from_media(person_id: int, item_ids: list[int], media: MediaChoice, b
         .values(tags_complete=False, tags_attested_by_id=None, tags_attested_at=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def _hold_back_twins(twin_ids: list[int], outcome: Erasure) -> None:
+    """The twins of the items that showed the person (untagged there: another group's album) are held
+    back for every purpose like the items kept, their attestation withdrawn. Their pictures share the
+    stored files, which the items kept had blurred; a twin of an item deleted keeps the file."""
+    for item in db.session.scalars(select(MediaItem).where(MediaItem.id.in_(twin_ids)).order_by(MediaItem.id)):
+        db.session.add(Quarantine(media_id=item.id, purpose=EVERY_PURPOSE))
+        item.tags_complete, item.tags_attested_by_id, item.tags_attested_at = False, None, None
+        record("media.erasure_quarantined", target=item, twin=True)
+        outcome.items_kept += 1
 
 
 def shows_someone_else(item: MediaItem, person_id: int) -> bool:

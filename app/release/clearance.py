@@ -1,7 +1,8 @@
 """Clearance: may these items go to this channel now? Every blocker, in words a person understands.
 
 The consent part is the consent module's own answer (``consent_for`` with its rules), never a
-copy. At most four statements for any number of items: the items with their open faces, quarantine,
+copy. At most five statements for any number of items: the items' twins (the same bytes in another
+album, judged with them: ``app.media.twins``); the items with their open faces, quarantine,
 pending approvals, tagged people and (on a public channel) the people from outside the school
 without consent of their own; the two of ``consent_for``; and, only when a message needs words, the
 names of the people without consent with the form in force (whose purpose labels are read once per
@@ -41,6 +42,7 @@ from app.consent.vocabulary import MediaType
 from app.db_types import one_of
 from app.extensions import db
 from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, ProcessingState, Tag
+from app.media.twins import twins_of
 from app.release.models import EVERY_PURPOSE, Approval, ApprovalStatus, Channel, Quarantine
 from app.school.models import Group, Person, group_pupil
 
@@ -143,22 +145,51 @@ def clear(
     ids = sorted(set(media_ids))
     if not ids:
         return {}
+    # The twins (the same bytes in another album, ``app.media.twins``) are judged and locked with
+    # the items: whoever is shown on a twin is shown on the item.
+    twins = twins_of(ids)
+    judged = sorted(set(ids).union(*twins.values()))
     if lock:
-        lock_for_release(ids)
+        lock_for_release(judged)
         if channel.public:
             db.session.execute(
                 select(OutsidePerson.id)
-                .where(OutsidePerson.media_id.in_(ids))
+                .where(OutsidePerson.media_id.in_(judged))
                 .order_by(OutsidePerson.id)
                 .with_for_update(read=True)
             )
     moment = moment or now()
-    items = _items(ids, channel.purpose, channel.public)
+    items = _items(judged, channel.purpose, channel.public)
     consents, granted, blocked = _consents(items, channel.purpose, moment)
     everyone_blocked = sorted({int(pid) for people in blocked.values() for pid in people})
     needs_words = everyone_blocked or any(item[4] or item[7] for item in items)
     words = _Words(everyone_blocked, moment, channel, consents) if needs_words else None
-    return {item[0]: _answer(item, granted[item[1]], blocked[item[1]], words) for item in items}
+    answers = {item[0]: _answer(item, granted[item[1]], blocked[item[1]], words) for item in items}
+    for item_id, others in twins.items():
+        if item_id in answers and any(_shown_there(answers[o]) for o in others if o in answers):
+            answers[item_id].blockers.append(_twin_blocker(item_id, words))
+    return {item_id: answer for item_id, answer in answers.items() if item_id in ids}
+
+
+# What a twin's blockers say about the people in the picture (and so about the item too); the
+# others (tags not attested, faces open, a change waiting, still processing) are the twin's own work.
+_ABOUT_THE_PICTURE = frozenset({"no_consent", "quarantined", "outside_person"})
+
+
+def _shown_there(answer: Clearance) -> bool:
+    return any(blocker.code in _ABOUT_THE_PICTURE for blocker in answer.blockers)
+
+
+def _twin_blocker(media_id: int, words: _Words | None) -> Blocker:
+    """The item's bytes are also another item, blocked for the purpose by someone shown on it. The
+    message names neither the item nor the person: the twin is in a group the reader may not see."""
+    purpose = words.purpose if words is not None else ""
+    message = _(
+        "The same file is also in another album, where someone shown on it may not appear for “%(purpose)s” "
+        "(no consent, or held back).",
+        purpose=purpose,
+    )
+    return Blocker(media_id, "twin_blocked", None, message)
 
 
 def _items(ids: list[int], purpose: str, public: bool) -> list[Item]:

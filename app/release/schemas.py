@@ -22,7 +22,8 @@ class BlockerSchema(Schema):
     code = fields.String(
         metadata={
             "description": "tags_incomplete, face_unresolved, no_consent, quarantined, approval_pending,"
-            " outside_person or caption_names_pupil (the caption's blockers carry the first item's media_id)"
+            " outside_person, twin_blocked (the same file in another album is blocked by someone shown on it),"
+            " processing, refused or caption_names_pupil (the caption's blockers carry the first item's media_id)"
         }
     )
     person_id = fields.Integer(allow_none=True)

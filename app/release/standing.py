@@ -23,6 +23,7 @@ SHORT = {
     "quarantined": _l("held back"),
     "approval_pending": _l("waiting for approval"),
     "outside_person": _l("someone from outside the school"),
+    "twin_blocked": _l("not cleared in another album"),
     "processing": _l("still processing"),
     "refused": _l("file unreadable"),
     "no_consent:withdrawn": _l("consent withdrawn"),

@@ -20,6 +20,7 @@ from app.consent.queries import consent_for, now
 from app.errors import DomainError
 from app.extensions import db
 from app.media.models import MediaItem, Tag
+from app.media.twins import with_twins
 from app.notifications import TAKEDOWN_NOTICE, send_mail
 from app.release.models import Channel, Publication, Quarantine, Takedown, TakedownStatus
 from app.school.models import Person
@@ -47,16 +48,16 @@ def open_takedowns(decision: Decision) -> list[Takedown]:
     consent = consent_for([key], moment).get(key)
     if consent is not None and consent.granted:
         return []
+    # The items that show them: tagged, of the media type, and their twins (the same bytes).
+    showing = with_twins(
+        select(Tag.media_id)
+        .join(MediaItem, MediaItem.id == Tag.media_id)
+        .where(Tag.person_id == decision.subject_id, MediaItem.media_type == decision.media_type)
+    )
     publications = db.session.scalars(
         select(Publication)
         .join(Channel, Channel.id == Publication.channel_id)
-        .join(MediaItem, MediaItem.id == Publication.media_id)
-        .join(Tag, Tag.media_id == MediaItem.id)
-        .where(
-            Tag.person_id == decision.subject_id,
-            MediaItem.media_type == decision.media_type,
-            Channel.purpose == decision.purpose,
-        )
+        .where(Publication.media_id.in_(showing), Channel.purpose == decision.purpose)
         .order_by(Publication.id)
     ).all()
     # Skip a post that already has removal work for this person, or that was taken down already.
@@ -80,11 +81,9 @@ def open_erasure_takedowns(person_id: int) -> list[Takedown]:
     taken down. The tasks name nobody (the person is about to be gone); their items are held back
     for every purpose by the erasure itself (or deleted), so no quarantine per purpose is added.
     Call before the person's tags are removed."""
+    showing = with_twins(select(Tag.media_id).where(Tag.person_id == person_id))
     publications = db.session.scalars(
-        select(Publication)
-        .join(Tag, Tag.media_id == Publication.media_id)
-        .where(Tag.person_id == person_id)
-        .order_by(Publication.id)
+        select(Publication).where(Publication.media_id.in_(showing)).order_by(Publication.id)
     ).all()
     already = Takedown.status.in_([TakedownStatus.OPEN, TakedownStatus.RESOLVED])
     return _open_for(publications, already, person_id=None, decision_id=None, purpose=None, moment=database_now())

@@ -366,7 +366,7 @@ def test_clearance_with_outside_people_keeps_its_statement_count(release, world,
                 answers = clear(items, channel)
             finally:
                 event.remove(db.engine, "before_cursor_execute", listener)
-            assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 6, key
+            assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 7, key
             outsiders = [b for a in answers.values() for b in a.blockers if b.code == "outside_person"]
             assert len(outsiders) == (8 if outside else 0)
         website = db.session.scalar(select(Channel).where(Channel.key == "website"))
