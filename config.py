@@ -193,6 +193,10 @@ class Config:
     JOB_STALE_SECONDS = env("JOB_STALE_SECONDS", 120)
     # The longest a job may take (Redis hands an unacknowledged message out again after this).
     JOB_VISIBILITY_SECONDS = env("JOB_VISIBILITY_SECONDS", 4 * 3600)
+    # Done jobs are removed after JOB_KEEP_DAYS; a mail whose sending failed for good (with its text,
+    # address and any link) after MAIL_FAILED_KEEP_DAYS (``app.jobs.retention``, daily from beat).
+    JOB_KEEP_DAYS = env("JOB_KEEP_DAYS", 30)
+    MAIL_FAILED_KEEP_DAYS = env("MAIL_FAILED_KEEP_DAYS", 7)
     # Exports with more items or bytes than this make their bundle in a job (the page shows progress).
     EXPORT_BUNDLE_JOB_ITEMS = env("EXPORT_BUNDLE_JOB_ITEMS", 20)
     EXPORT_BUNDLE_JOB_BYTES = env("EXPORT_BUNDLE_JOB_BYTES", 50 * 1024 * 1024)

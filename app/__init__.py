@@ -120,6 +120,7 @@ def register_jobs(app: Flask) -> None:
     """Celery bound to this app, and every module's job kinds (each in its own ``tasks.py``)."""
     from app.consent import tasks as _consent_tasks  # noqa: F401
     from app.jobs import mail as _mail_tasks  # noqa: F401
+    from app.jobs import retention as _retention_tasks  # noqa: F401
     from app.jobs.setup import celery_init_app
     from app.media import tasks as _media_tasks  # noqa: F401
     from app.release import tasks as _release_tasks  # noqa: F401

@@ -6,6 +6,7 @@ same time as one for an unknown address."""
 from __future__ import annotations
 
 from flask_mailman import EmailMessage
+from sqlalchemy import delete, func
 
 from app.extensions import db
 from app.jobs.models import Job, MailOutbox
@@ -30,3 +31,13 @@ def send_outbox_mail(job: Job) -> None:
         return
     EmailMessage(subject=mail.subject, body=mail.body, from_email=mail.from_address, to=[mail.to_address]).send()
     db.session.delete(mail)
+
+
+def drop_mail_to(addresses: list[str]) -> int:
+    """Mails not sent yet to any of ``addresses`` (an erased person's): removed, so they are never
+    sent and their text is gone; their jobs then find nothing to send. How many."""
+    wanted = sorted({a.strip().lower() for a in addresses if a})
+    if not wanted:
+        return 0
+    removed = db.session.execute(delete(MailOutbox).where(func.lower(MailOutbox.to_address).in_(wanted)))
+    return int(getattr(removed, "rowcount", 0) or 0)

@@ -60,6 +60,7 @@ def celery_settings(config: Any, instance: Path) -> dict[str, Any]:
         "beat_schedule": {
             "sweep-jobs": {"task": queue.SWEEP, "schedule": float(config["JOB_SWEEP_SECONDS"])},
             "clear-abandoned-uploads": {"task": queue.ENQUEUE, "schedule": 3600.0, "args": ("media.clear-incoming",)},
+            "purge-jobs": {"task": queue.ENQUEUE, "schedule": crontab(hour=3, minute=15), "args": ("jobs.purge",)},
             "consent-reminders": {
                 "task": queue.ENQUEUE,
                 "schedule": crontab(hour=int(config["REMINDER_HOUR"]), minute=int(config["REMINDER_MINUTE"])),

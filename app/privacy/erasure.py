@@ -26,6 +26,7 @@ from app.consent.models import Decision, LatestDecision
 from app.consent.paper_returns import scans_about
 from app.errors import DomainError
 from app.extensions import Model, db
+from app.jobs.mail import drop_mail_to
 from app.media.models import DismissReason, MediaItem, Tag
 from app.media.operations import delete_media, lock_items, unreferenced_scans
 from app.media.redaction import delete_after_commit, redact_person
@@ -117,6 +118,8 @@ def erase(person: Person, *, by: User, reason: str, media: MediaChoice = MediaCh
     decisions = int(getattr(removed, "rowcount", 0))
     # The scanned paper forms about or signed by them go with their rows (cascaded from the person).
     paper_scans = scans_about(person_id)
+    # Mails not sent yet to them (a reminder, a reset link) go with them.
+    mails_dropped = drop_mail_to([person.email or "", account.email if account is not None else ""])
     if account is not None:
         db.session.delete(account)
     outcome = Erasure(tombstone=ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500]))
@@ -139,6 +142,7 @@ def erase(person: Person, *, by: User, reason: str, media: MediaChoice = MediaCh
         items_kept=outcome.items_kept,
         items_not_blurred=outcome.items_not_blurred,
         takedowns_opened=outcome.takedowns_opened,
+        mails_dropped=mails_dropped,
     )
     return outcome
 
