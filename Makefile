@@ -75,6 +75,8 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/gate.py
 	$(BIN)/python bench/phone.py
 	$(BIN)/python bench/soak.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/reset_timing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

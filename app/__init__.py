@@ -118,6 +118,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     """Celery bound to this app, and every module's job kinds (each in its own ``tasks.py``)."""
+    from app.accounts import tasks as _accounts_tasks  # noqa: F401
     from app.consent import tasks as _consent_tasks  # noqa: F401
     from app.jobs import mail as _mail_tasks  # noqa: F401
     from app.jobs import retention as _retention_tasks  # noqa: F401

@@ -112,3 +112,16 @@ class AccountToken(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class PasswordResetRequest(Model):
+    """Someone asked for a reset link for this address (``app.accounts.tasks``): written by the
+    request whether or not an account has the address, and read, then removed, by the job that mails
+    the link when one has. So the form answers in the same time for every address: nobody learns
+    who has an account by timing it."""
+
+    __tablename__ = "password_reset_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

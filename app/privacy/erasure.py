@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, delete, inspect, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
-from app.accounts.models import User
+from app.accounts.models import PasswordResetRequest, User
 from app.audit.log import record
 from app.consent.models import Decision, LatestDecision
 from app.consent.paper_returns import scans_about
@@ -119,7 +119,13 @@ def erase(person: Person, *, by: User, reason: str, media: MediaChoice = MediaCh
     # The scanned paper forms about or signed by them go with their rows (cascaded from the person).
     paper_scans = scans_about(person_id)
     # Mails not sent yet to them (a reminder, a reset link) go with them.
-    mails_dropped = drop_mail_to([person.email or "", account.email if account is not None else ""])
+    addresses = [person.email or "", account.email if account is not None else ""]
+    mails_dropped = drop_mail_to(addresses)
+    db.session.execute(
+        delete(PasswordResetRequest).where(
+            PasswordResetRequest.email.in_(sorted({a.strip().lower() for a in addresses if a}))
+        )
+    )
     if account is not None:
         db.session.delete(account)
     outcome = Erasure(tombstone=ErasureTombstone(person_id=person_id, erased_by_id=by.id, reason=reason.strip()[:500]))

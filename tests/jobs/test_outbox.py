@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.models import PasswordResetRequest
 from app.extensions import db
 from app.jobs import queue
 from app.jobs.models import Job, JobState, MailOutbox
@@ -86,6 +87,9 @@ def test_a_savepoint_rolled_back_keeps_the_transactions_other_jobs(app, held_job
 
 
 def test_a_password_reset_is_mailed_by_a_job_not_by_the_request(client, world, app, held_jobs, outbox):
+    """The request does the same for every address (an address and a job), so its time tells
+    nobody whether an account exists (bench/reset_timing.py); the job makes and mails the link."""
+
     def forgot(email: str) -> None:
         response = client.submit("/password/forgot", {"email": email})
         assert response.status_code == 302
@@ -93,16 +97,23 @@ def test_a_password_reset_is_mailed_by_a_job_not_by_the_request(client, world, a
     forgot("nobody@example.org")
     forgot("parent@example.org")
     assert outbox == []  # no mail server was spoken to in either request
+    assert len(held_jobs) == 2  # one job for each address, real or not
     with app.app_context():
+        asked = db.session.scalars(select(PasswordResetRequest.email).order_by(PasswordResetRequest.id)).all()
+        assert asked == ["nobody@example.org", "parent@example.org"]
+        assert db.session.scalar(select(func.count(MailOutbox.id))) == 0
+        for job_id in list(held_jobs):
+            queue.run(job_id)
+        assert db.session.scalar(select(func.count(PasswordResetRequest.id))) == 0
         rendered = db.session.scalars(select(MailOutbox)).all()
         assert [m.to_address for m in rendered] == ["parent@example.org"]
         assert rendered[0].subject == "Kies een nieuw wachtwoord voor Beeldrecht"  # the recipient's language
-        assert "/password/reset/" in rendered[0].body or "http" in rendered[0].body
-    assert len(held_jobs) == 1
+        assert "/password/reset/" in rendered[0].body
+    assert len(held_jobs) == 3  # the mail's own job
     with app.app_context():
-        queue.run(held_jobs[0])
+        queue.run(held_jobs[2])
         assert db.session.scalar(select(func.count(MailOutbox.id))) == 0  # sent, then removed
-        assert db.session.get_one(Job, held_jobs[0]).state is JobState.DONE
+        assert db.session.get_one(Job, held_jobs[2]).state is JobState.DONE
     assert [m.to for m in outbox] == [["parent@example.org"]]
 
 
