@@ -210,10 +210,11 @@ def register_commands(app: Flask) -> None:
     from app.backup.cli import backup_cli
     from app.consent.cli import consent_cli, forms_cli
     from app.core.demo import demo_cli
+    from app.jobs.cli import jobs_cli
     from app.media.cli import media_cli
     from app.school.cli import people_cli
 
-    for group in (users_cli, audit_cli, demo_cli, people_cli, forms_cli, consent_cli, media_cli, backup_cli):
+    for group in (users_cli, audit_cli, demo_cli, people_cli, forms_cli, consent_cli, media_cli, backup_cli, jobs_cli):
         app.cli.add_command(group)
 
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, event, func, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
@@ -214,6 +214,23 @@ def report_progress(job: Job, percent: int) -> None:
     job.progress = max(0, min(99, int(percent)))
     job.heartbeat_at = utcnow()
     db.session.commit()
+
+
+def stuck_condition(now: datetime) -> ColumnElement[bool]:
+    """Running without a sign of life, or waiting long after it was handed over."""
+    stale = now - _seconds("JOB_STALE_SECONDS")
+    lost = now - _seconds("JOB_LOST_SECONDS")
+    return or_(
+        and_(Job.state == JobState.RUNNING, Job.heartbeat_at < stale),
+        and_(Job.state == JobState.QUEUED, Job.created_at < lost),
+    )
+
+
+def may_try_again(job: Job) -> bool:
+    """Only a failed or stuck job: one that runs or waits normally would then run twice."""
+    if job.state is JobState.FAILED:
+        return True
+    return db.session.scalar(select(Job.id).where(Job.id == job.id, stuck_condition(utcnow()))) is not None
 
 
 def try_again(job: Job) -> None:

@@ -3,14 +3,11 @@ wait or run, and "try again" for a failed or stuck job."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from app.access import allow
@@ -18,7 +15,7 @@ from app.accounts.models import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.jobs.models import Job, JobState
-from app.jobs.queue import HANDLERS, counts, try_again
+from app.jobs.queue import HANDLERS, counts, may_try_again, stuck_condition, try_again
 from app.timestamps import utcnow
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
@@ -36,24 +33,6 @@ class TryAgainForm(FlaskForm):
     pass
 
 
-def _stuck_condition(now: Any) -> Any:
-    """Running without a sign of life, or waiting long after it was handed over."""
-    stale = now - timedelta(seconds=int(current_app.config["JOB_STALE_SECONDS"]))
-    lost = now - timedelta(seconds=int(current_app.config["JOB_LOST_SECONDS"]))
-    return or_(
-        and_(Job.state == JobState.RUNNING, Job.heartbeat_at < stale),
-        and_(Job.state == JobState.QUEUED, Job.created_at < lost),
-    )
-
-
-def _may_try_again(job: Job) -> bool:
-    """Only a failed or stuck job: one that runs or waits normally would then run twice."""
-    if job.state is JobState.FAILED:
-        return True
-    stuck = db.session.scalar(select(Job.id).where(Job.id == job.id, _stuck_condition(utcnow())))
-    return stuck is not None
-
-
 @bp.route("/")
 @allow(Role.ADMIN)
 def index() -> str:
@@ -61,7 +40,7 @@ def index() -> str:
     problems = list(
         db.session.scalars(
             select(Job)
-            .where(or_(Job.state == JobState.FAILED, _stuck_condition(now)))
+            .where(or_(Job.state == JobState.FAILED, stuck_condition(now)))
             .order_by(Job.id.desc())
             .limit(200)
         )
@@ -88,7 +67,7 @@ def try_job_again(job_id: int) -> Response:
     job = db.session.get(Job, job_id)
     if job is None:
         raise NotFound("not_found", _("There is no such job."))
-    if not form.validate_on_submit() or not _may_try_again(job):
+    if not form.validate_on_submit() or not may_try_again(job):
         flash(_("This job cannot be tried again."), "warning")
         return redirect(url_for("jobs.index"))
     try_again(job)

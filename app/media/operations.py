@@ -16,7 +16,16 @@ from app.consent.vocabulary import MediaType
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.media.ingest import media_storage
-from app.media.models import Album, DismissReason, Face, FaceStatus, MediaItem, OutsideConsent, Tag
+from app.media.models import (
+    Album,
+    DismissReason,
+    Face,
+    FaceStatus,
+    MediaItem,
+    OutsideConsent,
+    ProcessingState,
+    Tag,
+)
 from app.media.storage import derivative_key, original_key
 from app.school.leavers import leaver_ids
 from app.school.models import Group, Person
@@ -125,7 +134,7 @@ class TaggingError(DomainError):
     """Tags, boxes or faces that cannot be saved; a face already given to someone (of the school or
     from outside it) conflicts (409)."""
 
-    statuses = {"face_tagged": 409, "face_outside": 409}
+    statuses = {"face_tagged": 409, "face_outside": 409, "not_ready": 409}
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,12 @@ def set_tags(item: MediaItem, tags: list[TagSpec], *, complete: bool, by: User) 
     and read again first (``lock_items``), so the change and any export of the item serialise.
     """
     lock_items([item.id])
+    if complete and not item.tags_complete and item.processing_state is not ProcessingState.READY:
+        # Nobody can have seen or heard all of it yet (and a film's faces are not found yet).
+        raise TaggingError(
+            "not_ready",
+            _("This recording is not ready to be played yet: it can be marked as completely tagged once it is."),
+        )
     was_complete = item.tags_complete
     tags_changed = replace_tags(item, tags, by=by)
     faces_changed = match_faces(item, tags)

@@ -55,16 +55,19 @@ def test_an_item_still_processing_is_blocked_and_shows_its_progress(
     answer = release.comms.get(f"/api/v1/media/{item_id}").get_json()
     assert answer["processing_state"] == "processing" and answer["playback_url"] is None
     assert answer["thumbnail_url"] is None and answer["poster_url"] is None  # made by the job, not there yet
-    release.tag(item_id, [], complete=True)
+    # Nobody has seen it yet: "everyone is tagged" waits until it can be played.
+    early = release.teacher.put(f"/api/v1/media/{item_id}/tags", json={"tags": [], "complete": True})
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_ready"
     blockers = release.comms.get(f"/api/v1/media/{item_id}/clearance?channel=newsletter").get_json()["blockers"]
-    assert [b["code"] for b in blockers] == ["processing"]
+    assert [b["code"] for b in blockers] == ["processing", "tags_incomplete"]
     refused = release.comms.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item_id]})
     assert refused.status_code == 409
-    assert [b["code"] for b in refused.get_json()["error"]["blockers"]] == ["processing"]
+    assert [b["code"] for b in refused.get_json()["error"]["blockers"]] == ["processing", "tags_incomplete"]
 
     login_as("teacher")
     page = client.get(f"/media/{item_id}").get_data(as_text=True)
     assert "Bezig met verwerken… 0%" in page and "processing.js" in page and "<video" not in page
+    assert 'disabled aria-describedby="complete-wait"' in page and "Kan zodra de opname af te spelen is." in page
     assert client.get(f"/media/{item_id}/status").get_json() == {"id": item_id, "state": "processing", "progress": 0}
     assert client.get(f"/media/{item_id}/display.jpg").status_code == 404
     library = client.get("/media/").get_data(as_text=True)
@@ -74,7 +77,8 @@ def test_an_item_still_processing_is_blocked_and_shows_its_progress(
         queue.run(held_jobs[0])
     assert client.get(f"/media/{item_id}/status").get_json() == {"id": item_id, "state": "ready", "progress": 100}
     page = client.get(f"/media/{item_id}").get_data(as_text=True)
-    assert "<video" in page and "Bezig met verwerken" not in page
+    assert "<video" in page and "Bezig met verwerken" not in page and "complete-wait" not in page
+    release.tag(item_id, [], complete=True)
     assert release.comms.get(f"/api/v1/media/{item_id}/clearance?channel=newsletter").get_json()["blockers"] == []
 
 
@@ -98,9 +102,10 @@ def test_a_recording_that_does_not_decode_in_the_job_is_refused_without_retries(
     with app.app_context():
         job = db.session.scalar(select(Job).where(Job.target_id == item_id, Job.kind == "audio.process"))
         assert (job.state, job.attempts) == (JobState.DONE, 1)
-    release.tag(item_id, [], complete=True)
+    never = release.teacher.put(f"/api/v1/media/{item_id}/tags", json={"tags": [], "complete": True})
+    assert never.status_code == 409 and never.get_json()["error"]["code"] == "not_ready"  # it cannot be heard
     blockers = release.comms.get(f"/api/v1/media/{item_id}/clearance?channel=newsletter").get_json()["blockers"]
-    assert [b["code"] for b in blockers] == ["refused"]
+    assert [b["code"] for b in blockers] == ["refused", "tags_incomplete"]
     login_as("teacher")
     page = client.get(f"/media/{item_id}").get_data(as_text=True)
     assert "De opname is beschadigd of onvolledig." in page
