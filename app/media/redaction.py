@@ -4,7 +4,7 @@ for the commit.
 Used when a person is erased (``app.privacy.erasure``) and an item that shows them is kept: every
 stored picture where we know where they are is rewritten with their boxes pixelated
 (``app.media.photos.pixelate``): a photo's display image (its thumbnail is made again from it) and a
-film's sampled frames. A film's poster and playback copy and a sound recording have no box: they
+film's face-track stills. A film's poster and playback copy and a sound recording have no box: they
 cannot be blurred, the item is then only quarantined (the caller says so).
 
 Files are not transactional, so the new pictures are written beside the store first and moved into
@@ -58,9 +58,9 @@ def redact_person(item: MediaItem, person_id: int) -> Redaction:
             pictures = 2
         return Redaction(pictures, complete=bool(boxes))
     frames: dict[str, list[list[float]]] = {}
-    for face in faces:
-        if face.frame_name:
-            frames.setdefault(face.frame_name, []).append(face.box)
+    for face in faces:  # each still of each of their tracks, with the box on that frame
+        for ms, box in face.stills:
+            frames.setdefault(f"frame_{ms}.jpg", []).append(box)
     for name, boxes in sorted(frames.items()):
         blurred = _blurred(derivative_key(item.sha256, name), boxes)
         _replace_after_commit(blurred, derivative_key(item.sha256, name))
