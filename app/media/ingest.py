@@ -362,9 +362,9 @@ def _track_faces(
             progress(percent)
             reported = percent
         boxes = _detect(frame)
+        linker.add(at, boxes)  # a frame without faces counts too: a track ends after a second without its face
         if not boxes:
             continue
-        linker.add(at, boxes)
         still = Path(f"{original}-frame_{at}.jpg")
         made.append(still)
         frame.save(still, format="JPEG", quality=85)

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from app.media.faces import FaceBox
 
 # A track waits this long for its face to come back (turned away, hidden behind someone) before a
-# box near its last one starts a new track.
+# box near its last one starts a new track. Counted from the first scanned frame the face is missing
+# on, not from its last box: a variable-frame-rate film may have no frame at all for a while (the
+# picture did not change), which is no evidence that the face went.
 MAX_GAP_MS = 1000
 # How far a face may move between two of its boxes: its centre at most this many times the
 # face's size away (at 4 frames a second, a child running across the picture).
@@ -34,6 +36,7 @@ class Track:
     """One face followed through a film: its boxes in time order, ``(ms, box)``."""
 
     boxes: list[tuple[int, FaceBox]] = field(default_factory=list)
+    missing_since: int | None = None  # the first scanned frame after its last box that lacks it
 
     @property
     def first_ms(self) -> int:
@@ -75,11 +78,13 @@ def similar_size(a: FaceBox, b: FaceBox) -> bool:
 
 
 class TrackLinker:
-    """Feed it each scanned frame's boxes in time order (``add``); ``tracks`` are the result.
+    """Feed it every scanned frame's boxes in time order (``add``, with no boxes too); ``tracks``
+    are the result.
 
     On each frame, the pairs (live track, box) that are close enough (``MAX_JUMP``, ``MAX_GROWTH``)
     are linked closest first, each track and each box at most once; a box left over starts a new
-    track. A track is live while its last box is at most ``MAX_GAP_MS`` old."""
+    track. A track stays live until its face has been missing from the scanned frames for more than
+    ``MAX_GAP_MS``."""
 
     def __init__(self, max_gap_ms: int = MAX_GAP_MS, max_jump: float = MAX_JUMP) -> None:
         self.max_gap_ms, self.max_jump = max_gap_ms, max_jump
@@ -91,7 +96,9 @@ class TrackLinker:
         if self._last_ms is not None and ms < self._last_ms:
             raise ValueError("frames must come in time order")
         self._last_ms = ms
-        self._live = [track for track in self._live if ms - track.last_ms <= self.max_gap_ms]
+        self._live = [
+            track for track in self._live if track.missing_since is None or ms - track.missing_since <= self.max_gap_ms
+        ]
         pairs = sorted(
             (gap, t, b)
             for t, track in enumerate(self._live)
@@ -108,6 +115,10 @@ class TrackLinker:
             taken_tracks.add(t)
             taken_boxes.add(b)
             self._live[t].boxes.append((ms, boxes[b]))
+            self._live[t].missing_since = None
+        for t, track in enumerate(self._live):
+            if t not in taken_tracks and track.missing_since is None and track.last_ms < ms:
+                track.missing_since = ms
         for b, box in enumerate(boxes):
             if b not in taken_boxes:
                 track = Track([(ms, box)])
