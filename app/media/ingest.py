@@ -275,9 +275,10 @@ def _probe_recording(original: Path, media_format: MediaFormat) -> _Derived:
 def process_recording(item: MediaItem, progress: Callable[[int], None]) -> None:
     """The slow part of taking in a film or sound (a job's work): from the stored original, the
     tag-free playback copy, a film's poster (thumbnail and display image) and the faces on its
-    densely scanned frames, linked into tracks. Everything is made under temporary names and moved into place at the end; the
-    row is updated (``ready``, with its faces) but not committed: the job commits it together with
-    its own "done". ``MediaRejected`` when the file turns out not to decode."""
+    densely scanned frames, linked into tracks. Everything is made under temporary names and moved
+    into place at the end; the row is updated (``ready``, with its faces, replacing any an earlier
+    try left) but not committed: the job commits it together with its own "done".
+    ``MediaRejected`` when the file turns out not to decode."""
     storage = media_storage()
     sha256, media_format = item.sha256, format_of(item.mime_type)
     progress(1)  # ends the transaction that read the row (on SQLite it holds the write lock) before the slow work
