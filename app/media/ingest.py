@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,6 +338,9 @@ def _derive_recording(
 
 
 SCAN_FROM, SCAN_TO = 15, 95  # the share of a film's progress that its face scan reports
+# The scan reports at least this often, even when its percentage stands still (a long film): the
+# report is the job's heartbeat, and a job silent for JOB_STALE_SECONDS is sent again.
+HEARTBEAT_SECONDS = 20
 
 
 def _track_faces(
@@ -356,12 +360,12 @@ def _track_faces(
     scan = recordings.FilmScan(alone, media_format, fps, _max_seconds(media_format), _face_side())
     linker = tracking.TrackLinker()
     kept: dict[int, Path] = {}
-    claimed, reported = (derived.duration or 0) * 1000, SCAN_FROM
+    claimed, reported, beat = (derived.duration or 0) * 1000, SCAN_FROM, time.monotonic()
     for at, frame in scan:
         percent = SCAN_FROM + int((SCAN_TO - SCAN_FROM) * min(1.0, at / claimed)) if claimed > 0 else SCAN_FROM
-        if percent > reported:
-            progress(percent)
-            reported = percent
+        if percent > reported or time.monotonic() - beat > HEARTBEAT_SECONDS:
+            progress(max(percent, reported))
+            reported, beat = max(percent, reported), time.monotonic()
         boxes = _detect(frame)
         linker.add(at, boxes)  # a frame without faces counts too: a track ends after a second without its face
         if not boxes:
