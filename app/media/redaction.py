@@ -58,8 +58,13 @@ def redact_person(item: MediaItem, person_id: int) -> Redaction:
             pictures = 2
         return Redaction(pictures, complete=bool(boxes))
     frames: dict[str, list[list[float]]] = {}
-    for face in faces:  # each still of each of their tracks, with the box on that frame
-        for ms, box in face.stills:
+    stored = {ms for face in item.faces for ms, _box in face.stills}  # some track's still: on disk
+    for face in faces:  # their boxes on every stored frame, their own stills and other tracks' alike
+        on_frames = dict(face.stills)
+        for row in face.track or []:
+            if int(row[0]) in stored:
+                on_frames.setdefault(int(row[0]), [float(v) for v in row[1:5]])
+        for ms, box in on_frames.items():
             frames.setdefault(f"frame_{ms}.jpg", []).append(box)
     for name, boxes in sorted(frames.items()):
         blurred = _blurred(derivative_key(item.sha256, name), boxes)
