@@ -224,3 +224,21 @@ def test_a_job_stopped_mid_scan_and_run_again_leaves_no_duplicates(app, release,
         (f.first_ms, f.last_ms, f.track) for f in first.faces
     ]
     assert _stored_frames(media_root, again.sha256) == stored
+
+
+def test_the_scan_reports_its_progress_as_it_goes(app, release, monkeypatch):
+    """The scan is most of the work: the job's progress (the item page's bar) moves through it."""
+    from app.media import tasks
+
+    seen: list[int] = []
+    real = tasks.report_progress
+
+    def noted(job, percent):
+        seen.append(percent)
+        real(job, percent)
+
+    monkeypatch.setattr(tasks, "report_progress", noted)
+    item_id = release.upload(face_film(every(4), lambda ms: []))
+    assert _item(app, item_id).processing_state is ProcessingState.READY
+    assert seen == sorted(seen) and seen[-1] >= 90
+    assert len([p for p in seen if 15 < p < 95]) >= 10  # sixteen scanned frames, each a step
