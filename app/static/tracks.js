@@ -16,10 +16,19 @@
   if (!line) return;
   const total = Number(line.dataset.duration) || 0;
   if (total <= 0) return;
-  line.querySelectorAll(".track-mark").forEach(function (mark) {
+  // Tracks that overlap in time go on lanes of their own, so each stays visible and clickable.
+  const lanes = [];
+  const marks = Array.prototype.slice.call(line.querySelectorAll(".track-mark"));
+  marks.sort(function (a, b) { return Number(a.dataset.from) - Number(b.dataset.from); });
+  marks.forEach(function (mark) {
     const from = Math.min(total, Number(mark.dataset.from) || 0);
     const to = Math.min(total, Math.max(from, Number(mark.dataset.to) || from));
+    let lane = lanes.findIndex(function (end) { return end < from; });
+    if (lane < 0) lane = lanes.push(0) - 1;
+    lanes[lane] = to + total / 100; // a little room, so a short track is never hidden under the next
     mark.style.left = (from / total) * 100 + "%";
     mark.style.width = ((to - from) / total) * 100 + "%";
+    mark.style.top = lane + "rem";
   });
+  line.style.height = Math.max(1, lanes.length) + "rem";
 })();
