@@ -242,3 +242,20 @@ def test_the_scan_reports_its_progress_as_it_goes(app, release, monkeypatch):
     assert _item(app, item_id).processing_state is ProcessingState.READY
     assert seen == sorted(seen) and seen[-1] >= 90
     assert len([p for p in seen if 15 < p < 95]) >= 10  # sixteen scanned frames, each a step
+
+
+def test_a_film_whose_clock_runs_back_is_refused(app, release):
+    """One frame stamped 1.5 s late, then the clock runs back: frames chosen by time would leave a
+    stretch unscanned, so the film is refused as damaged (not passed with a gap)."""
+    source, out = face_film(every(2), lambda ms: [(90, 50)]), io.BytesIO()
+    with av.open(io.BytesIO(source)) as film, av.open(out, "w", format="mp4") as copy:
+        video = film.streams.video[0]
+        stream = copy.add_stream_from_template(video)
+        for n, packet in enumerate(p for p in film.demux(video) if p.dts is not None):
+            if n == 10:
+                packet.pts += int(1.5 / video.time_base)
+            packet.stream = stream
+            copy.mux(packet)
+    item_id = release.upload(out.getvalue())
+    item = _item(app, item_id)
+    assert (item.processing_state, item.processing_note, item.faces) == (ProcessingState.REFUSED, "broken", [])
