@@ -158,10 +158,11 @@ class Config:
     # Full years a pupil who left is kept after the end of their last school year (then erased by
     # ``flask people purge-leavers``): long enough to answer a family about last year's publications.
     LEAVER_RETENTION_YEARS = env("LEAVER_RETENTION_YEARS", 2)
-    # Face detection (boxes only) on a copy of at most this many pixels a side; frames sampled per film.
+    # Face detection (boxes only) on a copy of at most this many pixels a side; a film is scanned at
+    # this many frames per second of its presentation time (its faces linked into tracks).
     FACE_DETECTION_SIDE = env("FACE_DETECTION_SIDE", 1024)
     FACE_DETECTION_THRESHOLD = env("FACE_DETECTION_THRESHOLD", 0.2)
-    FILM_FACE_SAMPLES = env("FILM_FACE_SAMPLES", 6)
+    FILM_DETECTION_FPS = env("FILM_DETECTION_FPS", 4.0)
     # Release: removal work is due this many hours after consent is withdrawn; blurred exports
     # (faces of people without consent pixelated) only where the school allows them.
     TAKEDOWN_DUE_HOURS = env("TAKEDOWN_DUE_HOURS", 48)

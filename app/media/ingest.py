@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from app.consent.vocabulary import MediaType
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs.queue import enqueue
-from app.media import faces, formats, photos, recordings
+from app.media import faces, formats, photos, recordings, tracking
 from app.media.formats import MediaFormat, format_of
 from app.media.models import Album, Face, MediaItem, ProcessingState
 from app.media.sniffing import sniff
@@ -147,7 +148,10 @@ def _shared_with(twin: MediaItem) -> _Derived:
     """What decoding made of these bytes before, read from the item that has them: the size and
     length, the playback copy's name and the detected faces (boxes only, unresolved: the new item's
     people are resolved by its own group's staff). The files are already stored."""
-    found = [(f.frame_ms, faces.FaceBox(f.box_x, f.box_y, f.box_w, f.box_h, f.score)) for f in twin.faces]
+    found = [
+        _Found(faces.FaceBox(f.box_x, f.box_y, f.box_w, f.box_h, f.score), f.frame_ms, f.first_ms, f.last_ms, f.track)
+        for f in twin.faces
+    ]
     return _Derived(twin.width, twin.height, twin.duration_seconds, twin.playback_name, found=found)
 
 
@@ -165,17 +169,48 @@ class _Received:
     media_format: MediaFormat
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A face found: on a photo its box; on a film its track (``app.media.tracking``): the
+    representative box and its frame, the first and last millisecond, and the boxes per frame."""
+
+    box: faces.FaceBox
+    frame_ms: int | None = None
+    first_ms: int | None = None
+    last_ms: int | None = None
+    track: list[list[float]] | None = None
+
+    def row(self) -> Face:
+        b = self.box
+        return Face(
+            frame_ms=self.frame_ms,
+            first_ms=self.first_ms,
+            last_ms=self.last_ms,
+            track=self.track,
+            box_x=b.x,
+            box_y=b.y,
+            box_w=b.w,
+            box_h=b.h,
+            score=b.score,
+        )
+
+    @classmethod
+    def of_track(cls, track: tracking.Track) -> _Found:
+        at, box = track.representative
+        return cls(box, at, track.first_ms, track.last_ms, track.rows())
+
+
 @dataclass
 class _Derived:
     """What decoding made of an upload: its size and length, the files to store beside the
-    original (derivative name, temporary path), and the faces found (with the film frame's ms)."""
+    original (derivative name, temporary path), and the faces found (a film's as tracks)."""
 
     width: int | None
     height: int | None
     duration: float | None = None
     playback_name: str | None = None
     files: list[tuple[str, Path]] = field(default_factory=list)
-    found: list[tuple[int | None, faces.FaceBox]] = field(default_factory=list)
+    found: list[_Found] = field(default_factory=list)
     processing: bool = False
 
 
@@ -218,7 +253,7 @@ def _sniffed(chunk: bytes) -> MediaFormat:
 def _derive_photo(original: Path, media_format: MediaFormat, made: list[Path]) -> _Derived:
     """A photo's thumbnail and display image, and the faces on the display image."""
     info, shown, files = _pictures(original, media_format, original, made)
-    return _Derived(info.width, info.height, files=files, found=[(None, face) for face in _detect(shown)])
+    return _Derived(info.width, info.height, files=files, found=[_Found(face) for face in _detect(shown)])
 
 
 def _max_seconds(media_format: MediaFormat) -> int:
@@ -241,9 +276,10 @@ def _probe_recording(original: Path, media_format: MediaFormat) -> _Derived:
 def process_recording(item: MediaItem, progress: Callable[[int], None]) -> None:
     """The slow part of taking in a film or sound (a job's work): from the stored original, the
     tag-free playback copy, a film's poster (thumbnail and display image) and the faces on its
-    sampled frames. Everything is made under temporary names and moved into place at the end; the
-    row is updated (``ready``, with its faces) but not committed: the job commits it together with
-    its own "done". ``MediaRejected`` when the file turns out not to decode."""
+    densely scanned frames, linked into tracks. Everything is made under temporary names and moved
+    into place at the end; the row is updated (``ready``, with its faces, replacing any an earlier
+    try left) but not committed: the job commits it together with its own "done".
+    ``MediaRejected`` when the file turns out not to decode."""
     storage = media_storage()
     sha256, media_format = item.sha256, format_of(item.mime_type)
     progress(1)  # ends the transaction that read the row (on SQLite it holds the write lock) before the slow work
@@ -264,9 +300,7 @@ def process_recording(item: MediaItem, progress: Callable[[int], None]) -> None:
             path.unlink(missing_ok=True)
     item.width, item.height, item.duration_seconds = derived.width, derived.height, derived.duration
     item.playback_name = derived.playback_name
-    item.faces = [
-        Face(frame_ms=at, box_x=f.x, box_y=f.y, box_w=f.w, box_h=f.h, score=f.score) for at, f in derived.found
-    ]
+    item.faces = [found.row() for found in derived.found]  # replaces whatever an earlier, killed try left
     item.processing_state, item.processing_note = ProcessingState.READY, None
 
 
@@ -279,8 +313,8 @@ def _derive_recording(
     original: Path, media_format: MediaFormat, made: list[Path], progress: Callable[[int], None]
 ) -> _Derived:
     """Film or sound: probed and remuxed into its tag-free playback copy, alone in an empty folder;
-    a film also gets its sampled frames searched for faces, and a thumbnail and display image of its
-    poster frame. ``progress`` hears how far it is (in percent)."""
+    a film is also scanned for faces (most of the work), and gets a thumbnail and display image of
+    its poster frame. ``progress`` hears how far it is (in percent)."""
     max_seconds = _max_seconds(media_format)
     is_film = media_format.media_type is MediaType.FILM
     poster, playback = Path(f"{original}-poster.jpg"), Path(f"{original}-playback")
@@ -290,11 +324,11 @@ def _derive_recording(
             recording = recordings.probe(alone, media_format, max_seconds, poster if is_film else None)
             progress(10)
             playback_name = f"playback.{recordings.clean_playback(alone, media_format, playback)}"
-            progress(40 if is_film else 90)
+            progress(SCAN_FROM if is_film else 90)
             derived = _Derived(recording.width, recording.height, recording.duration, playback_name)
             derived.files.append((playback_name, playback))
             if is_film:
-                _find_faces_on_frames(alone, media_format, recording.duration, original, made, derived, progress)
+                _track_faces(alone, media_format, original, made, derived, progress)
     except recordings.RecordingRejected as problem:
         raise MediaRejected(problem.code, _recording_message(problem.code, max_seconds)) from None
     if is_film:
@@ -303,29 +337,50 @@ def _derive_recording(
     return derived
 
 
-def _find_faces_on_frames(
+SCAN_FROM, SCAN_TO = 15, 95  # the share of a film's progress that its face scan reports
+# The scan reports at least this often, even when its percentage stands still (a long film): the
+# report is the job's heartbeat, and a job silent for JOB_STALE_SECONDS is sent again.
+HEARTBEAT_SECONDS = 20
+
+
+def _track_faces(
     alone: Path,
     media_format: MediaFormat,
-    duration: float,
     original: Path,
     made: list[Path],
     derived: _Derived,
     progress: Callable[[int], None],
 ) -> None:
-    """Search the film's sampled frames for faces; a frame with faces is kept (its faces are shown
-    on it, to be resolved)."""
-    count = int(current_app.config["FILM_FACE_SAMPLES"])
-    for done, (at, frame) in enumerate(
-        recordings.sample_frames(alone, media_format, duration, count, _face_side()), start=1
-    ):
-        progress(40 + 50 * done // max(count, 1))
+    """Scan the film at ``FILM_DETECTION_FPS`` frames a second, find the faces on every scanned
+    frame and link them into tracks (``app.media.tracking``): each track is one face to resolve.
+    A frame with faces is kept (on disk, never in memory) only while a track may still use it as a
+    still; in the end each track has up to three (first, representative, last). The item's length
+    becomes the one the scan measured (a header may claim another)."""
+    fps = float(current_app.config["FILM_DETECTION_FPS"])
+    scan = recordings.FilmScan(alone, media_format, fps, _max_seconds(media_format), _face_side())
+    linker = tracking.TrackLinker()
+    kept: dict[int, Path] = {}
+    claimed, reported, beat = (derived.duration or 0) * 1000, SCAN_FROM, time.monotonic()
+    for at, frame in scan:
+        percent = SCAN_FROM + int((SCAN_TO - SCAN_FROM) * min(1.0, at / claimed)) if claimed > 0 else SCAN_FROM
+        if percent > reported or time.monotonic() - beat > HEARTBEAT_SECONDS:
+            progress(max(percent, reported))
+            reported, beat = max(percent, reported), time.monotonic()
         boxes = _detect(frame)
-        if boxes:
-            still = Path(f"{original}-frame_{at}.jpg")
-            made.append(still)
-            frame.save(still, format="JPEG", quality=85)
-            derived.files.append((f"frame_{at}.jpg", still))
-            derived.found += [(at, face) for face in boxes]
+        linker.add(at, boxes)  # a frame without faces counts too: a track ends after a second without its face
+        if not boxes:
+            continue
+        still = Path(f"{original}-frame_{at}.jpg")
+        made.append(still)
+        frame.save(still, format="JPEG", quality=85)
+        kept[at] = still
+        needed = linker.still_ms()
+        for ms in [ms for ms in kept if ms not in needed]:
+            kept.pop(ms).unlink(missing_ok=True)
+    if scan.seconds > 0:
+        derived.duration = scan.seconds
+    derived.files += [(f"frame_{ms}.jpg", still) for ms, still in sorted(kept.items())]
+    derived.found += [_Found.of_track(track) for track in linker.tracks]
 
 
 def _pictures(
@@ -366,7 +421,7 @@ def _add_item(received: _Received, derived: _Derived, album: Album, uploaded_by:
         uploaded_by_id=uploaded_by.id if uploaded_by else None,
         playback_name=derived.playback_name,
         processing_state=ProcessingState.PROCESSING if derived.processing else ProcessingState.READY,
-        faces=[Face(frame_ms=at, box_x=f.x, box_y=f.y, box_w=f.w, box_h=f.h, score=f.score) for at, f in derived.found],
+        faces=[found.row() for found in derived.found],
     )
     db.session.add(item)
     db.session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_
+from sqlalchemy import JSON, BigInteger, ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,7 +78,7 @@ class MediaItem(Model):
     album: Mapped[Album] = relationship()
     tags: Mapped[list[Tag]] = relationship(back_populates="item", cascade="all, delete-orphan", order_by="Tag.id")
     faces: Mapped[list[Face]] = relationship(
-        back_populates="item", cascade="all, delete-orphan", order_by="(Face.frame_ms, Face.id)"
+        back_populates="item", cascade="all, delete-orphan", order_by="(Face.first_ms, Face.frame_ms, Face.id)"
     )
     outside_people: Mapped[list[OutsidePerson]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="OutsidePerson.id"
@@ -96,7 +96,7 @@ class MediaItem(Model):
         names = [] if self.media_type is MediaType.AUDIO else ["thumbnail.jpg", "display.jpg"]
         if self.playback_name:
             names.append(self.playback_name)
-        names += sorted({face.frame_name for face in self.faces if face.frame_name})
+        names += sorted({name for face in self.faces for name in face.still_names})
         return names
 
 
@@ -142,13 +142,21 @@ class DismissReason(enum.StrEnum):
 class Face(Model):
     """A face the detector found (a box, nothing else: no embedding, no identity). It is resolved
     when a staff member matches it to a tagged person, marks it as someone from outside the school,
-    or dismisses it with a reason. On a film it belongs to the sampled frame at ``frame_ms``."""
+    or dismisses it with a reason, once.
+
+    On a film one row is one *track* (``app.media.tracking``): the same face followed from
+    ``first_ms`` to ``last_ms``, its box on every scanned frame in ``track`` (``[ms, x, y, w, h]``
+    rows), and its representative detection (the largest box) in ``frame_ms`` and the box columns.
+    Up to three stills are kept (first, representative and last frame, ``frame_<ms>.jpg``)."""
 
     __tablename__ = "media_face"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     media_id: Mapped[int] = mapped_column(ForeignKey("media_item.id", ondelete="CASCADE"), index=True)
     frame_ms: Mapped[int | None] = mapped_column()
+    first_ms: Mapped[int | None] = mapped_column()
+    last_ms: Mapped[int | None] = mapped_column()
+    track: Mapped[list[list[float]] | None] = mapped_column(JSON)
     box_x: Mapped[float] = mapped_column()
     box_y: Mapped[float] = mapped_column()
     box_w: Mapped[float] = mapped_column()
@@ -195,8 +203,25 @@ class Face(Model):
 
     @property
     def frame_name(self) -> str | None:
-        """The stored frame a film's face was found on."""
+        """The stored frame of a film's face (its track's representative detection)."""
         return None if self.frame_ms is None else f"frame_{self.frame_ms}.jpg"
+
+    @property
+    def stills(self) -> list[tuple[int, list[float]]]:
+        """A film face's stored frames, ``(ms, box on it)``, in time order: its track's first,
+        representative and last frame (a face from before tracks: its one frame). None for a photo."""
+        if self.frame_ms is None:
+            return []
+        rows = {int(row[0]): [float(v) for v in row[1:5]] for row in self.track or []}
+        kept = {self.frame_ms: self.box}
+        for ms in (self.first_ms, self.last_ms):
+            if ms is not None and ms in rows:
+                kept.setdefault(ms, rows[ms])
+        return sorted(kept.items())
+
+    @property
+    def still_names(self) -> list[str]:
+        return [f"frame_{ms}.jpg" for ms, _box in self.stills]
 
 
 class OutsidePerson(Model):

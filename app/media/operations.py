@@ -140,8 +140,8 @@ class TaggingError(DomainError):
 @dataclass(frozen=True)
 class TagSpec:
     """One person shown or heard; on a photo optionally with a box; with the detected faces that
-    are this person (a film shows someone on several sampled frames). On a photo, a single face's
-    box becomes the tag's box when no box is given."""
+    are this person (on a film someone who left and came back is several tracks). On a photo, a
+    single face's box becomes the tag's box when no box is given."""
 
     person_id: int
     box: list[float] | None = None

@@ -16,12 +16,12 @@ Whatever FFmpeg (or the conversion of a frame to pixels) raises on a hostile fil
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -129,43 +129,55 @@ def _checked_duration(
     return duration
 
 
-def sample_frames(
-    alone: Path, media_format: MediaFormat, duration: float, count: int, side: int
-) -> Iterator[tuple[int, Image.Image]]:
-    """Up to ``count`` frames spread over the film (at 1/(2n), 3/(2n), ... of its length), each as
-    ``(milliseconds, picture of at most side pixels)``; one at a time, for face detection."""
-    with _open(alone, media_format) as container:
-        video = container.streams.video[0]
-        time_base = video.time_base
-        if time_base is None:
-            return
-        seen: set[int] = set()
-        for n in range(count):
-            target = duration * (2 * n + 1) / (2 * count)
-            try:
-                frame = _frame_at(container, video, time_base, target)
-                if frame is None:
+class FilmScan:
+    """The frames of a film, for face detection, at ``fps`` per second of their presentation time:
+    iterating yields ``(milliseconds from the first frame, upright picture of at most side
+    pixels)``, one frame at a time (the rest is decoded and dropped, never held).
+
+    Frames are chosen by their own timestamps (the first frame in each 1/fps slot), never by the
+    stream's declared frame rate or length, which a variable-frame-rate phone film does not have
+    and a crafted file may lie about. Every picture that is shown is covered: a frame that is not
+    chosen is shown within the same slot as one that was. So the scan refuses what it cannot
+    cover: a film running past ``max_seconds`` (its header claimed less) is ``too_long``; a frame
+    that does not decode, a frame without a timestamp, a timeline that runs backwards, or a film
+    without a single frame is ``broken``. After the scan, ``seconds`` is the film's real length
+    (its last frame's end)."""
+
+    def __init__(self, alone: Path, media_format: MediaFormat, fps: float, max_seconds: int, side: int) -> None:
+        if fps <= 0:
+            raise ValueError("fps must be positive")
+        self.alone, self.media_format, self.fps = alone, media_format, fps
+        self.max_seconds, self.side = max_seconds, side
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[tuple[int, Image.Image]]:
+        with _open(self.alone, self.media_format) as container, _refused_as("broken"):
+            if not container.streams.video:
+                raise RecordingRejected("no_video")
+            video = container.streams.video[0]
+            if video.time_base is None:
+                raise RecordingRejected("broken")
+            time_base, start, last_slot, latest = video.time_base, None, -1, 0.0
+            for frame in container.decode(video):
+                if frame.pts is None:
+                    raise RecordingRejected("broken")
+                start = frame.pts if start is None else start
+                seconds = float((frame.pts - start) * time_base)
+                if seconds < latest - 1 / self.fps:
+                    raise RecordingRejected("broken")  # the clock ran back: the slots would hide frames
+                if seconds > self.max_seconds:
+                    raise RecordingRejected("too_long")
+                latest = max(latest, seconds)
+                self.seconds = max(self.seconds, seconds + float((frame.duration or 0) * time_base))
+                slot = math.floor(seconds * self.fps + 1e-6)
+                if slot <= last_slot:
                     continue
-                at = int(float((frame.pts or 0) * time_base) * 1000)
-                if at in seen:
-                    continue
+                last_slot = slot
                 picture = _pixels_only(frame)
-            except DECODER_ERRORS:
-                continue  # a sample that cannot be decoded; the others are still searched
-            seen.add(at)
-            picture.thumbnail((side, side), Image.Resampling.BILINEAR)
-            yield at, picture
-
-
-def _frame_at(
-    container: av.container.InputContainer, video: av.video.stream.VideoStream, time_base: Fraction, target: float
-) -> av.VideoFrame | None:
-    """The first frame at or after ``target`` seconds (from the key frame before it), or None."""
-    container.seek(int(target / time_base), stream=video, backward=True, any_frame=False)
-    for frame in container.decode(video):
-        if frame.pts is None or frame.pts * time_base + 1e-3 >= target:
-            return frame
-    return None
+                picture.thumbnail((self.side, self.side), Image.Resampling.BILINEAR)
+                yield round(seconds * 1000), picture
+            if start is None:
+                raise RecordingRejected("broken")
 
 
 def clean_playback(alone: Path, media_format: MediaFormat, target: Path) -> str:

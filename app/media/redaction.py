@@ -4,7 +4,7 @@ for the commit.
 Used when a person is erased (``app.privacy.erasure``) and an item that shows them is kept: every
 stored picture where we know where they are is rewritten with their boxes pixelated
 (``app.media.photos.pixelate``): a photo's display image (its thumbnail is made again from it) and a
-film's sampled frames. A film's poster and playback copy and a sound recording have no box: they
+film's face-track stills. A film's poster and playback copy and a sound recording have no box: they
 cannot be blurred, the item is then only quarantined (the caller says so).
 
 Files are not transactional, so the new pictures are written beside the store first and moved into
@@ -58,9 +58,14 @@ def redact_person(item: MediaItem, person_id: int) -> Redaction:
             pictures = 2
         return Redaction(pictures, complete=bool(boxes))
     frames: dict[str, list[list[float]]] = {}
-    for face in faces:
-        if face.frame_name:
-            frames.setdefault(face.frame_name, []).append(face.box)
+    stored = {ms for face in item.faces for ms, _box in face.stills}  # some track's still: on disk
+    for face in faces:  # their boxes on every stored frame, their own stills and other tracks' alike
+        on_frames = dict(face.stills)
+        for row in face.track or []:
+            if int(row[0]) in stored:
+                on_frames.setdefault(int(row[0]), [float(v) for v in row[1:5]])
+        for ms, box in on_frames.items():
+            frames.setdefault(f"frame_{ms}.jpg", []).append(box)
     for name, boxes in sorted(frames.items()):
         blurred = _blurred(derivative_key(item.sha256, name), boxes)
         _replace_after_commit(blurred, derivative_key(item.sha256, name))

@@ -69,13 +69,18 @@ class MediaSchema(Schema):
                 "box": f.box,
                 "status": f.status.value,
                 "frame_ms": f.frame_ms,
+                "first_ms": f.first_ms,
+                "last_ms": f.last_ms,
                 "person_id": f.person_id,
                 "outside_person_id": f.outside_person_id,
                 "dismissed_reason": f.dismissed_reason.value if f.dismissed_reason else None,
             }
             for f in m.faces
         ],
-        metadata={"description": "detected faces (boxes only); status open, tagged, outside or dismissed"},
+        metadata={
+            "description": "detected faces (boxes only); status open, tagged, outside or dismissed. On a film "
+            "each is a track: the face from first_ms to last_ms, with its largest box on the frame at frame_ms"
+        },
     )
     outside_people = fields.Function(
         lambda m: [OutsiderSchema().dump(p) for p in m.outside_people],

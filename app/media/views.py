@@ -534,12 +534,19 @@ def consent_scan(consent_id: int) -> Response:
 @allow(*STAFF_ROLES)
 @sandboxed
 def face_picture(item_id: int, face_id: int) -> Response:
-    """A small crop around a detected face, for the list of faces to resolve."""
+    """A small crop around a detected face, for the list of faces to resolve: on a film, its
+    track's representative frame, or with ``?at=<ms>`` another of its stills (first, last)."""
     item = media_or_404(current_account(), item_id)
     found = face_of_or_404(item, face_id)
-    source = found.frame_name or "display.jpg"
+    source, box = found.frame_name or "display.jpg", found.box
+    if "at" in request.args:
+        stills = dict(found.stills)
+        at = request.args.get("at", "")
+        if not (at.isascii() and at.isdigit() and len(at) <= 9 and int(at) in stills):
+            abort(404)
+        source, box = f"frame_{int(at)}.jpg", stills[int(at)]
     with media_storage().open(derivative_key(item.sha256, source)) as handle:
-        crop = face_crop(handle, found.box)
+        crop = face_crop(handle, box)
     return _picture(crop, f"beeldrecht-{item.id}-face-{found.id}.jpg")
 
 

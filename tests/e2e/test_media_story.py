@@ -124,7 +124,7 @@ def test_teacher_uploads_tags_and_resolves_faces_on_a_phone(phone, live_app, tmp
     assert phone.locator("#stage .box-tag").count() == 1  # Noah's box, drawn back from the saved tag
     phone.screenshot(path=str(tmp_path / "2-photo.png"), full_page=True)
 
-    # The film: it plays (the tag-free copy), and its faces on the sampled frames are Sem.
+    # The film: it plays (the tag-free copy), and its face track is Sem.
     open_item(phone, film_id)
     phone.locator("video#player").wait_for()
     for _ in range(50):

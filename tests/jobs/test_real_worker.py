@@ -175,7 +175,7 @@ def test_a_real_worker_processes_an_uploaded_film(shared, worker):
 
 
 def test_a_job_whose_worker_is_killed_is_sent_again_and_finishes(shared, worker):
-    first = worker(FILM_FACE_SAMPLES="80")  # slow enough to be killed in the middle
+    first = worker(FILM_DETECTION_FPS="10")  # every frame: slow enough to be killed in the middle
     answer = _upload(shared, astronaut_film(seconds=8))
     _wait_for(shared, answer["id"], lambda j: j.state is JobState.RUNNING and j.progress >= 40, 60)
     first.send_signal(signal.SIGKILL)
@@ -183,7 +183,7 @@ def test_a_job_whose_worker_is_killed_is_sent_again_and_finishes(shared, worker)
     killed = _job(shared, answer["id"])
     assert (killed.state, killed.attempts) == (JobState.RUNNING, 1)
     time.sleep(2.5)  # its heartbeat goes stale
-    worker(JOB_STALE_SECONDS="2", FILM_FACE_SAMPLES="6")
+    worker(JOB_STALE_SECONDS="2", FILM_DETECTION_FPS="4")
     job = _wait_for(shared, answer["id"], lambda j: j.state is JobState.DONE, 60)
     assert job.attempts == 2
     with shared["app"].app_context():

@@ -141,6 +141,41 @@ def test_a_film_is_held_back_and_its_frames_blurred_where_there_is_a_box(release
         assert db.session.get(Face, face_id).dismissed_reason.value == "not_recognisable"
 
 
+def test_a_film_track_is_blurred_on_every_stored_frame_it_is_on_and_nobody_else_is(
+    release, world, app, client, login_as
+):
+    """Sem's track runs from 0 to 1.5 s (his stills: 0 and 1500 ms); frame 1000 is stored as the
+    still of Noah's track, and Sem is on it too: he is blurred there as well, Noah is not."""
+    item = release.upload(film(size=(160, 120)))
+    release.tag(item, [world["sem"], world["noah"]], complete=True)
+    with app.app_context():
+        media = db.session.get(MediaItem, item)
+        for ms in (0, 1000, 1500):
+            with media_storage().temporary_file() as handle:
+                Image.effect_noise((160, 120), 80).convert("RGB").save(handle, format="JPEG")
+            media_storage().put(Path(handle.name), derivative_key(media.sha256, f"frame_{ms}.jpg"))
+        rows = [[ms, 0.05, 0.1, 0.3, 0.4] for ms in (0, 500, 1000, 1500)]
+        sem = Face(media_id=item, frame_ms=0, first_ms=0, last_ms=1500, track=rows, person_id=world["sem"])
+        noah = Face(media_id=item, frame_ms=1000, first_ms=1000, last_ms=1000, track=[[1000, 0.6, 0.2, 0.3, 0.4]])
+        noah.person_id = world["noah"]
+        for face, box in ((sem, (0.05, 0.1)), (noah, (0.6, 0.2))):
+            face.box_x, face.box_y, face.box_w, face.box_h, face.score = *box, 0.3, 0.4, 0.9
+        db.session.add_all([sem, noah])
+        db.session.commit()
+        assert [ms for ms, _box in sem.stills] == [0, 1500]
+        sha = media.sha256
+    login_as("admin")
+    assert erase_sem(client, world).status_code == 302
+    with app.app_context():
+        for ms in (0, 1000, 1500):
+            with media_storage().open(derivative_key(sha, f"frame_{ms}.jpg")) as handle:
+                after = Image.open(handle).convert("L")
+                assert detail(after, [0.1, 0.15, 0.2, 0.3]) < 5, ms  # Sem, blurred
+        assert detail(after, [0.65, 0.25, 0.2, 0.3]) > 20  # Noah on frame 1500 (not blurred)
+        with media_storage().open(derivative_key(sha, "frame_1000.jpg")) as handle:
+            assert detail(Image.open(handle).convert("L"), [0.65, 0.25, 0.2, 0.3]) > 20  # Noah, untouched
+
+
 def test_erasing_twice_or_a_foreign_id_or_a_bad_choice_changes_nothing(release, world, app, client, login_as):
     item = photo(release, [world["sem"]])
     login_as("admin")

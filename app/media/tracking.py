@@ -1,0 +1,130 @@
+"""Face tracks on a film: the boxes found on its scanned frames (``app.media.recordings.FilmScan``)
+linked into tracks, so that one child walking through a film is one face to resolve, not one per
+frame. Boxes only: a box is linked to the track whose last box is near it, by position and size
+alone (no appearance, no embedding, nothing compared across items or with anyone's picture).
+
+A small greedy linker, not a tracking library: norfair (the library we looked at) pins numpy
+below 2 and pulls in matplotlib through filterpy, which the rest of the stack (ONNX Runtime,
+scikit-image) cannot go back to. Linking errs on the safe side: when in doubt a box starts a new
+track (one more face to resolve), and a face seen on a single frame is a track of its own (every
+face in every second is resolved, however briefly it was seen).
+
+Pure functions and plain data: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from app.media.faces import FaceBox
+
+# A track waits this long for its face to come back (turned away, hidden behind someone) before a
+# box near its last one starts a new track. Counted from the first scanned frame the face is missing
+# on, not from its last box: a variable-frame-rate film may have no frame at all for a while (the
+# picture did not change), which is no evidence that the face went.
+MAX_GAP_MS = 1000
+# How far a face may move between two of its boxes: its centre at most this many times the
+# face's size away (at 4 frames a second, a child running across the picture).
+MAX_JUMP = 1.0
+# How much a face may grow or shrink between two of its boxes (area ratio): more is someone else.
+MAX_GROWTH = 3.0
+
+
+@dataclass
+class Track:
+    """One face followed through a film: its boxes in time order, ``(ms, box)``."""
+
+    boxes: list[tuple[int, FaceBox]] = field(default_factory=list)
+    missing_since: int | None = None  # the first scanned frame after its last box that lacks it
+
+    @property
+    def first_ms(self) -> int:
+        return self.boxes[0][0]
+
+    @property
+    def last_ms(self) -> int:
+        return self.boxes[-1][0]
+
+    @property
+    def representative(self) -> tuple[int, FaceBox]:
+        """The detection that shows the face best: its largest box (the earliest of equals)."""
+        return max(self.boxes, key=lambda found: (found[1].w * found[1].h, -found[0]))
+
+    @property
+    def still_ms(self) -> list[int]:
+        """The frames kept as stills of this track: its first, representative and last (distinct)."""
+        return sorted({self.first_ms, self.representative[0], self.last_ms})
+
+    def rows(self) -> list[list[float]]:
+        """Its boxes compactly, as ``[ms, x, y, w, h]`` rows rounded to 4 decimals."""
+        return [[ms, round(b.x, 4), round(b.y, 4), round(b.w, 4), round(b.h, 4)] for ms, b in self.boxes]
+
+
+def distance(a: FaceBox, b: FaceBox) -> float:
+    """How far apart two boxes are, in face sizes: the distance between their centres, each axis
+    measured in the two boxes' mean width (height)."""
+    width, height = (a.w + b.w) / 2, (a.h + b.h) / 2
+    if width <= 0 or height <= 0:
+        return math.inf
+    dx = (a.x + a.w / 2) - (b.x + b.w / 2)
+    dy = (a.y + a.h / 2) - (b.y + b.h / 2)
+    return math.hypot(dx / width, dy / height)
+
+
+def similar_size(a: FaceBox, b: FaceBox) -> bool:
+    small, large = sorted((a.w * a.h, b.w * b.h))
+    return small > 0 and large / small <= MAX_GROWTH
+
+
+class TrackLinker:
+    """Feed it every scanned frame's boxes in time order (``add``, with no boxes too); ``tracks``
+    are the result.
+
+    On each frame, the pairs (live track, box) that are close enough (``MAX_JUMP``, ``MAX_GROWTH``)
+    are linked closest first, each track and each box at most once; a box left over starts a new
+    track. A track stays live until its face has been missing from the scanned frames for more than
+    ``MAX_GAP_MS``."""
+
+    def __init__(self, max_gap_ms: int = MAX_GAP_MS, max_jump: float = MAX_JUMP) -> None:
+        self.max_gap_ms, self.max_jump = max_gap_ms, max_jump
+        self.tracks: list[Track] = []
+        self._live: list[Track] = []
+        self._last_ms: int | None = None
+
+    def add(self, ms: int, boxes: list[FaceBox]) -> None:
+        if self._last_ms is not None and ms < self._last_ms:
+            raise ValueError("frames must come in time order")
+        self._last_ms = ms
+        self._live = [
+            track for track in self._live if track.missing_since is None or ms - track.missing_since <= self.max_gap_ms
+        ]
+        pairs = sorted(
+            (gap, t, b)
+            for t, track in enumerate(self._live)
+            for b, box in enumerate(boxes)
+            if track.last_ms < ms
+            and similar_size(track.boxes[-1][1], box)
+            and (gap := distance(track.boxes[-1][1], box)) <= self.max_jump
+        )
+        taken_tracks: set[int] = set()
+        taken_boxes: set[int] = set()
+        for _gap, t, b in pairs:
+            if t in taken_tracks or b in taken_boxes:
+                continue
+            taken_tracks.add(t)
+            taken_boxes.add(b)
+            self._live[t].boxes.append((ms, boxes[b]))
+            self._live[t].missing_since = None
+        for t, track in enumerate(self._live):
+            if t not in taken_tracks and track.missing_since is None and track.last_ms < ms:
+                track.missing_since = ms
+        for b, box in enumerate(boxes):
+            if b not in taken_boxes:
+                track = Track([(ms, box)])
+                self.tracks.append(track)
+                self._live.append(track)
+
+    def still_ms(self) -> set[int]:
+        """Every frame some track keeps as a still (so far): the others need not be kept."""
+        return {ms for track in self.tracks for ms in track.still_ms}

@@ -1,0 +1,74 @@
+"""Linking a film's face boxes into tracks (``app.media.tracking``): one face followed through the
+film is one track; two faces are two; a face that leaves for more than a second comes back as a
+new track; a face seen on one frame only is still a track (every face in every second is resolved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.media.faces import FaceBox
+from app.media.tracking import TrackLinker
+
+
+def box(x: float, y: float = 0.3, side: float = 0.2) -> FaceBox:
+    return FaceBox(x, y, side, side, 0.9)
+
+
+def link(frames: list[tuple[int, list[FaceBox]]]) -> list[list[int]]:
+    """The tracks made of these frames, each as the list of its frames' ms."""
+    linker = TrackLinker()
+    for ms, boxes in frames:
+        linker.add(ms, boxes)
+    return [[ms for ms, _box in track.boxes] for track in linker.tracks]
+
+
+def test_a_face_moving_across_the_picture_is_one_track():
+    frames = [(ms, [box(0.05 + ms / 5000)]) for ms in range(0, 3000, 250)]  # left to right in 3 s
+    assert link(frames) == [list(range(0, 3000, 250))]
+
+
+def test_two_faces_side_by_side_are_two_tracks_even_when_one_is_missed_now_and_then():
+    frames = [(ms, [box(0.1), box(0.6)] if ms != 750 else [box(0.6)]) for ms in range(0, 2000, 250)]
+    tracks = link(frames)
+    assert len(tracks) == 2
+    assert sorted(map(len, tracks)) == [7, 8]  # the left face was not found at 0.75 s: still one track
+
+
+def test_a_face_gone_for_more_than_a_second_comes_back_as_a_new_track():
+    seen = [0, 250, 500, 2000, 2250]  # missing from 0.75 s to 1.75 s: more than a second of scanned frames
+    frames = [(ms, [box(0.4)] if ms in seen else []) for ms in range(0, 2500, 250)]
+    assert link(frames) == [[0, 250, 500], [2000, 2250]]
+    back_in_time = [(ms, [box(0.4)] if ms in (0, 250, 500, 1500) else []) for ms in range(0, 1750, 250)]
+    assert link(back_in_time) == [[0, 250, 500, 1500]]  # missing from 0.75 s to 1.25 s: within the second
+
+
+def test_no_frames_is_no_evidence_that_a_face_went():
+    """A variable-frame-rate film may have no frame for seconds (the picture did not change)."""
+    assert link([(0, [box(0.4)]), (2600, [box(0.42)])]) == [[0, 2600]]
+
+
+def test_a_face_seen_once_is_a_track_of_its_own():
+    frames = [(ms, [box(0.1)] + ([box(0.7)] if ms == 500 else [])) for ms in range(0, 1500, 250)]
+    assert link(frames) == [list(range(0, 1500, 250)), [500]]
+
+
+def test_a_far_jump_or_a_much_larger_face_is_someone_else():
+    assert len(link([(0, [box(0.05)]), (250, [box(0.7)])])) == 2
+    assert len(link([(0, [box(0.4, side=0.1)]), (250, [box(0.35, side=0.3)])])) == 2
+
+
+def test_a_track_keeps_its_first_largest_and_last_frame_as_stills_and_its_boxes_compactly():
+    linker = TrackLinker()
+    for ms, side in [(0, 0.1), (250, 0.12), (500, 0.15), (750, 0.13), (1000, 0.11)]:
+        linker.add(ms, [FaceBox(0.4, 0.4, side, side / 3 * 3.00001, 0.8)])
+    (track,) = linker.tracks
+    assert (track.first_ms, track.representative[0], track.last_ms) == (0, 500, 1000)
+    assert track.still_ms == [0, 500, 1000] and linker.still_ms() == {0, 500, 1000}
+    assert track.rows()[2] == [500, 0.4, 0.4, 0.15, 0.15]
+
+
+def test_frames_must_come_in_time_order():
+    linker = TrackLinker()
+    linker.add(500, [])
+    with pytest.raises(ValueError):
+        linker.add(250, [])
