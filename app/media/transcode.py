@@ -12,7 +12,7 @@ film's length. Whatever FFmpeg raises on a file it cannot read is ``RecordingRej
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -48,12 +48,21 @@ def channel_size(width: int, height: int, max_side: int | None) -> Size:
     return Size(max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2))
 
 
+Progress = Callable[[float], None]  # how far the work is, from 0 to 1
+
+
 def film_for_channel(
-    source: Path, target: Path, max_side: int | None, max_kbps: int, *, media_format: MediaFormat
+    source: Path,
+    target: Path,
+    max_side: int | None,
+    max_kbps: int,
+    *,
+    media_format: MediaFormat,
+    progress: Progress | None = None,
 ) -> None:
     """Write ``target`` (MP4): the film's first video stream upright, scaled for the channel and
     encoded as H.264 with its bitrate capped at ``max_kbps``, and its first audio stream (if any)
-    as AAC."""
+    as AAC. ``progress`` hears how far it is every ``PROGRESS_FRAMES`` frames."""
     with _output(target), isolated(source) as alone:
         with _opened(alone, media_format) as container, _refused():
             first = _first_frame(container)  # its turn and size decide the output's stream
@@ -65,16 +74,30 @@ def film_for_channel(
                 output.metadata.clear()
                 picture = _Picture(output, video, first, max_side, max_kbps)
                 sound = _Sound(output, audio) if audio is not None else None
+                length = _seconds(container, video)
                 for packet in container.demux([s for s in (video, audio) if s is not None]):
                     if packet.stream.index == video.index:
                         for frame in packet.decode():
                             picture.encode(frame)
+                            if progress is not None and length and picture.frames % PROGRESS_FRAMES == 0:
+                                progress(min(1.0, float(frame.time or 0) / length))
                     elif sound is not None:
                         for piece in packet.decode():
                             sound.encode(piece)
                 picture.finish()
                 if sound is not None:
                     sound.finish()
+
+
+PROGRESS_FRAMES = 100
+
+
+def _seconds(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> float | None:
+    if container.duration:
+        return float(container.duration / av.time_base)
+    if video.duration and video.time_base:
+        return float(video.duration * video.time_base)
+    return None
 
 
 def _first_frame(container: av.container.InputContainer) -> av.VideoFrame:
@@ -150,11 +173,13 @@ class _Picture:
             before.link_to(after)
         self.graph.configure()
         self.last_pts: int | None = None
+        self.frames = 0
 
     def encode(self, frame: av.VideoFrame) -> None:
         if frame.pts is None or (self.last_pts is not None and frame.pts <= self.last_pts):
             return  # no time, or out of order: a player would not show it either
         self.last_pts = frame.pts
+        self.frames += 1
         self.graph.vpush(frame)
         self._drain()
 
