@@ -12,6 +12,7 @@ film's length. Whatever FFmpeg raises on a file it cannot read is ``RecordingRej
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -76,14 +77,13 @@ def film_for_channel(
                 sound = _Sound(output, audio) if audio is not None else None
                 length = _seconds(container, video)
                 for packet in container.demux([s for s in (video, audio) if s is not None]):
-                    if packet.stream.index == video.index:
-                        for frame in packet.decode():
+                    for frame in packet.decode():
+                        if isinstance(frame, av.VideoFrame) and packet.stream.index == video.index:
                             picture.encode(frame)
                             if progress is not None and length and picture.frames % PROGRESS_FRAMES == 0:
                                 progress(min(1.0, float(frame.time or 0) / length))
-                    elif sound is not None:
-                        for piece in packet.decode():
-                            sound.encode(piece)
+                        elif isinstance(frame, av.AudioFrame) and sound is not None:
+                            sound.encode(frame)
                 picture.finish()
                 if sound is not None:
                     sound.finish()
@@ -157,9 +157,7 @@ class _Picture:
         self.stream.metadata.clear()
         self.graph = av.filter.Graph()
         chain = [
-            self.graph.add_buffer(
-                width=first.width, height=first.height, format=first.format.name, time_base=time_base
-            )
+            self.graph.add_buffer(width=first.width, height=first.height, format=first.format, time_base=time_base)
         ]
         # frame.rotation is counter-clockwise: 90 is a quarter to the left, -90 (270) to the right.
         for name, argument in {90: [("transpose", "cclock")], 270: [("transpose", "clock")]}.get(
@@ -169,7 +167,7 @@ class _Picture:
         chain.append(self.graph.add("scale", f"{size.width}:{size.height}:flags=bicubic"))
         chain.append(self.graph.add("format", "yuv420p"))
         chain.append(self.graph.add("buffersink"))
-        for before, after in zip(chain, chain[1:], strict=False):
+        for before, after in itertools.pairwise(chain):
             before.link_to(after)
         self.graph.configure()
         self.last_pts: int | None = None

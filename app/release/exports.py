@@ -334,9 +334,7 @@ class BundlePending(DomainError):
     keep_changes = True
 
     def __init__(self) -> None:
-        super().__init__(
-            "bundle_pending", _("The files of this export are still being made; try again in a moment.")
-        )
+        super().__init__("bundle_pending", _("The files of this export are still being made; try again in a moment."))
 
 
 def _bundle_in_a_job(export: Export) -> None:

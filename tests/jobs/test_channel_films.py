@@ -15,7 +15,6 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
@@ -70,7 +69,9 @@ def phone_film(size: tuple[int, int] = (640, 360), seconds: int = 2, noise: bool
         container.mux(video.encode(None))
         tone = (np.sin(np.arange(seconds * 44100) * 2 * np.pi * 440 / 44100) * 0.3).astype(np.float32)
         for start in range(0, len(tone) - 1024, 1024):
-            frame = av.AudioFrame.from_ndarray(np.stack([tone[start : start + 1024]] * 2), format="fltp", layout="stereo")
+            frame = av.AudioFrame.from_ndarray(
+                np.stack([tone[start : start + 1024]] * 2), format="fltp", layout="stereo"
+            )
             frame.sample_rate, frame.pts = 44100, start
             container.mux(audio.encode(frame))
         container.mux(audio.encode(None))
@@ -281,7 +282,9 @@ def test_a_damaged_film_fails_its_exports_job_with_a_clear_state(release, app, c
     assert not list((media_root / "incoming").iterdir())
 
 
-def test_a_missing_copy_is_made_again_by_a_job_before_the_download(release, app, client, login_as, media_root, held_jobs):
+def test_a_missing_copy_is_made_again_by_a_job_before_the_download(
+    release, app, client, login_as, media_root, held_jobs
+):
     item = cleared(release, phone_film(size=(320, 180)))
     run_held(app, held_jobs)
     response = release.comms.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]})

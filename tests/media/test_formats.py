@@ -133,7 +133,9 @@ def test_the_playback_copy_is_served_as_its_formats_entry_says(upload, client, m
     played = client.get(f"/media/{item}/playback")
     assert played.status_code == 200
     assert played.mimetype == media_format.playback.mime
-    assert played.headers["Content-Disposition"].endswith(f"filename=beeldrecht-{item}.{media_format.playback.extension}")
+    assert played.headers["Content-Disposition"].endswith(
+        f"filename=beeldrecht-{item}.{media_format.playback.extension}"
+    )
 
 
 def test_the_upload_page_offers_what_the_table_accepts(client, login_as):
