@@ -26,7 +26,7 @@ from app.media.transcode import film_for_channel
 from tests.release.helpers import Release
 
 NEWSLETTER = 4  # the seeded channels' ids: instagram, facebook, website, newsletter, ...
-PHONE_TAGS = (b"+52.0907", b"2026-05-01", b"PhoneMaker", b"Sem de Vries")
+PHONE_TAGS = (b"loci", b"+52.0907", b"2026-05-01", b"PhoneMaker", b"Sem de Vries")
 BARE_CONTAINER = {"major_brand", "minor_version", "compatible_brands"}
 BARE_STREAM = {"language", "handler_name", "vendor_id"}
 
@@ -95,6 +95,18 @@ def top_level_boxes(data: bytes) -> list[bytes]:
     return boxes
 
 
+def creation_times(data: bytes) -> list[int]:
+    """The creation times in the movie, track and media headers (seconds since 1904; 0: none)."""
+    times = []
+    for box in (b"mvhd", b"tkhd", b"mdhd"):
+        at = data.find(box)
+        while at != -1:
+            wide = data[at + 4] == 1
+            times.append(struct.unpack(">Q" if wide else ">I", data[at + 8 : at + (16 if wide else 12)])[0])
+            at = data.find(box, at + 4)
+    return times
+
+
 def set_newsletter(client, login_as, side: int | None, kbps: int) -> None:
     login_as("admin")
     form = {"key": "newsletter", "name": "Nieuwsbrief", "purpose": "newsletter", "enabled": "y"}
@@ -140,7 +152,9 @@ def test_a_film_goes_out_upright_at_the_channels_size_without_tags_once_its_job_
     release, app, client, login_as, held_jobs
 ):
     set_newsletter(client, login_as, side=200, kbps=400)
-    item = cleared(release, phone_film())
+    source = phone_film()
+    assert all(creation_times(source)) and b"loci" in source and b"Sem de Vries" in source
+    item = cleared(release, source)
     run_held(app, held_jobs)  # the upload's processing
     response = release.comms.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]})
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -164,6 +178,7 @@ def test_a_film_goes_out_upright_at_the_channels_size_without_tags_once_its_job_
     assert boxes.index(b"moov") < boxes.index(b"mdat")  # faststart
     for secret in PHONE_TAGS:
         assert secret not in data
+    assert set(creation_times(data)) == {0}  # no moment of recording in any header
     with av.open(io.BytesIO(data), format="mp4") as container:
         assert set(container.metadata) <= BARE_CONTAINER
         assert [s.type for s in container.streams] == ["video", "audio"]
