@@ -196,10 +196,12 @@ def test_a_film_goes_out_upright_at_the_channels_size_without_tags_once_its_job_
     assert bottom[2] > 150 and bottom[0] < 100, bottom
 
 
-def test_a_film_is_never_made_larger_than_it_is(release, app, client, login_as):
-    set_newsletter(client, login_as, side=1600, kbps=800)
-    item = cleared(release, phone_film(size=(320, 180)))
-    made = release.export("newsletter", [item]).get_json()
+def test_an_approved_film_is_made_for_its_channel_but_never_larger_than_it_is(release, app):
+    item = release.upload(phone_film(size=(320, 180)))
+    release.tag(item, [release.world["sem"]], complete=True)
+    release.decide("sem", "film", "website", "grant")
+    made = release.export("website", [item]).get_json()  # website: every export approved by leadership
+    assert made["status"] == "released" and made["files"] == "ready"
     _name, data = bundle_file(release.comms.get(made["download_url"]))
     with av.open(io.BytesIO(data), format="mp4") as container:
         frame = next(container.decode(video=0))
