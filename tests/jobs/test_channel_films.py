@@ -117,8 +117,11 @@ def set_newsletter(client, login_as, side: int | None, kbps: int) -> None:
     client.submit("/sign-out")
 
 
-def cleared(release: Release, data: bytes, media: str = "film") -> int:
+def cleared(release: Release, data: bytes, media: str = "film", held: list[int] | None = None) -> int:
+    """Uploaded, processed (its held jobs run, when jobs are held), tagged and granted."""
     item = release.upload(data)
+    if held is not None:
+        run_held(release.app, held)
     release.tag(item, [release.world["sem"]], complete=True)
     release.decide("sem", media, "newsletter", "grant")
     return item
@@ -154,8 +157,7 @@ def test_a_film_goes_out_upright_at_the_channels_size_without_tags_once_its_job_
     set_newsletter(client, login_as, side=200, kbps=400)
     source = phone_film()
     assert all(creation_times(source)) and b"loci" in source and b"Sem de Vries" in source
-    item = cleared(release, source)
-    run_held(app, held_jobs)  # the upload's processing
+    item = cleared(release, source, held=held_jobs)
     response = release.comms.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]})
     assert response.status_code == 201, response.get_data(as_text=True)
     export_id = response.get_json()["id"]
@@ -272,8 +274,7 @@ def test_sound_goes_out_as_aac_without_tags(release, app):
 
 
 def test_a_damaged_film_fails_its_exports_job_with_a_clear_state(release, app, client, login_as, media_root, held_jobs):
-    item = cleared(release, phone_film())
-    run_held(app, held_jobs)
+    item = cleared(release, phone_film(), held=held_jobs)
     with app.app_context():
         sha = db.session.get_one(MediaItem, item).sha256
     original = media_root / "originals" / sha[:2] / sha
@@ -302,8 +303,7 @@ def test_a_damaged_film_fails_its_exports_job_with_a_clear_state(release, app, c
 def test_a_missing_copy_is_made_again_by_a_job_before_the_download(
     release, app, client, login_as, media_root, held_jobs
 ):
-    item = cleared(release, phone_film(size=(320, 180)))
-    run_held(app, held_jobs)
+    item = cleared(release, phone_film(size=(320, 180)), held=held_jobs)
     response = release.comms.post("/api/v1/exports", json={"channel": "newsletter", "media_ids": [item]})
     export_id = response.get_json()["id"]
     run_held(app, held_jobs)
