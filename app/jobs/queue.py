@@ -41,12 +41,14 @@ PENDING = "beeldrecht_jobs_to_send"
 @dataclass(frozen=True)
 class Handler:
     """What a job kind does (``run``), what its thing becomes when the job has failed for good
-    (``failed``) or is tried again by an administrator (``retried``), and where its thing is shown."""
+    (``failed``) or is tried again by an administrator (``retried``), where its thing is shown, and
+    which errors would only happen again (``final``: the job fails at once, without more tries)."""
 
     run: Callable[[Job], None]
     failed: Callable[[Job], None] | None = None
     retried: Callable[[Job], None] | None = None
     link: Callable[[Job], str | None] | None = None
+    final: tuple[type[Exception], ...] = ()
 
 
 HANDLERS: dict[str, Handler] = {}
@@ -58,9 +60,10 @@ def handler(
     failed: Callable[[Job], None] | None = None,
     retried: Callable[[Job], None] | None = None,
     link: Callable[[Job], str | None] | None = None,
+    final: tuple[type[Exception], ...] = (),
 ) -> Callable[[Callable[[Job], None]], Callable[[Job], None]]:
     def register(run: Callable[[Job], None]) -> Callable[[Job], None]:
-        HANDLERS[kind] = Handler(run, failed, retried, link)
+        HANDLERS[kind] = Handler(run, failed, retried, link, final)
         return run
 
     return register
@@ -193,7 +196,9 @@ def _attempt_failed(job_id: int, problem: BaseException) -> None:
         return
     job.last_error = error_text(problem)
     job.heartbeat_at = None
-    if job.attempts < int(current_app.config["JOB_MAX_ATTEMPTS"]):
+    kind = HANDLERS.get(job.kind)
+    final = kind is not None and isinstance(problem, kind.final)
+    if job.attempts < int(current_app.config["JOB_MAX_ATTEMPTS"]) and not final:
         wait = int(current_app.config["JOB_RETRY_SECONDS"]) * 2 ** (job.attempts - 1)
         job.state, job.sent_at = JobState.QUEUED, utcnow()
         db.session.commit()
@@ -202,7 +207,6 @@ def _attempt_failed(job_id: int, problem: BaseException) -> None:
         send(job_id, countdown=wait)
         return
     job.state, job.finished_at = JobState.FAILED, utcnow()
-    kind = HANDLERS.get(job.kind)
     if kind is not None and kind.failed is not None:
         kind.failed(job)
     db.session.commit()

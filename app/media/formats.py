@@ -40,9 +40,10 @@ class MediaFormat:
 
     @property
     def export_extension(self) -> str:
-        """The extension of this format's file in an export bundle: a photo is made anew as a JPEG,
-        a film or sound goes out as its playback copy."""
-        return "jpg" if self.playback is None else self.playback.extension
+        """The extension of this format's file in an export bundle: everything is made anew for the
+        channel, a photo as a JPEG, a film as H.264/AAC in MP4, sound as AAC in .m4a
+        (``app.media.transcode``)."""
+        return {MediaType.PHOTO: "jpg", MediaType.FILM: "mp4", MediaType.AUDIO: "m4a"}[self.media_type]
 
 
 _MP4_FILM = Playback("mp4", "mp4", "video/mp4")

@@ -15,6 +15,7 @@ from app.consent.models import PaperReturn
 from app.consent.vocabulary import MediaType
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.media.channel_copies import copy_keys
 from app.media.ingest import media_storage
 from app.media.models import (
     Album,
@@ -95,7 +96,9 @@ def delete_media(item: MediaItem, *, by: User | None, reason: str) -> list[str]:
     keys = (
         []
         if shared
-        else [original_key(item.sha256)] + [derivative_key(item.sha256, name) for name in item.derivative_names()]
+        else [original_key(item.sha256)]
+        + [derivative_key(item.sha256, name) for name in item.derivative_names()]
+        + copy_keys(item.sha256)
     )
     scans = {consent.scan_key for person in item.outside_people for consent in person.consents if consent.scan_key}
     record("media.deleted", target=item, actor_id=by.id if by else None, reason=reason, group_id=item.group_id)

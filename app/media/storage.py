@@ -31,6 +31,12 @@ def derivative_key(sha256: str, name: str) -> str:
     return f"derivatives/{sha256[:2]}/{sha256}/{name}"
 
 
+def channel_copy_key(sha256: str, name: str) -> str:
+    """A film or sound made anew for a channel's size and bitrate (``app.media.channel_copies``):
+    a cache outside ``originals`` and ``derivatives``, so backups and the orphan check skip it."""
+    return f"channels/{sha256[:2]}/{sha256}/{name}"
+
+
 def scan_key(sha256: str) -> str:
     """A cleaned scan of a signed paper (the own consent of someone from outside the school)."""
     return f"scans/{sha256[:2]}/{sha256}"
@@ -75,6 +81,11 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def names_in(self, key: str) -> list[str]:
+        """The files stored directly under the folder ``key`` (e.g. ``channels/ab/<sha256>``)."""
+        folder = self._path(key)
+        return sorted(path.name for path in folder.iterdir() if path.is_file()) if folder.is_dir() else []
 
     def local_path(self, key: str) -> Path:
         """The file itself, so films can be served with Range requests (an object store would

@@ -13,7 +13,7 @@ from app.audit.log import record
 from app.consent.purposes import Purpose, purposes_in_force
 from app.extensions import db
 from app.release.exports import ExportError
-from app.release.models import Channel
+from app.release.models import DEFAULT_FILM_KBPS, Channel
 from app.timestamps import school_today
 
 
@@ -62,6 +62,7 @@ def save_channel(
     enabled: bool,
     by: User,
     register: Register | None = None,
+    film_kbps: int | None = None,
 ) -> Channel:
     """Create or change a channel and its register; its key is unique. Audited, naming the staff
     it names (the caller commits)."""
@@ -75,6 +76,10 @@ def save_channel(
     channel = channel or Channel()
     channel.key, channel.name, channel.purpose, channel.public = key, name, purpose, served.public
     channel.export_side, channel.enabled = export_side, enabled
+    if film_kbps is not None:  # None: as it was (a new channel: DEFAULT_FILM_KBPS)
+        channel.film_kbps = film_kbps
+    elif channel.film_kbps is None:
+        channel.film_kbps = DEFAULT_FILM_KBPS
     needs = register.needs_approval
     channel.needs_approval = served.public if needs is None else needs
     channel.handle, channel.owner, channel.credentials_keeper = (

@@ -30,14 +30,16 @@ from app.extensions import db
 from app.jobs.models import JobState
 from app.jobs.queue import enqueue, latest_for
 from app.media import photos
+from app.media.channel_copies import copy_key
 from app.media.formats import format_of
 from app.media.ingest import media_storage
 from app.media.models import MediaItem
 from app.media.photos import export_copy
-from app.media.storage import derivative_key, original_key
+from app.media.storage import original_key
 from app.media.visibility import visible_media
 from app.release.captions import CAPTION_NAMES_PUPIL, caption_blockers, check_caption
 from app.release.clearance import Blocker, Clearance, clear
+from app.release.export_recordings import files_problem, recordings_of, recordings_ready
 from app.release.history import remember_blocks
 from app.release.models import (
     Approval,
@@ -66,6 +68,7 @@ class ExportError(DomainError):
         "item_gone": 409,
         "not_released": 409,
         "bundle_pending": 409,
+        "files_failed": 409,
     }
 
 
@@ -182,7 +185,7 @@ def export_media(
     if waits:
         db.session.add(Approval(kind=ApprovalKind.EXPORT, export_id=export.id, reason="", proposed_by_id=by.id))
     else:
-        _bundle_in_a_job_if_large(export)
+        _bundle_in_a_job(export)
     record(
         "release.export_requested" if waits else "release.exported",
         target=export,
@@ -206,7 +209,7 @@ def release_requested(export: Export, *, by: User) -> None:
         assert entry.media_id is not None
         entry.evidence = _evidence(answers[entry.media_id], plans[entry.media_id])
     export.status, export.released_at = ExportStatus.RELEASED, database_now()
-    _bundle_in_a_job_if_large(export)
+    _bundle_in_a_job(export)
     record(
         "release.exported",
         target=export,
@@ -323,24 +326,51 @@ def ensure_bundle(export: Export) -> str:
 EXPORT_BUNDLE = "export.bundle"
 
 
-def _bundle_in_a_job_if_large(export: Export) -> None:
-    """A large export (more than ``EXPORT_BUNDLE_JOB_ITEMS`` items or ``EXPORT_BUNDLE_JOB_BYTES``)
-    gets its bundle made by a job, written in the export's own transaction; a small one is made
-    right after the commit (``prepare_bundle``)."""
+class BundlePending(DomainError):
+    """The export's files are not made yet (its films and sound are being made for the channel):
+    try again in a moment. Keeps its changes: the job it may have queued."""
+
+    default_status = 409
+    keep_changes = True
+
+    def __init__(self) -> None:
+        super().__init__("bundle_pending", _("The files of this export are still being made; try again in a moment."))
+
+
+def _bundle_in_a_job(export: Export) -> None:
+    """An export with films or sound, or a large one (more than ``EXPORT_BUNDLE_JOB_ITEMS`` items
+    or ``EXPORT_BUNDLE_JOB_BYTES``), gets its files made by a job, written in the export's own
+    transaction (``app.release.tasks``); a small one of photos is made right after the commit
+    (``prepare_bundle``)."""
     media_ids = [entry.media_id for entry in export.items if entry.media_id is not None]
     size = db.session.scalar(
         select(func.coalesce(func.sum(MediaItem.size_bytes), 0)).where(MediaItem.id.in_(media_ids))
     )
     config = current_app.config
-    if len(media_ids) > int(config["EXPORT_BUNDLE_JOB_ITEMS"]) or int(size or 0) > int(
+    large = len(media_ids) > int(config["EXPORT_BUNDLE_JOB_ITEMS"]) or int(size or 0) > int(
         config["EXPORT_BUNDLE_JOB_BYTES"]
-    ):
+    )
+    if large or recordings_of(export):
         enqueue(EXPORT_BUNDLE, export.id)
 
 
 def bundle_job_pending(export: Export) -> bool:
     job = latest_for(EXPORT_BUNDLE, export.id)
     return job is not None and job.state in {JobState.QUEUED, JobState.RUNNING}
+
+
+def files_state(export: Export) -> str | None:
+    """How the export's files are: ``ready`` (or made at download), ``being_made`` by its job,
+    ``failed`` (the job gave up; an administrator can send it again); None until released."""
+    if export.status is not ExportStatus.RELEASED:
+        return None
+    if bundle_job_pending(export):
+        return "being_made"
+    if files_problem(latest_for(EXPORT_BUNDLE, export.id)) is not None and not (
+        media_storage().exists(bundle_key(export)) or recordings_ready(export)
+    ):
+        return "failed"
+    return "ready"
 
 
 def prepare_bundle(export: Export) -> None:
@@ -366,6 +396,12 @@ def bundle_download(export: Export, *, by: User) -> Response:
     if bundle_job_pending(export):
         raise ExportError("bundle_pending", _("The files of this export are still being made; try again in a moment."))
     _recheck(export, by=by)
+    if not media_storage().exists(bundle_key(export)) and not recordings_ready(export):
+        problem = files_problem(latest_for(EXPORT_BUNDLE, export.id))
+        if problem is not None:
+            raise ExportError("files_failed", problem)
+        enqueue(EXPORT_BUNDLE, export.id)  # made before films were made for channels, or a copy went missing
+        raise BundlePending()
     key = ensure_bundle(export)
     export.downloaded_at = export.downloaded_at or database_now()
     record("release.downloaded", target=export, actor_id=by.id)
@@ -415,8 +451,10 @@ def _blur_key(blur: dict[str, Any]) -> tuple[Any, Any]:
 
 def build_bundle(export: Export, progress: Callable[[int], None] | None = None) -> None:
     """The ZIP for an export: photos made anew from the original for the channel's size, films and
-    sound as their tag-free copies; neutral names; no comments or dates that say anything. Made in
-    a temporary folder and moved into place whole. ``progress`` hears how far it is (percent)."""
+    sound as made for the channel by the export's job (``app.release.export_recordings``; a copy
+    missing is an ``OSError``, never an encoding here); neutral names; no comments or dates that
+    say anything. Made in a temporary folder and moved into place whole. ``progress`` hears how far
+    it is (percent)."""
     storage = media_storage()
     max_pixels = int(current_app.config["PHOTO_MAX_PIXELS"])
     with tempfile.TemporaryDirectory(dir=storage.incoming) as folder:
@@ -426,7 +464,7 @@ def build_bundle(export: Export, progress: Callable[[int], None] | None = None) 
                 item = entry.item
                 if item is None:
                     continue  # deleted since (retention or erasure): it is not sent out again
-                path = Path(folder) / entry.file_name
+                path = source = Path(folder) / entry.file_name
                 if item.media_type is MediaType.PHOTO:
                     boxes = [b["box"] for b in entry.evidence.get("blurred", [])]
                     export_copy(
@@ -438,14 +476,12 @@ def build_bundle(export: Export, progress: Callable[[int], None] | None = None) 
                         boxes,
                     )
                 else:
-                    assert item.playback_name
-                    with storage.open(derivative_key(item.sha256, item.playback_name)) as source:
-                        path.write_bytes(source.read())
+                    source = storage.local_path(copy_key(item, export.channel.export_side, export.channel.film_kbps))
                 info = zipfile.ZipInfo(entry.file_name, date_time=(1980, 1, 1, 0, 0, 0))
-                with open(path, "rb") as handle, bundle.open(info, "w") as out:
+                with open(source, "rb") as handle, bundle.open(info, "w") as out:
                     while chunk := handle.read(1 << 20):
                         out.write(chunk)
-                path.unlink()
+                path.unlink(missing_ok=True)
                 if progress is not None:
                     progress(100 * entry.position // max(len(export.items), 1))
         storage.put(target, bundle_key(export))

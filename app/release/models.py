@@ -17,6 +17,8 @@ from app.media.models import MediaItem
 from app.school.models import Person
 from app.timestamps import DatabaseClock
 
+DEFAULT_FILM_KBPS = 4000
+
 channel_exporter = Table(
     "channel_exporter",
     Model.metadata,
@@ -36,8 +38,10 @@ class Channel(Model):
     key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     purpose: Mapped[str] = mapped_column(String(40))
-    # Longest side of exported pictures in pixels; None: full size.
+    # Longest side of exported pictures and films in pixels; None: full size.
     export_side: Mapped[int | None] = mapped_column()
+    # Bitrate cap of exported films' picture in kbit/s (sound alone: AAC at 128 or this, the lower).
+    film_kbps: Mapped[int] = mapped_column(default=DEFAULT_FILM_KBPS, server_default=str(DEFAULT_FILM_KBPS))
     enabled: Mapped[bool] = mapped_column(default=True)
     # Its purpose is public in the form in force (app.consent.purposes; kept by the forms' sync and
     # by save_channel): people from outside the school block it without their own consent.

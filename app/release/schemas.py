@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from app.ids import id_field
 from app.release.captions import MAX_CAPTION
+from app.release.exports import files_state
 from app.release.models import ApprovalStatus, ExportStatus, TakedownStatus
 
 
@@ -15,6 +16,7 @@ class ChannelSchema(Schema):
     name = fields.String()
     purpose = fields.String()
     export_side = fields.Integer(allow_none=True, metadata={"description": "longest side in pixels; null: full size"})
+    film_kbps = fields.Integer(metadata={"description": "bitrate cap of exported films' picture in kbit/s"})
     enabled = fields.Boolean()
 
 
@@ -71,6 +73,13 @@ class ExportOutSchema(Schema):
         )
     )
     media_ids = fields.Function(lambda e: [entry.media_id for entry in e.items])
+    files = fields.Function(
+        files_state,
+        metadata={
+            "description": "ready, being_made (films and sound are being made for the channel: the download"
+            " answers 409 bundle_pending), failed (409 files_failed), or null until released"
+        },
+    )
     blurred = fields.Boolean()
     caption = fields.String(allow_none=True)
 

@@ -23,14 +23,18 @@ from app.core.submit import save_or_flash
 from app.errors import DomainError
 from app.extensions import db
 from app.ids import MAX_ID, row_id, row_ids
+from app.jobs.queue import latest_for
 from app.media.models import MediaItem
 from app.media.naming import item_names
 from app.media.operations import remove_files
 from app.release.approvals import approve, reject
 from app.release.captions import CaptionError
 from app.release.channels import Register, channels, save_channel, staff_accounts
+from app.release.export_recordings import files_problem
 from app.release.exports import (
+    EXPORT_BUNDLE,
     BundleFailed,
+    BundlePending,
     ExportBlocked,
     ExportError,
     bundle_download,
@@ -178,6 +182,7 @@ def _export_page(made: Export, form: PublicationForm, status: int = 200) -> Any:
         form=form,
         publications=publications,
         names=item_names(entry.media_id for entry in made.items if entry.media_id is not None),
+        files_problem=files_problem(latest_for(EXPORT_BUNDLE, made.id)),
     ), status
 
 
@@ -199,6 +204,10 @@ def download(export_id: int) -> Any:
             channel=made.channel,
             at_download=True,
         ), 409
+    except BundlePending as pending:
+        db.session.commit()  # the job that makes the files
+        flash(pending.message, "info")
+        return _export_page(made, PublicationForm(formdata=None), pending.status)
     except (BundleFailed, ExportError) as problem:
         db.session.rollback()
         flash(problem.message, "danger")
@@ -401,6 +410,9 @@ class ChannelForm(FlaskForm):
     export_side = IntegerField(
         _l("Export size (longest side in pixels; empty: full size)"), validators=[Optional(), NumberRange(200, 8000)]
     )
+    film_kbps = IntegerField(
+        _l("Bitrate cap of films (kbit/s; empty: as it is)"), validators=[Optional(), NumberRange(300, 50000)]
+    )
     enabled = BooleanField(_l("In use"), default=True)
     needs_approval = BooleanField(_l("Every export here needs approval by the school leadership"))
     handle = StringField(_l("Account handle or address"), validators=[Optional(), Length(max=200)])
@@ -445,6 +457,7 @@ def channel_admin(channel_id: int | None = None) -> Any:
                     name=form.name.data or "",
                     purpose=form.purpose.data or "",
                     export_side=form.export_side.data,
+                    film_kbps=form.film_kbps.data,
                     enabled=bool(form.enabled.data),
                     register=Register(
                         needs_approval=bool(form.needs_approval.data),

@@ -61,7 +61,7 @@ def test_the_table_holds_each_accepted_format_once():
         format_of("application/zip")
 
 
-def test_photos_are_exported_as_jpeg_and_recordings_as_their_playback_copy():
+def test_photos_are_exported_as_jpeg_films_as_mp4_and_sound_as_m4a():
     assert {f.label: f.export_extension for f in FORMATS} == {
         "JPEG": "jpg",
         "PNG": "jpg",
@@ -70,11 +70,11 @@ def test_photos_are_exported_as_jpeg_and_recordings_as_their_playback_copy():
         "AVIF": "jpg",
         "MP4": "mp4",
         "MOV": "mp4",
-        "WebM": "webm",
+        "WebM": "mp4",
         "M4A": "m4a",
-        "MP3": "mp3",
-        "WAV": "wav",
-        "OGG": "ogg",
+        "MP3": "m4a",
+        "WAV": "m4a",
+        "OGG": "m4a",
     }
     assert all((f.playback is None) == (f.media_type is MediaType.PHOTO) for f in FORMATS)
     assert formats.MOV.playback == formats.MP4.playback  # browsers play a QuickTime film remuxed as MP4
@@ -133,7 +133,9 @@ def test_the_playback_copy_is_served_as_its_formats_entry_says(upload, client, m
     played = client.get(f"/media/{item}/playback")
     assert played.status_code == 200
     assert played.mimetype == media_format.playback.mime
-    assert played.headers["Content-Disposition"].endswith(f"filename=beeldrecht-{item}.{media_format.export_extension}")
+    assert played.headers["Content-Disposition"].endswith(
+        f"filename=beeldrecht-{item}.{media_format.playback.extension}"
+    )
 
 
 def test_the_upload_page_offers_what_the_table_accepts(client, login_as):

@@ -191,9 +191,11 @@ def test_channels_are_managed_by_administrators(release, client, login_as):
         "name": "Jaarboek",
         "purpose": "school_guide",
         "export_side": None,
+        "film_kbps": 4000,
         "enabled": True,
     }
     assert channels["instagram"]["export_side"] == 1080 and channels["instagram"]["purpose"] == "social_media"
+    assert channels["instagram"]["film_kbps"] == 3500
     client.submit("/sign-out")
     login_as("comms")
     assert client.get("/release/channels").status_code == 404
@@ -225,10 +227,11 @@ def test_a_recording_goes_out_without_its_tags(release, world, app):
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         [name] = archive.namelist()
         data = archive.read(name)
-    assert name == f"beeldrecht-{made['id']}-1.mp3"
+    assert name == f"beeldrecht-{made['id']}-1.m4a"
     assert b"Karin de Vries" not in data and b"Sem en Noah" not in data
-    with av.open(io.BytesIO(data), format="mp3") as container:
+    with av.open(io.BytesIO(data), format="mp4") as container:
         assert "title" not in container.metadata and container.duration
+        assert container.streams.audio[0].codec_context.name == "aac"
 
 
 def test_erasing_a_pupil_keeps_the_removal_work(release, world, app, client, login_as):
