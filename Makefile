@@ -72,6 +72,7 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/ingest_photo.py
 	$(BIN)/python bench/faces.py
 	$(BIN)/python bench/film_memory.py
+	$(BIN)/python bench/film.py
 	$(BIN)/python bench/gate.py
 	$(BIN)/python bench/phone.py
 	$(BIN)/python bench/soak.py

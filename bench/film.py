@@ -29,7 +29,8 @@ centre is inside the other:
 - the longest stretch a face is visible without a detected track over it (a track's box
   interpolated between its rows, held one scan interval past its ends) (goal < 1 s);
 - detected tracks per real person (each track belongs to the person most of its boxes match)
-  (goal <= 1.5) and false tracks (matching nobody);
+  (goal <= 1.5), false tracks (matching nobody), and tracks that switch from one person to another
+  (where two faces cross: the linker knows positions and sizes, not directions);
 - detection time per minute of film: wall time of the job's scan (``_track_faces``: decoding,
   detection, linking, stills), median of ``--runs``, with the job's total and the detector's share;
 - the job's peak memory above its resting size (goal <= 300 MB).
@@ -37,7 +38,10 @@ centre is inside the other:
 Re-encoding is measured by ``bench/film_encode.py``. Linux only (``/proc``). Takes several
 minutes: the detector costs about half a second a scanned frame on a small machine.
 
-    python bench/film.py --seconds 60 --people 10 --fps 4 --runs 1
+    python bench/film.py --seconds 60 --people 10 --fps 4 --runs 1 [--side 1440] [--keep FOLDER]
+
+``--fps`` and ``--side`` set the job's ``FILM_DETECTION_FPS`` and ``FACE_DETECTION_SIDE`` (default:
+the application's); ``--keep`` keeps the film and the job's tracks (JSON) for a closer look.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import math
 import shutil
 import statistics
 import subprocess
@@ -322,7 +327,7 @@ def _kib(field: str) -> int:
     raise KeyError(field)
 
 
-def child(folder: Path, film: Path, warm_up: Path, fps: float, out: Path) -> None:
+def child(folder: Path, film: Path, warm_up: Path, fps: float, side: int, out: Path) -> None:
     """Take the film in as the application does and run its job; write what it found and cost."""
     import io
     from datetime import date
@@ -344,6 +349,7 @@ def child(folder: Path, film: Path, warm_up: Path, fps: float, out: Path) -> Non
             "MEDIA_ROOT": str(folder / "media"),
             "SERVER_NAME": None,
             "FILM_DETECTION_FPS": fps,
+            **({"FACE_DETECTION_SIDE": side} if side else {}),
         },
     )
     app.instance_path = str(folder / "instance")
@@ -399,6 +405,8 @@ def child(folder: Path, film: Path, warm_up: Path, fps: float, out: Path) -> Non
         json.dumps(
             {
                 "state": state,
+                "side": int(app.config["FACE_DETECTION_SIDE"]),
+                "threshold": float(app.config["FACE_DETECTION_THRESHOLD"]),
                 "note": note,
                 "duration": duration,
                 "tracks": tracks,
@@ -450,6 +458,17 @@ class DetectedTrack:
         return (x * WIDTH, y * HEIGHT, w * WIDTH, h * HEIGHT)
 
 
+def _rows_of(track: DetectedTrack, n: int, cast: list[Person], frames: int) -> list[float]:
+    """The ms of the track's rows that match person ``n`` (for ordering who it follows)."""
+    found = []
+    for ms, *row in track.rows:
+        f = round(ms * RATE / 1000)
+        face = truth(cast, f).get(n) if f < frames else None
+        if face is not None and matches((row[0] * WIDTH, row[1] * HEIGHT, row[2] * WIDTH, row[3] * HEIGHT), face):
+            found.append(ms)
+    return found or [math.inf]
+
+
 @dataclass
 class Score:
     truth_tracks: int
@@ -460,7 +479,8 @@ class Score:
     people: int
     tracks_of_people: int
     false_tracks: int
-    worst_person: str
+    split_people: list[str]
+    switched: list[str]
 
 
 def score(cast: list[Person], frames: int, detected: list[DetectedTrack], fps: float) -> Score:
@@ -477,17 +497,22 @@ def score(cast: list[Person], frames: int, detected: list[DetectedTrack], fps: f
                 truth_tracks.append((n, [f]))
     # Each detected row against the faces visible on its frame.
     owner_votes: list[dict[int, int]] = []
+    sole_votes: list[dict[int, int]] = []  # rows matching one person only: who a track follows
     hit_frames: set[tuple[int, int]] = set()  # (person, frame) matched by some detected row
     for track in detected:
         votes: dict[int, int] = {}
+        sole: dict[int, int] = {}
         for ms, *row in track.rows:
             f = round(ms * RATE / 1000)
             box = (row[0] * WIDTH, row[1] * HEIGHT, row[2] * WIDTH, row[3] * HEIGHT)
-            for n, face in visible[f].items() if f < frames else ():
-                if matches(box, face):
-                    votes[n] = votes.get(n, 0) + 1
-                    hit_frames.add((n, f))
+            matched = [n for n, face in (visible[f].items() if f < frames else ()) if matches(box, face)]
+            for n in matched:
+                votes[n] = votes.get(n, 0) + 1
+                hit_frames.add((n, f))
+            if len(matched) == 1:
+                sole[matched[0]] = sole.get(matched[0], 0) + 1
         owner_votes.append(votes)
+        sole_votes.append(sole)
     found = 0
     missed = []
     for n, track_frames in truth_tracks:
@@ -513,7 +538,20 @@ def score(cast: list[Person], frames: int, detected: list[DetectedTrack], fps: f
     owners = [max(votes, key=votes.__getitem__) if votes else None for votes in owner_votes]
     people = {n for n, _ in truth_tracks}
     per_person = {n: sum(1 for o in owners if o == n) for n in people}
-    worst = max(per_person, key=per_person.__getitem__) if per_person else None
+    split = [
+        f"{cast[n].role} #{n} "
+        + ", ".join(
+            f"{t.ms[0] / 1000:.1f}-{t.ms[-1] / 1000:.1f} s" for t, o in zip(detected, owners, strict=True) if o == n
+        )
+        for n in sorted(people)
+        if per_person[n] > 1
+    ]
+    switched = [
+        f"{t.ms[0] / 1000:.1f}-{t.ms[-1] / 1000:.1f} s: "
+        + " then ".join(f"{cast[n].role} #{n}" for n in sorted(sole, key=lambda n: min(_rows_of(t, n, cast, frames))))
+        for t, sole in zip(detected, sole_votes, strict=True)
+        if sum(1 for count in sole.values() if count >= 2) >= 2
+    ]
     return Score(
         truth_tracks=len(truth_tracks),
         found_tracks=found,
@@ -523,19 +561,20 @@ def score(cast: list[Person], frames: int, detected: list[DetectedTrack], fps: f
         people=len(people),
         tracks_of_people=sum(per_person.values()),
         false_tracks=sum(1 for o in owners if o is None),
-        worst_person=f"{cast[worst].role} #{worst}: {per_person[worst]} tracks" if worst is not None else "-",
+        split_people=split,
+        switched=switched,
     )
 
 
 # --- main -----------------------------------------------------------------------------------
 
 
-def run_child(folder: Path, film: Path, warm_up: Path, fps: float, n: int) -> dict[str, Any]:
+def run_child(folder: Path, film: Path, warm_up: Path, fps: float, side: int, n: int) -> dict[str, Any]:
     work = folder / f"run-{n}"
     work.mkdir()
     out = work / "result.json"
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(work), str(film), str(warm_up), str(fps), str(out)],
+        [sys.executable, __file__, "--child", str(work), str(film), str(warm_up), str(fps), str(side), str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -553,11 +592,13 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10)
     parser.add_argument("--fps", type=float, default=4.0, help="FILM_DETECTION_FPS of the job")
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help="copy the film and the job's result (JSON) to this folder")
+    parser.add_argument("--side", type=int, default=0, help="FACE_DETECTION_SIDE of the job (default: the app's)")
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        folder, film, warm_up, fps, out = args.child
-        child(Path(folder), Path(film), Path(warm_up), float(fps), Path(out))
+        folder, film, warm_up, fps, side, out = args.child
+        child(Path(folder), Path(film), Path(warm_up), float(fps), int(side), Path(out))
         return
 
     folder = Path(tempfile.mkdtemp(prefix="bench-film-"))
@@ -585,11 +626,15 @@ def main() -> None:
             f"({', '.join(sorted({p.role for p in cast}))}), {film.stat().st_size / 2**20:.1f} MiB, "
             f"made in {time.perf_counter() - start:.0f} s"
         )
-        results = [run_child(folder, film, warm_up, args.fps, n) for n in range(args.runs)]
+        results = [run_child(folder, film, warm_up, args.fps, args.side, n) for n in range(args.runs)]
         for result in results:
             if result["state"] != "ready":
                 raise SystemExit(f"the job did not finish: {result['state']} {result['note']}")
         last = results[-1]
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(film, args.keep / "film.mp4")
+            (args.keep / "result.json").write_text(json.dumps(last))
         detected = [DetectedTrack(t["track"]) for t in last["tracks"]]
         s = score(cast, frames, detected, args.fps)
         minutes = args.seconds / 60
@@ -602,13 +647,18 @@ def main() -> None:
         recall = s.found_tracks / s.truth_tracks if s.truth_tracks else 1.0
         per_person = s.tracks_of_people / s.people if s.people else 0.0
         ok = lambda good: "ok" if good else "MISSED"  # noqa: E731
-        print(f"\n{len(detected)} tracks found; {s.truth_tracks} ground-truth tracks of {s.people} people")
+        print(
+            f"\njob: FILM_DETECTION_FPS {args.fps:g}, FACE_DETECTION_SIDE {last['side']}, threshold "
+            f"{last['threshold']:g}; {len(detected)} tracks found; {s.truth_tracks} ground-truth tracks of "
+            f"{s.people} people"
+        )
         print(f"  {'measure':<44}{'value':>14}  {'goal':<12}")
         rows = [
             ("recall per ground-truth track", f"{recall:.3f}", ">= 0.98", ok(recall >= 0.98)),
             ("longest visible stretch without a track", f"{s.longest_gap_s:.2f} s", "< 1 s", ok(s.longest_gap_s < 1)),
             ("detected tracks per real person", f"{per_person:.2f}", "<= 1.5", ok(per_person <= 1.5)),
             ("false tracks (matching nobody)", f"{s.false_tracks}", "", ""),
+            ("tracks that follow two people (a switch)", f"{len(s.switched)}", "", ""),
             ("scan time per minute of film", f"{scan:.0f} s", "", ""),
             ("  of which the detector", f"{detector:.0f} s", "", ""),
             ("  per scanned frame", f"{scan * minutes / scanned * 1000:.0f} ms", "", ""),
@@ -620,7 +670,11 @@ def main() -> None:
         print(f"  (job resting RSS {resting:.0f} MiB; {args.runs} run(s), median; memory: the worst run)")
         if s.missed:
             print("missed ground-truth tracks: " + "; ".join(s.missed))
-        print(f"longest uncovered stretch: {s.longest_gap_at}; most tracks: {s.worst_person}")
+        print(f"longest uncovered stretch: {s.longest_gap_at}")
+        if s.switched:
+            print("tracks that switch people: " + "; ".join(s.switched))
+        if s.split_people:
+            print("people with more than one track: " + "; ".join(s.split_people))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
