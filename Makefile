@@ -73,6 +73,7 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/faces.py
 	$(BIN)/python bench/film_memory.py
 	$(BIN)/python bench/film_encode.py
+	$(BIN)/python bench/film.py
 	$(BIN)/python bench/gate.py
 	$(BIN)/python bench/phone.py
 	$(BIN)/python bench/soak.py

@@ -27,6 +27,9 @@ MAX_GAP_MS = 1000
 # How far a face may move between two of its boxes: its centre at most this many times the
 # face's size away (at 4 frames a second, a child running across the picture).
 MAX_JUMP = 1.0
+# How far ahead a track's motion is carried on to tell which face is whose (``predicted``), in
+# intervals between its last two boxes.
+MAX_STEPS = 2.0
 # How much a face may grow or shrink between two of its boxes (area ratio): more is someone else.
 MAX_GROWTH = 3.0
 
@@ -72,6 +75,18 @@ def distance(a: FaceBox, b: FaceBox) -> float:
     return math.hypot(dx / width, dy / height)
 
 
+def predicted(track: Track, ms: int) -> FaceBox:
+    """Where the track's face would be at ``ms`` if it kept moving as between its last two boxes
+    (its last box when it has only one), carried on for at most ``MAX_STEPS`` of their interval:
+    a face gone for a while may have stopped."""
+    ms2, last = track.boxes[-1]
+    if len(track.boxes) < 2:
+        return last
+    ms1, before = track.boxes[-2]
+    step = min(MAX_STEPS, (ms - ms2) / (ms2 - ms1))  # a track's boxes are on distinct, rising ms
+    return FaceBox(last.x + (last.x - before.x) * step, last.y + (last.y - before.y) * step, last.w, last.h, last.score)
+
+
 def similar_size(a: FaceBox, b: FaceBox) -> bool:
     small, large = sorted((a.w * a.h, b.w * b.h))
     return small > 0 and large / small <= MAX_GROWTH
@@ -83,8 +98,10 @@ class TrackLinker:
 
     On each frame, the pairs (live track, box) that are close enough (``MAX_JUMP``, ``MAX_GROWTH``)
     are linked closest first, each track and each box at most once; a box left over starts a new
-    track. A track stays live until its face has been missing from the scanned frames for more than
-    ``MAX_GAP_MS``."""
+    track. "Closest" is measured from where the track's face would be had it kept moving as between
+    its last two boxes, so two faces that cross between two frames each keep their own track; which
+    pairs are close enough is still measured from the last box. A track stays live until its face
+    has been missing from the scanned frames for more than ``MAX_GAP_MS``."""
 
     def __init__(self, max_gap_ms: int = MAX_GAP_MS, max_jump: float = MAX_JUMP) -> None:
         self.max_gap_ms, self.max_jump = max_gap_ms, max_jump
@@ -100,12 +117,12 @@ class TrackLinker:
             track for track in self._live if track.missing_since is None or ms - track.missing_since <= self.max_gap_ms
         ]
         pairs = sorted(
-            (gap, t, b)
+            (distance(predicted(track, ms), box), t, b)
             for t, track in enumerate(self._live)
             for b, box in enumerate(boxes)
             if track.last_ms < ms
             and similar_size(track.boxes[-1][1], box)
-            and (gap := distance(track.boxes[-1][1], box)) <= self.max_jump
+            and distance(track.boxes[-1][1], box) <= self.max_jump
         )
         taken_tracks: set[int] = set()
         taken_boxes: set[int] = set()

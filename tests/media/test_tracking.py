@@ -42,6 +42,19 @@ def test_a_face_gone_for_more_than_a_second_comes_back_as_a_new_track():
     assert link(back_in_time) == [[0, 250, 500, 1500]]  # missing from 0.75 s to 1.25 s: within the second
 
 
+def test_two_faces_crossing_each_other_keep_their_own_tracks():
+    """Two children walking towards each other pass between two scanned frames: after the crossing
+    each face is nearer the other's last box, but each track goes on with the face that keeps its
+    direction (found by ``bench/film.py``: every crossing swapped the two tracks)."""
+    frames = [(k * 250, [box(0.05 + 0.1 * k), box(0.75 - 0.1 * k, y=0.32)]) for k in range(8)]
+    tracks = TrackLinker()
+    for ms, boxes in frames:
+        tracks.add(ms, boxes)
+    xs = sorted([round(b.x, 4) for _ms, b in track.boxes] for track in tracks.tracks)
+    assert len(xs) == 2 and all(len(track) == 8 for track in xs)
+    assert xs[0] == sorted(xs[0]) and xs[1] == sorted(xs[1], reverse=True)
+
+
 def test_no_frames_is_no_evidence_that_a_face_went():
     """A variable-frame-rate film may have no frame for seconds (the picture did not change)."""
     assert link([(0, [box(0.4)]), (2600, [box(0.42)])]) == [[0, 2600]]
