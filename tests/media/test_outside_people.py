@@ -115,7 +115,9 @@ def test_marking_a_face_outside_the_school_resolves_it(release, world, app):
     )
     assert codes(clearance(release, item, "newsletter")) == ["face_unresolved"]
     with app.app_context():
-        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("media.outsider%"))).all()
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.like("media.outsider%")).order_by(AuditEvent.id)
+        ).all()
         assert actions == ["media.outsider_added", "media.outsider_removed"]
         assert GRANDFATHER not in str(db.session.scalars(select(AuditEvent.details)).all())  # ids only
 

@@ -87,7 +87,11 @@ def test_untagging_a_taken_down_pupil_waits_for_a_second_person(release, world, 
     blocked = release.comms.post("/api/v1/exports", json={"channel": "instagram", "media_ids": [item]})
     assert blocked.status_code == 409 and codes(blocked) == ["no_consent"]
     with app.app_context():
-        actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("release.approval%"))))
+        actions = list(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.action.like("release.approval%")).order_by(AuditEvent.id)
+            )
+        )
     # The first is the Instagram export's own approval (an export request).
     assert actions == ["release.approval_approved", "release.approval_proposed", "release.approval_rejected"]
 
