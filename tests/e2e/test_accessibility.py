@@ -123,11 +123,13 @@ def make_world(app: Any) -> dict[str, Any]:
     from app.consent.operations import decide
     from app.consent.vocabulary import Audience, Means, MediaType
     from app.extensions import db
+    from app.jobs.queue import enqueue
     from app.media.ingest import ingest_upload
     from app.media.models import Face, OutsideConsent
     from app.media.operations import TagSpec, set_tags
     from app.media.outsiders import add_outside_person, record_outside_consent
     from app.media.scans import store_scan
+    from app.release.exports import EXPORT_BUNDLE
     from app.release.models import Approval, ApprovalKind, Channel, Export, ExportItem, Publication, Takedown
     from app.school.models import Group, Location, Person, SchoolYear
     from app.timestamps import school_today
@@ -176,6 +178,7 @@ def make_world(app: Any) -> dict[str, Any]:
         export.items.append(ExportItem(media_id=film.id, position=1, file_name="beeldrecht-1-1.mp4", evidence={}))
         db.session.add(export)
         db.session.flush()
+        enqueue(EXPORT_BUNDLE, export.id)  # as an export with a film does: its job makes the channel's copy
         publication = Publication(
             export_id=export.id,
             media_id=film.id,
