@@ -3,6 +3,7 @@ Debian's chromium driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,3 +132,14 @@ def draw_box(page: Any, start: tuple[float, float], end: tuple[float, float], tr
         except PlaywrightTimeoutError:
             if attempt == tries - 1:
                 raise
+
+
+def keep_picture(page: Any, path: Path, *, full_page: bool = True) -> None:
+    """Save a screenshot of the page for a person to look at after the run. It checks nothing, so
+    Chromium failing to capture one (it sometimes does on a loaded machine) fails no story."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=str(path), full_page=full_page)
+    except Error as problem:
+        print(f"no screenshot {path.name}: {problem.message.splitlines()[0]}", file=sys.stderr)

@@ -9,6 +9,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from tests.e2e.conftest import keep_picture
 from tests.e2e.test_first_visit import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,7 @@ def test_the_teacher_reads_and_prints_the_class_list_on_a_phone(phone, live_app,
     # The list of who must not be photographed, in sections, as cards.
     phone.goto(group_url)
     phone.locator("main a", has_text="Afdrukken").first.click()
-    phone.screenshot(path=str(tmp_path / "class-list.png"), full_page=True)
+    keep_picture(phone, tmp_path / "class-list.png")
     headings = phone.locator("main h2").all_inner_texts()
     assert any(h.startswith("Nog niets gekozen") for h in headings)
     assert phone.locator(".class-list .card").count() >= 1

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from tests.e2e.conftest import keep_picture
 from tests.e2e.test_first_visit import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -77,7 +78,7 @@ def test_parent_answers_withdraws_and_the_teacher_sees_it(phone, live_app, tmp_p
     phone.click("a[href$='/history']")
     first = phone.locator("#history li").nth(1).inner_text()  # newest first: Mark's grant, then the withdrawal
     assert "Ingetrokken" in first and "Karin" in first
-    phone.screenshot(path=str(tmp_path / "history.png"), full_page=True)
+    keep_picture(phone, tmp_path / "history.png")
     sign_out(phone)
 
     sign_in(phone, "teacher@example.org")
@@ -87,5 +88,5 @@ def test_parent_answers_withdraws_and_the_teacher_sees_it(phone, live_app, tmp_p
     listed = phone.locator("main").inner_text()
     assert "Sem de Vries" in phone.locator("#some-uses").inner_text()  # yes to everything but social media
     assert "Emma" not in listed  # another group
-    phone.screenshot(path=str(tmp_path / "not-allowed.png"), full_page=True)
+    keep_picture(phone, tmp_path / "not-allowed.png")
     print("screenshots in", tmp_path)

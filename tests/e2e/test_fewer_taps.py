@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from tests.e2e.conftest import keep_picture
 from tests.e2e.test_first_visit import sign_in
 
 pytestmark = pytest.mark.browser
@@ -104,7 +105,7 @@ def test_parent_answers_a_media_type_at_once_copies_it_and_withdraws_everything(
     assert photos.locator("input[value=grant]:checked").count() == photos.locator("input[value=grant]").count() == 6
     assert films.locator("input[value=refuse]:checked").count() == 6
     fits_the_phone(phone)
-    phone.screenshot(path=str(tmp_path / "form.png"), full_page=True)
+    keep_picture(phone, tmp_path / "form.png")
     phone.click("main button[type=submit]")  # the parent still reviews and saves
     assert phone.locator(".alert-success").count() == 1
     assert urlsplit(phone.url).path == f"/consent/{ids['fenna']}"
@@ -120,7 +121,7 @@ def test_parent_answers_a_media_type_at_once_copies_it_and_withdraws_everything(
     assert phone.locator("#changes li").count() == 18
     assert "ja" in phone.locator("#change-photo-website").inner_text()
     fits_the_phone(phone)
-    phone.screenshot(path=str(tmp_path / "same-answers.png"), full_page=True)
+    keep_picture(phone, tmp_path / "same-answers.png")
     phone.click("#confirm")
     assert phone.locator(".alert-success").count() == 1
     assert "Fenna" in phone.locator(".alert-success").inner_text()
@@ -136,7 +137,7 @@ def test_parent_answers_a_media_type_at_once_copies_it_and_withdraws_everything(
     assert phone.locator("#changes [data-action=withdraw]").count() == 6
     assert "Website, 2 oktober 2026" in phone.locator("#removals").inner_text()
     fits_the_phone(phone)
-    phone.screenshot(path=str(tmp_path / "withdraw-everything.png"), full_page=True)
+    keep_picture(phone, tmp_path / "withdraw-everything.png")
     phone.goto(f"/consent/{ids['daan']}")
     assert phone.locator("[data-state=granted]").count() == 6  # nothing withdrawn yet
     phone.locator("#everything a").first.click()

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.e2e.conftest import keep_picture
+
 pytestmark = pytest.mark.browser
 
 
@@ -53,7 +55,7 @@ def test_invited_parent_sets_a_password_and_sees_only_own_children(phone, live_a
     phone.fill("input[name=confirm]", "three green kiwis")
     phone.click("input[type=submit]")
     assert urlsplit(phone.url).path == "/home"
-    phone.screenshot(path=str(tmp_path / "invited.png"))
+    keep_picture(phone, tmp_path / "invited.png", full_page=False)
 
 
 def test_parent_on_a_phone_sees_own_children_in_dutch_and_switches_to_english(phone, tmp_path):
@@ -70,7 +72,7 @@ def test_parent_on_a_phone_sees_own_children_in_dutch_and_switches_to_english(ph
     phone.click("#language-form button")
     assert phone.locator("html").get_attribute("lang") == "en"
     assert phone.locator("#children-title").inner_text() == "Your children"
-    phone.screenshot(path=str(tmp_path / "parent-home.png"), full_page=True)
+    keep_picture(phone, tmp_path / "parent-home.png")
     print("screenshot:", tmp_path / "parent-home.png")
 
 

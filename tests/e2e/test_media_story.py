@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import draw_box
+from tests.e2e.conftest import draw_box, keep_picture
 from tests.e2e.test_first_visit import sign_in
 from tests.media.samples import sound
 from tests.media.test_faces import astronaut_film
@@ -77,7 +77,7 @@ def test_teacher_uploads_tags_and_resolves_faces_on_a_phone(phone, live_app, tmp
     statuses = phone.eval_on_selector_all("#upload-list li", "items => items.map(i => i.dataset.status)")
     assert statuses == ["added"] * len(files)
     assert phone.locator("#overall-bar").get_attribute("style") == "width: 100%;"
-    phone.screenshot(path=str(tmp_path / "1-upload.png"), full_page=True)
+    keep_picture(phone, tmp_path / "1-upload.png")
 
     with live_app.app_context():
         album = db.session.scalar(select(Album).where(Album.title == "Sinterklaas 2026"))
@@ -122,7 +122,7 @@ def test_teacher_uploads_tags_and_resolves_faces_on_a_phone(phone, live_app, tmp
     phone.click("#box-ok")
     save(phone)
     assert phone.locator("#stage .box-tag").count() == 1  # Noah's box, drawn back from the saved tag
-    phone.screenshot(path=str(tmp_path / "2-photo.png"), full_page=True)
+    keep_picture(phone, tmp_path / "2-photo.png")
 
     # The film: it plays (the tag-free copy), and its face track is Sem.
     open_item(phone, film_id)

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from tests.e2e.conftest import steady_box
+from tests.e2e.conftest import keep_picture, steady_box
 from tests.e2e.test_first_visit import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -113,7 +113,7 @@ def test_communications_exports_only_the_cleared_photo_of_a_mixed_selection(phon
     )
     picker = phone.locator(f"input.tile-pick[value='{blocked}']")
     assert picker.get_attribute("aria-label") == f"Kies {blocked_name}"
-    phone.screenshot(path=str(tmp_path / "library.png"), full_page=True)
+    keep_picture(phone, tmp_path / "library.png")
 
     # Communications ticks both photos for the newsletter: refused, the blocked one named with its reason.
     phone.check(f"input.tile-pick[value='{cleared}']")
@@ -130,7 +130,7 @@ def test_communications_exports_only_the_cleared_photo_of_a_mixed_selection(phon
     offer = phone.locator("#partial-export-button")
     assert offer.inner_text() == "Alleen de vrijgegeven items exporteren (1 van 2)"
     assert f"{ALBUM} · 12 sep 2026 · nr. 1" in phone.locator("#partial-items").inner_text()
-    phone.screenshot(path=str(tmp_path / "refused.png"), full_page=True)
+    keep_picture(phone, tmp_path / "refused.png")
 
     # Only the cleared photo goes out, with the text of the post.
     offer.click()
@@ -140,7 +140,7 @@ def test_communications_exports_only_the_cleared_photo_of_a_mixed_selection(phon
     entries = phone.locator("li[id^=entry-]")
     assert entries.count() == 1 and phone.locator(f"#entry-{cleared}").count() == 1
     assert f"{ALBUM} · 12 sep 2026 · nr. 1" in entries.first.inner_text()
-    phone.screenshot(path=str(tmp_path / "export.png"), full_page=True)
+    keep_picture(phone, tmp_path / "export.png")
     sign_out(phone)
     live_app.config["MEDIA_ROOT"] = None
     print("screenshots:", tmp_path)

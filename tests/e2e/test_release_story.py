@@ -18,6 +18,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from tests.e2e.conftest import keep_picture
 from tests.e2e.test_first_visit import sign_in
 
 pytestmark = pytest.mark.browser
@@ -144,13 +145,13 @@ def test_export_is_refused_then_released_then_taken_down(browser, live_app, tmp_
     parent.locator(".alert-info").wait_for()
     assert "Instagram" in parent.locator(".alert-info").inner_text()
     assert parent.locator("#published .removal-pending").count() == 1
-    parent.screenshot(path=str(tmp_path / "parent.png"), full_page=True)
+    keep_picture(parent, tmp_path / "parent.png")
 
     # Communications finds the takedown task.
     comms.goto("/release/takedowns")
     task = comms.locator("#takedowns li").filter(has_text=POST)
     assert task.count() == 1 and names["sem"] in task.inner_text()
-    comms.screenshot(path=str(tmp_path / "takedowns.png"), full_page=True)
+    keep_picture(comms, tmp_path / "takedowns.png")
 
     # Communications tries to talk the gate around: untag Sem and confirm the tags again.
     comms.goto(f"/media/{item_id}")
@@ -170,7 +171,7 @@ def test_export_is_refused_then_released_then_taken_down(browser, live_app, tmp_
     assert "Sem staat er niet echt op" in text
     assert proposal.locator(".history-takedown").count() == 1 and POST in text
     assert proposal.locator(".history-block").filter(has_text=names["sem"]).count() == 1
-    leader.screenshot(path=str(tmp_path / "approvals.png"), full_page=True)
+    keep_picture(leader, tmp_path / "approvals.png")
     proposal.locator("input[name=note]").fill("Sem is duidelijk herkenbaar")
     proposal.locator("button", has_text="Afwijzen").click()
     leader.locator(".alert-success").wait_for()

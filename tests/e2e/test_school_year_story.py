@@ -18,6 +18,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.e2e.conftest import keep_picture
 from tests.e2e.test_first_visit import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -201,4 +202,4 @@ def test_the_start_of_a_school_year(phone, live_app, tmp_path):
     assert "Lotte" in home and ("beslist nu zelf" in home or "now decides for themself" in home)
     assert phone.goto(f"/consent/{lotte_id}").status == 404
     assert phone.goto(f"/consent/{lotte_id}/history").status == 404
-    phone.screenshot(path=str(tmp_path / "mother-home.png"), full_page=True)
+    keep_picture(phone, tmp_path / "mother-home.png")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from tests.e2e.conftest import keep_picture
 from tests.e2e.test_first_visit import sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,7 @@ def test_teacher_uploads_photos_with_progress(phone, live_app, tmp_path):
     statuses = phone.eval_on_selector_all("#upload-list li", "items => items.map(i => i.dataset.status)")
     assert statuses == ["added", "added", "added", "refused"]
     assert phone.locator("#overall-bar").get_attribute("style") == "width: 100%;"
-    phone.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
+    keep_picture(phone, tmp_path / "upload.png")
     phone.click("#upload-done")  # on to the album, to tag
     phone.wait_for_load_state("load")
     assert phone.locator("#library img").count() == 3
