@@ -159,10 +159,13 @@ class Config:
     # ``flask people purge-leavers``): long enough to answer a family about last year's publications.
     LEAVER_RETENTION_YEARS = env("LEAVER_RETENTION_YEARS", 2)
     # Face detection (boxes only) on a copy of at most this many pixels a side; a film is scanned at
-    # this many frames per second of its presentation time (its faces linked into tracks).
+    # this many frames per second of its presentation time (its faces linked into tracks), each frame
+    # at most FILM_DETECTION_SIDE pixels: larger than for photos, because a child's face in a class
+    # film is small (at 1024 a face under about 95 px of a 1080p film went unfound; bench/film.py).
     FACE_DETECTION_SIDE = env("FACE_DETECTION_SIDE", 1024)
     FACE_DETECTION_THRESHOLD = env("FACE_DETECTION_THRESHOLD", 0.2)
     FILM_DETECTION_FPS = env("FILM_DETECTION_FPS", 4.0)
+    FILM_DETECTION_SIDE = env("FILM_DETECTION_SIDE", 1280)
     # Release: removal work is due this many hours after consent is withdrawn; blurred exports
     # (faces of people without consent pixelated) only where the school allows them.
     TAKEDOWN_DUE_HOURS = env("TAKEDOWN_DUE_HOURS", 48)

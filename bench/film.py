@@ -40,7 +40,7 @@ minutes: the detector costs about half a second a scanned frame on a small machi
 
     python bench/film.py --seconds 60 --people 10 --fps 4 --runs 1 [--side 1440] [--keep FOLDER]
 
-``--fps`` and ``--side`` set the job's ``FILM_DETECTION_FPS`` and ``FACE_DETECTION_SIDE`` (default:
+``--fps`` and ``--side`` set the job's ``FILM_DETECTION_FPS`` and ``FILM_DETECTION_SIDE`` (default:
 the application's); ``--keep`` keeps the film and the job's tracks (JSON) for a closer look.
 """
 
@@ -349,7 +349,7 @@ def child(folder: Path, film: Path, warm_up: Path, fps: float, side: int, out: P
             "MEDIA_ROOT": str(folder / "media"),
             "SERVER_NAME": None,
             "FILM_DETECTION_FPS": fps,
-            **({"FACE_DETECTION_SIDE": side} if side else {}),
+            **({"FILM_DETECTION_SIDE": side} if side else {}),
         },
     )
     app.instance_path = str(folder / "instance")
@@ -405,7 +405,7 @@ def child(folder: Path, film: Path, warm_up: Path, fps: float, side: int, out: P
         json.dumps(
             {
                 "state": state,
-                "side": int(app.config["FACE_DETECTION_SIDE"]),
+                "side": int(app.config["FILM_DETECTION_SIDE"]),
                 "threshold": float(app.config["FACE_DETECTION_THRESHOLD"]),
                 "note": note,
                 "duration": duration,
@@ -593,7 +593,7 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=4.0, help="FILM_DETECTION_FPS of the job")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="copy the film and the job's result (JSON) to this folder")
-    parser.add_argument("--side", type=int, default=0, help="FACE_DETECTION_SIDE of the job (default: the app's)")
+    parser.add_argument("--side", type=int, default=0, help="FILM_DETECTION_SIDE of the job (default: the app's)")
     parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -648,7 +648,7 @@ def main() -> None:
         per_person = s.tracks_of_people / s.people if s.people else 0.0
         ok = lambda good: "ok" if good else "MISSED"  # noqa: E731
         print(
-            f"\njob: FILM_DETECTION_FPS {args.fps:g}, FACE_DETECTION_SIDE {last['side']}, threshold "
+            f"\njob: FILM_DETECTION_FPS {args.fps:g}, FILM_DETECTION_SIDE {last['side']}, threshold "
             f"{last['threshold']:g}; {len(detected)} tracks found; {s.truth_tracks} ground-truth tracks of "
             f"{s.people} people"
         )

@@ -351,13 +351,14 @@ def _track_faces(
     derived: _Derived,
     progress: Callable[[int], None],
 ) -> None:
-    """Scan the film at ``FILM_DETECTION_FPS`` frames a second, find the faces on every scanned
-    frame and link them into tracks (``app.media.tracking``): each track is one face to resolve.
-    A frame with faces is kept (on disk, never in memory) only while a track may still use it as a
-    still; in the end each track has up to three (first, representative, last). The item's length
-    becomes the one the scan measured (a header may claim another)."""
-    fps = float(current_app.config["FILM_DETECTION_FPS"])
-    scan = recordings.FilmScan(alone, media_format, fps, _max_seconds(media_format), _face_side())
+    """Scan the film at ``FILM_DETECTION_FPS`` frames a second (each frame at most
+    ``FILM_DETECTION_SIDE`` pixels), find the faces on every scanned frame and link them into tracks
+    (``app.media.tracking``): each track is one face to resolve. A frame with faces is kept (on disk,
+    never in memory) only while a track may still use it as a still; in the end each track has up
+    to three (first, representative, last). The item's length becomes the one the scan measured (a
+    header may claim another)."""
+    fps, side = float(current_app.config["FILM_DETECTION_FPS"]), int(current_app.config["FILM_DETECTION_SIDE"])
+    scan = recordings.FilmScan(alone, media_format, fps, _max_seconds(media_format), side)
     linker = tracking.TrackLinker()
     kept: dict[int, Path] = {}
     claimed, reported, beat = (derived.duration or 0) * 1000, SCAN_FROM, time.monotonic()
@@ -366,7 +367,7 @@ def _track_faces(
         if percent > reported or time.monotonic() - beat > HEARTBEAT_SECONDS:
             progress(max(percent, reported))
             reported, beat = max(percent, reported), time.monotonic()
-        boxes = _detect(frame)
+        boxes = _detect(frame, side)
         linker.add(at, boxes)  # a frame without faces counts too: a track ends after a second without its face
         if not boxes:
             continue
@@ -398,12 +399,10 @@ def _pictures(
     return info, shown, [("thumbnail.jpg", thumbnail), ("display.jpg", display)]
 
 
-def _face_side() -> int:
-    return int(current_app.config["FACE_DETECTION_SIDE"])
-
-
-def _detect(picture: Image.Image) -> list[faces.FaceBox]:
-    return faces.detect_faces(picture, _face_side(), float(current_app.config["FACE_DETECTION_THRESHOLD"]))
+def _detect(picture: Image.Image, side: int | None = None) -> list[faces.FaceBox]:
+    """Faces on a photo (at most ``FACE_DETECTION_SIDE`` pixels) or a film's frame (``side``)."""
+    side = side or int(current_app.config["FACE_DETECTION_SIDE"])
+    return faces.detect_faces(picture, side, float(current_app.config["FACE_DETECTION_THRESHOLD"]))
 
 
 def _add_item(received: _Received, derived: _Derived, album: Album, uploaded_by: User | None) -> MediaItem:

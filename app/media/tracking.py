@@ -32,6 +32,9 @@ MAX_JUMP = 1.0
 MAX_STEPS = 2.0
 # How much a face may grow or shrink between two of its boxes (area ratio): more is someone else.
 MAX_GROWTH = 3.0
+# A link is in doubt when another face (or another track) is nearly as close as the one chosen: less
+# than this many face sizes further. Then the track ends and the box starts a new one.
+DOUBT = 0.5
 
 
 @dataclass
@@ -101,7 +104,14 @@ class TrackLinker:
     track. "Closest" is measured from where the track's face would be had it kept moving as between
     its last two boxes, so two faces that cross between two frames each keep their own track; which
     pairs are close enough is still measured from the last box. A track stays live until its face
-    has been missing from the scanned frames for more than ``MAX_GAP_MS``."""
+    has been missing from the scanned frames for more than ``MAX_GAP_MS``.
+
+    A link in doubt is not made (``DOUBT``): when a box is nearly as close to a track whose face is
+    missing on this frame as to the track it would join (one child walked in front of another and
+    hides them), or a track has a second box left over nearly as close as its own (the two come
+    apart again), the track ends there and the box starts a new track; a hidden face's track ends
+    too. One child can then be two or three tracks, never one track that shows two children (which,
+    resolved as one of them, would hide the other)."""
 
     def __init__(self, max_gap_ms: int = MAX_GAP_MS, max_jump: float = MAX_JUMP) -> None:
         self.max_gap_ms, self.max_jump = max_gap_ms, max_jump
@@ -116,26 +126,37 @@ class TrackLinker:
         self._live = [
             track for track in self._live if track.missing_since is None or ms - track.missing_since <= self.max_gap_ms
         ]
-        pairs = sorted(
-            (distance(predicted(track, ms), box), t, b)
+        near = {
+            (t, b): gap
             for t, track in enumerate(self._live)
             for b, box in enumerate(boxes)
             if track.last_ms < ms
             and similar_size(track.boxes[-1][1], box)
             and distance(track.boxes[-1][1], box) <= self.max_jump
-        )
-        taken_tracks: set[int] = set()
+            and (gap := distance(predicted(track, ms), box)) <= self.max_jump
+        }
+        links: dict[int, int] = {}  # track: box
         taken_boxes: set[int] = set()
-        for _gap, t, b in pairs:
-            if t in taken_tracks or b in taken_boxes:
-                continue
-            taken_tracks.add(t)
-            taken_boxes.add(b)
+        for (t, b), _gap in sorted(near.items(), key=lambda pair: (pair[1], pair[0])):
+            if t not in links and b not in taken_boxes:
+                links[t] = b
+                taken_boxes.add(b)
+        ended: set[int] = set()
+        for t, b in list(links.items()):
+            gap = near[(t, b)]
+            hidden = [o for (o, ob), d in near.items() if ob == b and o != t and o not in links and d < gap + DOUBT]
+            apart = [ob for (o, ob), d in near.items() if o == t and ob not in taken_boxes and d < gap + DOUBT]
+            if hidden or apart:
+                del links[t]
+                taken_boxes.discard(b)
+                ended.update([t, *hidden])
+        for t, b in links.items():
             self._live[t].boxes.append((ms, boxes[b]))
             self._live[t].missing_since = None
         for t, track in enumerate(self._live):
-            if t not in taken_tracks and track.missing_since is None and track.last_ms < ms:
+            if t not in links and track.missing_since is None and track.last_ms < ms:
                 track.missing_since = ms
+        self._live = [track for t, track in enumerate(self._live) if t not in ended]
         for b, box in enumerate(boxes):
             if b not in taken_boxes:
                 track = Track([(ms, box)])

@@ -6,7 +6,9 @@ chapters, no data tracks: only the first video and audio stream are read).
 The source is opened as ``app.media.recordings`` opens an upload (forced demuxer, ``file``
 protocol only, alone in an empty folder). Frames pass one at a time from the decoder through
 FFmpeg's filters (turn, scale, pixel format) to the encoder, so memory stays bounded whatever the
-film's length. Whatever FFmpeg raises on a file it cannot read is ``RecordingRejected("broken")``.
+film's length. A blurred export's film has face tracks pixelated on the scaled, upright frames
+before they are encoded (``app.media.film_blur``). Whatever FFmpeg raises on a file it cannot read
+is ``RecordingRejected("broken")``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import av
 import av.filter
 
 from app.media.decoding import DECODER_ERRORS
+from app.media.film_blur import FilmBlur, pixelate_frame
 from app.media.formats import MediaFormat
 from app.media.recordings import OPTIONS, RecordingRejected, isolated
 
@@ -60,10 +63,13 @@ def film_for_channel(
     *,
     media_format: MediaFormat,
     progress: Progress | None = None,
+    blur: FilmBlur | None = None,
 ) -> None:
     """Write ``target`` (MP4): the film's first video stream upright, scaled for the channel and
     encoded as H.264 with its bitrate capped at ``max_kbps``, and its first audio stream (if any)
-    as AAC. ``progress`` hears how far it is every ``PROGRESS_FRAMES`` frames."""
+    as AAC. With ``blur``, its tracks are pixelated on every frame (``app.media.film_blur``; the
+    frames' times counted from the first frame, as the scan counted them). ``progress`` hears how
+    far it is every ``PROGRESS_FRAMES`` frames."""
     with _output(target), isolated(source) as alone:
         with _opened(alone, media_format) as container, _refused():
             first = _first_frame(container)  # its turn and size decide the output's stream
@@ -73,7 +79,7 @@ def film_for_channel(
             audio = container.streams.audio[0] if container.streams.audio else None
             with av.open(str(target), mode="w", format="mp4", options=MUXER_OPTIONS) as output:
                 output.metadata.clear()
-                picture = _Picture(output, video, first, max_side, max_kbps)
+                picture = _Picture(output, video, first, max_side, max_kbps, blur or None)
                 sound = _Sound(output, audio) if audio is not None else None
                 length = _seconds(container, video)
                 for packet in container.demux([s for s in (video, audio) if s is not None]):
@@ -137,8 +143,10 @@ class _Picture:
         first: av.VideoFrame,
         max_side: int | None,
         max_kbps: int,
+        blur: FilmBlur | None = None,
     ) -> None:
         time_base = video.time_base or Fraction(1, 90000)
+        self.time_base, self.start, self.blur = time_base, first.pts or 0, blur
         turn = round((first.rotation or 0) / 90) * 90 % 360
         upright = (first.height, first.width) if turn in {90, 270} else (first.width, first.height)
         size = channel_size(*upright, max_side)
@@ -187,6 +195,10 @@ class _Picture:
                 turned = self.graph.vpull()
             except (BlockingIOError, av.error.EOFError):
                 return
+            if self.blur is not None and turned.pts is not None:
+                ms = round(float((turned.pts - self.start) * self.time_base) * 1000)
+                if boxes := self.blur.boxes_at(ms):
+                    pixelate_frame(turned, boxes)
             self.output.mux(self.stream.encode(turned))
 
     def finish(self) -> None:

@@ -9,7 +9,8 @@ names of the people without consent with the form in force (whose purpose labels
 process: published forms never change); plus one to read the database's clock when no moment is
 given. An export adds two that lock the items and then the tagged people against a concurrent tag
 change or decision, and on a public channel one that holds the items' people from outside the
-school ``FOR SHARE`` (withdrawing their consent takes ``FOR UPDATE`` on that row). The statements
+school ``FOR SHARE`` (withdrawing their consent takes ``FOR UPDATE`` on that row). A film with
+unresolved face tracks adds one that reads when they are on screen, for its message. The statements
 are built once (list parameters, ``app.db_types.one_of``) and the per-person work is done with
 sets, so the gate costs little more than the database's own work.
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -39,6 +40,7 @@ from app.consent.queries import Key, Moment, active_form_query, consent_for, now
 from app.consent.reasons import reason_in_words, reason_kind
 from app.consent.rules import Consent, State
 from app.consent.vocabulary import MediaType
+from app.core.templating import duration
 from app.db_types import one_of
 from app.extensions import db
 from app.media.models import Face, MediaItem, OutsideConsent, OutsidePerson, ProcessingState, Tag
@@ -168,7 +170,46 @@ def clear(
     for item_id, others in twins.items():
         if item_id in answers and any(_shown_there(answers[o]) for o in others if o in answers):
             answers[item_id].blockers.append(_twin_blocker(item_id, words))
-    return {item_id: answer for item_id, answer in answers.items() if item_id in ids}
+    chosen = {item_id: answer for item_id, answer in answers.items() if item_id in ids}
+    _say_when_open_tracks_are_on_screen(chosen)
+    return chosen
+
+
+# How many of a film's unresolved tracks a message lists by time (the item page shows them all).
+SPANS_NAMED = 5
+
+
+def _say_when_open_tracks_are_on_screen(answers: dict[int, Clearance]) -> None:
+    """A film's unresolved faces are tracks: its blocker says when each is on screen ("0:04 to 0:06"),
+    so staff know which child in the film nobody has resolved yet. One statement, only for films
+    that have such a blocker."""
+    films = [
+        a
+        for a in answers.values()
+        if a.media_type is MediaType.FILM and any(b.code == "face_unresolved" for b in a.blockers)
+    ]
+    if not films:
+        return
+    rows = db.session.execute(
+        select(Face.media_id, Face.first_ms, Face.last_ms)
+        .where(Face.media_id.in_([a.media_id for a in films]), Face.is_open, Face.first_ms.is_not(None))
+        .order_by(Face.media_id, Face.first_ms, Face.id)
+    ).tuples()
+    spans: dict[int, list[str]] = {}
+    for media_id, first_ms, last_ms in rows:
+        until = -(-(last_ms or 0) // 1000)  # the second it ends in, rounded up
+        spans.setdefault(media_id, []).append(f"{duration((first_ms or 0) // 1000)}\N{EN DASH}{duration(until)}")
+    for answer in films:
+        if answer.media_id not in spans:
+            continue  # faces from before films were scanned throughout: no span to name
+        when = spans[answer.media_id]
+        listed = ", ".join(when[:SPANS_NAMED]) + (", …" if len(when) > SPANS_NAMED else "")
+        message = _(
+            "%(n)d face track(s) in the film not yet given to a person or set aside, on screen at %(when)s.",
+            n=len(when),
+            when=listed,
+        )
+        answer.blockers = [replace(b, message=message) if b.code == "face_unresolved" else b for b in answer.blockers]
 
 
 # What a twin's blockers say about the people in the picture (and so about the item too); the

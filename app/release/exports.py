@@ -30,16 +30,15 @@ from app.extensions import db
 from app.jobs.models import JobState
 from app.jobs.queue import enqueue, latest_for
 from app.media import photos
-from app.media.channel_copies import copy_key
 from app.media.formats import format_of
 from app.media.ingest import media_storage
-from app.media.models import MediaItem
+from app.media.models import Face, MediaItem
 from app.media.photos import export_copy
 from app.media.storage import original_key
 from app.media.visibility import visible_media
 from app.release.captions import CAPTION_NAMES_PUPIL, caption_blockers, check_caption
 from app.release.clearance import Blocker, Clearance, clear
-from app.release.export_recordings import files_problem, recordings_of, recordings_ready
+from app.release.export_recordings import entry_copy_key, files_problem, recordings_of, recordings_ready
 from app.release.history import remember_blocks
 from app.release.models import (
     Approval,
@@ -254,15 +253,18 @@ def _decision_ids(answers: dict[int, Clearance]) -> list[int]:
 
 
 def _plan(answer: Clearance, blurred: bool) -> Plan:
-    """Without blurring every blocker stands. With it, a photo's unresolved faces and the boxes of
-    tagged people without consent, and of people from outside the school without consent of their
-    own, are pixelated instead; a person without a box, incomplete tags, quarantine, or a film or
-    recording still block."""
+    """Without blurring every blocker stands. With it, what can be pixelated is, instead of
+    blocking: on a photo, its unresolved faces and the boxes of tagged people without consent and
+    of people from outside the school without consent of their own; on a film, the face tracks of
+    the same (``_film_plan``). A person without a box or a track, incomplete tags, quarantine,
+    anything still to be approved and sound still block."""
     if not blurred or answer.cleared:
         return Plan([], answer.blockers)
-    if answer.media_type is not MediaType.PHOTO:
+    if answer.media_type is MediaType.AUDIO:
         return Plan([], answer.blockers)
     item = db.session.get_one(MediaItem, answer.media_id)
+    if answer.media_type is MediaType.FILM:
+        return _film_plan(item, answer)
     blur: list[dict[str, object]] = []
     left: list[Blocker] = []
     for blocker in answer.blockers:
@@ -282,6 +284,48 @@ def _plan(answer: Clearance, blurred: bool) -> Plan:
         else:
             blur += boxes
     return Plan(blur, left)
+
+
+def _film_plan(item: MediaItem, answer: Clearance) -> Plan:
+    """A blurred film: every frame's box of the face tracks that are not resolved, of the tracks
+    given to a tagged person without consent and of those given to someone from outside the school
+    without consent of their own is pixelated (``app.media.film_blur``). The evidence keeps each
+    such track whole (its rows), so the film is made from exactly what was judged. A person without
+    a track (tagged, but their face never followed), or a face found before films were followed
+    through (one frame, no track), still block: there is nothing to pixelate on every frame."""
+    blur: list[dict[str, object]] = []
+    left: list[Blocker] = []
+    for blocker in answer.blockers:
+        if blocker.code == "face_unresolved":
+            faces, named = [f for f in item.faces if f.is_open], {}
+        elif blocker.code == "no_consent":
+            faces, named = [f for f in item.faces if f.person_id == blocker.person_id], {"person_id": blocker.person_id}
+        elif blocker.code == "outside_person":
+            outsider = blocker.outside_person_id
+            faces, named = [f for f in item.faces if f.outside_person_id == outsider], {"outside_person_id": outsider}
+        else:
+            left.append(blocker)
+            continue
+        if faces and all(f.track for f in faces):
+            blur += [_track_blur(f, blocker.code, named) for f in faces]
+        elif blocker.code == "face_unresolved":
+            old = _("Faces found on single frames (before films were scanned throughout) cannot be blurred.")
+            left.append(replace(blocker, message=f"{blocker.message} {old}"))
+        else:
+            no_track = _("There is no face track of this person in the film to blur on every frame.")
+            left.append(replace(blocker, message=f"{blocker.message} {no_track}"))
+    return Plan(blur, left)
+
+
+def _track_blur(face: Face, reason: str, named: dict[str, int | None]) -> dict[str, object]:
+    return {
+        "face_id": face.id,
+        **named,
+        "reason": reason,
+        "first_ms": face.first_ms,
+        "last_ms": face.last_ms,
+        "track": face.track,
+    }
 
 
 def _boxes_to_blur(item: MediaItem, blocker: Blocker) -> list[dict[str, object]] | None:
@@ -446,6 +490,10 @@ def _recheck(export: Export, *, by: User) -> None:
 
 
 def _blur_key(blur: dict[str, Any]) -> tuple[Any, Any]:
+    """What was hidden: a film's track (whoever it was given to: it is pixelated either way), or a
+    photo's box of a person or of a face."""
+    if "track" in blur:
+        return ("track", blur.get("face_id"))
     return (blur.get("person_id"), blur.get("face_id"))
 
 
@@ -476,7 +524,7 @@ def build_bundle(export: Export, progress: Callable[[int], None] | None = None) 
                         boxes,
                     )
                 else:
-                    source = storage.local_path(copy_key(item, export.channel.export_side, export.channel.film_kbps))
+                    source = storage.local_path(entry_copy_key(entry))
                 info = zipfile.ZipInfo(entry.file_name, date_time=(1980, 1, 1, 0, 0, 0))
                 with open(source, "rb") as handle, bundle.open(info, "w") as out:
                     while chunk := handle.read(1 << 20):

@@ -55,6 +55,29 @@ def test_two_faces_crossing_each_other_keep_their_own_tracks():
     assert xs[0] == sorted(xs[0]) and xs[1] == sorted(xs[1], reverse=True)
 
 
+def test_a_child_hidden_behind_another_while_they_cross_never_shares_a_track_with_them():
+    """The same crossing, but on one line: for a second only the child in front is found (the
+    other is behind them). Which face comes out on which side cannot be told from boxes, so no
+    track goes on through the crossing with a face that may be the other child's (found by
+    ``bench/film.py``: the tracks swapped children)."""
+    frames = []
+    for k in range(12):
+        left, right = 0.05 + 0.06 * k, 0.71 - 0.06 * k  # they meet at k = 5.5
+        boxes = [box(right)] if abs(left - right) < 0.25 else [box(left), box(right)]  # the right one in front
+        frames.append((k * 250, boxes))
+    linker = TrackLinker()
+    for ms, boxes in frames:
+        linker.add(ms, boxes)
+    for track in linker.tracks:  # each track is one child: all its boxes on that child's path
+        children = set()
+        for ms, found in track.boxes:
+            k = ms // 250
+            left, right = 0.05 + 0.06 * k, 0.71 - 0.06 * k
+            children.add("left" if abs(found.x - left) < 1e-9 and abs(left - right) >= 0.25 else "right")
+        assert len(children) == 1, [(ms, round(b.x, 2)) for ms, b in track.boxes]
+    assert len(linker.tracks) <= 5  # each child's walk is at most a few tracks
+
+
 def test_no_frames_is_no_evidence_that_a_face_went():
     """A variable-frame-rate film may have no frame for seconds (the picture did not change)."""
     assert link([(0, [box(0.4)]), (2600, [box(0.42)])]) == [[0, 2600]]
