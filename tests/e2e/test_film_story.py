@@ -46,7 +46,7 @@ def detail(pixels: np.ndarray, ms: int) -> float:
 
 
 def test_a_film_is_tracked_tagged_refused_and_goes_out_blurred(browser, live_app, tmp_path, monkeypatch):
-    from app.consent.operations import decide
+    from app.consent.operations import ConsentError, decide
     from app.consent.vocabulary import Means
     from app.extensions import db
     from app.school.models import Person
@@ -66,7 +66,11 @@ def test_a_film_is_tracked_tagged_refused_and_goes_out_blurred(browser, live_app
         for first, last in (("Sem", "de Vries"), ("Noah", "Jansen")):
             pupil = db.session.scalar(select(Person).where(Person.first_name == first, Person.last_name == last))
             guardian = pupil.guardianships[0].guardian
-            decide(pupil, "film", "newsletter", "grant", decided_by=guardian, recorded_by=None, means=Means.WEB)
+            try:
+                decide(pupil, "film", "newsletter", "grant", decided_by=guardian, recorded_by=None, means=Means.WEB)
+            except ConsentError as already:  # an earlier story of the shared server recorded it
+                if already.code != "already_recorded":
+                    raise
             names[first] = pupil.full_name
         db.session.commit()
     play = tmp_path / "schoolmusical.mp4"
