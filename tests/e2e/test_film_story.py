@@ -13,36 +13,15 @@ import base64
 import io
 import zipfile
 
-import av
-import numpy as np
 import pytest
 from sqlalchemy import select
 
 from app.jobs import queue
 from tests.e2e.conftest import keep_picture
 from tests.e2e.test_first_visit import sign_in
-from tests.media.samples import every, face_film
+from tests.media.samples import child_box, face_detail, film_frames, three_children_film
 
 pytestmark = pytest.mark.browser
-
-SIZE, FACE = (320, 240), 60
-
-
-def where(ms: int) -> list[tuple[int, int]]:
-    """Sem (left, 0-2 s), Noah (middle, 2-4 s), then a third child (right, 4-6 s), each moving."""
-    if ms < 2000:
-        return [(20 + ms // 50, 60)]
-    if ms < 4000:
-        return [(130, 40 + (ms - 2000) // 50)]
-    return [(240 - (ms - 4000) // 50, 70)]
-
-
-def detail(pixels: np.ndarray, ms: int) -> float:
-    """Detail inside the face drawn at ``ms``: the share of neighbouring pixels that differ (a face:
-    about two thirds; a mosaic: only at its blocks' edges)."""
-    (x, y), h = where(ms)[0], round(FACE * 1.2)
-    grey = pixels[y + h // 4 : y + h * 3 // 4, x + FACE // 4 : x + FACE * 3 // 4].mean(axis=2)  # the face itself
-    return float((np.abs(np.diff(grey, axis=1)) > 4).mean())
 
 
 def test_a_film_is_tracked_tagged_refused_and_goes_out_blurred(browser, live_app, tmp_path, monkeypatch):
@@ -74,7 +53,7 @@ def test_a_film_is_tracked_tagged_refused_and_goes_out_blurred(browser, live_app
             names[first] = pupil.full_name
         db.session.commit()
     play = tmp_path / "schoolmusical.mp4"
-    play.write_bytes(face_film(every(6), where, size=SIZE, face_width=FACE))
+    play.write_bytes(three_children_film())
 
     def window(width: int, height: int, *, phone: bool):
         context = browser.new_context(
@@ -168,17 +147,10 @@ def test_a_film_is_tracked_tagged_refused_and_goes_out_blurred(browser, live_app
     comms_context.close()
 
     # Frame by frame: the third child is pixelated throughout; Sem and Noah are not.
-    with av.open(io.BytesIO(data), format="mp4") as container:
-        video = container.streams.video[0]
-        frames, start = [], None
-        for frame in container.decode(video):
-            start = frame.pts if start is None else start
-            frames.append(
-                (round(float((frame.pts - start) * video.time_base) * 1000), frame.to_ndarray(format="rgb24"))
-            )
+    frames = film_frames(data)
     assert len(frames) == 60
     for ms, pixels in frames:
         if ms >= 4000:
-            assert detail(pixels, ms) < 0.3, ms
+            assert face_detail(pixels, child_box(ms)) < 0.3, ms
         else:
-            assert detail(pixels, ms) > 0.5, ms
+            assert face_detail(pixels, child_box(ms)) > 0.5, ms

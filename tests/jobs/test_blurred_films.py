@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-import av
-import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -20,27 +18,23 @@ from app.media import faces as detector
 from app.media.film_blur import FilmBlur
 from app.media.models import Face
 from app.release.models import Export
-from tests.media.samples import every, face_film
+from tests.media.samples import (
+    THREE_CHILDREN_SIZE,
+    child_box,
+    every,
+    face_detail,
+    face_film,
+    film_frames,
+    three_children_film,
+)
 from tests.release.helpers import Release
 
-SIZE = (320, 240)
-FACE = 60  # the face's width in the film, in pixels (the astronaut's face is 1.2 times as high)
-
-
-def where(ms: int) -> list[tuple[int, int]]:
-    """Three children, one after another: Sem (left, 0-2 s), Noah (middle, 2-4 s) and a third
-    nobody resolves (right, 4-6 s), each moving a little."""
-    if ms < 2000:
-        return [(20 + ms // 50, 60)]
-    if ms < 4000:
-        return [(130, 40 + (ms - 2000) // 50)]
-    return [(240 - (ms - 4000) // 50, 70)]
+SIZE = THREE_CHILDREN_SIZE
 
 
 def child_at(ms: int) -> tuple[str, tuple[int, int, int, int]]:
-    """Who is on the frame at ``ms`` and their face's box in pixels (x, y, w, h)."""
-    (x, y) = where(ms)[0]
-    return ("sem" if ms < 2000 else "noah" if ms < 4000 else "third"), (x, y, FACE, round(FACE * 1.2))
+    """Who is on the frame at ``ms`` (Sem, Noah, then a third child nobody resolves) and their face."""
+    return ("sem" if ms < 2000 else "noah" if ms < 4000 else "third"), child_box(ms)
 
 
 @pytest.fixture
@@ -66,32 +60,10 @@ def _tag_tracks(release: Release, item: int, people: dict[int, int]) -> None:
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
-def _frames(data: bytes) -> list[tuple[int, np.ndarray]]:
-    """Every frame of the exported film: (ms from its first frame, RGB pixels)."""
-    frames = []
-    with av.open(io.BytesIO(data), format="mp4") as container:
-        video = container.streams.video[0]
-        start = None
-        for frame in container.decode(video):
-            start = frame.pts if start is None else start
-            frames.append(
-                (round(float((frame.pts - start) * video.time_base) * 1000), frame.to_ndarray(format="rgb24"))
-            )
-    return frames
-
-
-def _detail(pixels: np.ndarray, box: tuple[int, int, int, int]) -> float:
-    """How much detail the face drawn in the box has: the share of neighbouring pixels that differ
-    (a face: about two thirds; a mosaic of blocks: only at the blocks' edges)."""
-    x, y, w, h = box
-    grey = pixels[y + h // 4 : y + h * 3 // 4, x + w // 4 : x + w * 3 // 4].mean(axis=2)  # the face, not its frame
-    return float((np.abs(np.diff(grey, axis=1)) > 4).mean())
-
-
 def test_a_blurred_film_goes_out_with_the_unconsented_and_unresolved_children_pixelated_on_every_frame(
     release, app, world
 ):
-    item = release.upload(face_film(every(6), where, size=SIZE, face_width=FACE))
+    item = release.upload(three_children_film())
     sem_track, noah_track, third_track = _tracks(release, item)
     assert [t["first_ms"] // 2000 for t in (sem_track, noah_track, third_track)] == [0, 1, 2]
     _tag_tracks(release, item, {sem_track["id"]: world["sem"], noah_track["id"]: world["noah"]})
@@ -125,7 +97,7 @@ def test_a_blurred_film_goes_out_with_the_unconsented_and_unresolved_children_pi
         [name] = archive.namelist()
         film = archive.read(name)
     download.close()
-    frames = _frames(film)
+    frames = film_frames(film)
     assert len(frames) == 60  # every frame of the film went out
     hidden = FilmBlur([blur["track"] for blur in blurred.values()])
     side = max(SIZE)
@@ -141,16 +113,16 @@ def test_a_blurred_film_goes_out_with_the_unconsented_and_unresolved_children_pi
                 assert not (x <= cx <= x + w and y <= cy <= y + h), (ms, face)
         if who == "sem":
             found_sem += bool(found)
-            assert _detail(pixels, box) > 0.5, ms  # untouched
+            assert face_detail(pixels, box) > 0.5, ms  # untouched
         else:
-            assert _detail(pixels, box) < 0.3, (ms, who)  # pixelated where the child really is, throughout
+            assert face_detail(pixels, box) < 0.3, (ms, who)  # pixelated where the child really is, throughout
     assert found_sem >= 15  # the detector does find faces on this film: Sem's, who has consent
 
 
 def test_a_blurred_film_is_refused_where_there_is_no_track_to_blur(release, app, world):
     """Noah is tagged by name only (no face track of his), and a face found before films were
     scanned throughout has one frame, no track: neither can be pixelated on every frame."""
-    item = release.upload(face_film(every(2), lambda ms: [(20, 40)], size=SIZE, face_width=FACE))
+    item = release.upload(face_film(every(2), lambda ms: [(20, 40)], size=SIZE))
     (track,) = _tracks(release, item)
     body = {
         "tags": [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import av
 from PIL import Image
@@ -92,3 +93,50 @@ def face_film(
 def every(seconds: float, rate: int = 10) -> list[int]:
     """Timestamps of a constant frame rate film."""
     return [round(n * 1000 / rate) for n in range(round(seconds * rate))]
+
+
+# Three children, one after another, in a 6 s film of 320 x 240: the first (left, 0-2 s), the second
+# (middle, 2-4 s) and the third (right, 4-6 s), each moving a little; faces 60 px wide (the
+# astronaut's face picture is 1.2 times as high).
+THREE_CHILDREN_SIZE, THREE_CHILDREN_FACE = (320, 240), 60
+
+
+def three_children_at(ms: int) -> list[tuple[int, int]]:
+    if ms < 2000:
+        return [(20 + ms // 50, 60)]
+    if ms < 4000:
+        return [(130, 40 + (ms - 2000) // 50)]
+    return [(240 - (ms - 4000) // 50, 70)]
+
+
+def three_children_film() -> bytes:
+    return face_film(every(6), three_children_at, size=THREE_CHILDREN_SIZE, face_width=THREE_CHILDREN_FACE)
+
+
+def child_box(ms: int) -> tuple[int, int, int, int]:
+    """The face drawn on the three children's film at ``ms``, in pixels (x, y, w, h)."""
+    (x, y) = three_children_at(ms)[0]
+    return x, y, THREE_CHILDREN_FACE, round(THREE_CHILDREN_FACE * 1.2)
+
+
+def film_frames(data: bytes) -> list[tuple[int, Any]]:
+    """Every frame of an MP4 film: (ms from its first frame, RGB pixels as a numpy array)."""
+    frames = []
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        video = container.streams.video[0]
+        start = None
+        for frame in container.decode(video):
+            start = frame.pts if start is None else start
+            ms = round(float((frame.pts - start) * video.time_base) * 1000)
+            frames.append((ms, frame.to_ndarray(format="rgb24")))
+    return frames
+
+
+def face_detail(pixels: Any, box: tuple[int, int, int, int]) -> float:
+    """How much detail the face drawn in ``box`` has: the share of neighbouring pixels in its middle
+    that differ (a face: about two thirds; a mosaic of blocks: only at the blocks' edges)."""
+    import numpy as np
+
+    x, y, w, h = box
+    grey = pixels[y + h // 4 : y + h * 3 // 4, x + w // 4 : x + w * 3 // 4].mean(axis=2)
+    return float((np.abs(np.diff(grey, axis=1)) > 4).mean())
