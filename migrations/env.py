@@ -94,14 +94,37 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite: a batch migration copies a table into a new one and drops the old; with foreign
+        # keys on (the application turns them on for every connection) that DROP deletes every row
+        # that refers to the table through ON DELETE CASCADE (a media item's tags, faces, export
+        # entries). So they are off while migrating (a PRAGMA that only takes effect outside a
+        # transaction), checked before the commit, and on again after.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
+        except BaseException:
+            if sqlite and connection.in_transaction():
+                connection.rollback()
+            raise
+        else:
+            if sqlite and connection.in_transaction():
+                connection.commit()
+        finally:
+            if sqlite:  # the connection goes back to the pool: as the application expects it
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

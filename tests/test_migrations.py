@@ -49,6 +49,53 @@ def test_downgrade_and_upgrade_round_trip(database_url, tmp_path):
         _drop_pg_database(database_url, url.rsplit("/", 1)[1])
 
 
+def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(database_url, tmp_path):
+    """On SQLite a batch migration copies a table and drops the old one; with foreign keys on, that
+    DROP used to delete every tag, face and export entry of every media item (ON DELETE CASCADE).
+    Round trip through a4c8e1f2b7d3 (which rebuilds media_item): the faces stay, and the pooled
+    connection has its foreign keys on again afterwards."""
+    from sqlalchemy import func, select, text
+    from sqlalchemy.orm import Session
+
+    from app.media.models import Face, MediaItem
+    from tests.conftest import make_app
+    from tests.factories import AlbumFactory, GroupFactory
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'rebuilt.sqlite3'}"
+    else:
+        url = database_url.rsplit("/", 1)[0] + "/" + _make_pg_database(database_url)
+    app = make_app(url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with Session(db.engine) as session:
+            album = AlbumFactory.build(group=GroupFactory.build())
+            face = Face(frame_ms=0, box_x=0.1, box_y=0.1, box_w=0.2, box_h=0.2, score=0.9)
+            session.add(album)
+            session.flush()
+            session.add(
+                MediaItem(
+                    sha256="a" * 64,
+                    media_type="photo",
+                    mime_type="image/jpeg",
+                    size_bytes=1,
+                    group_id=album.group_id,
+                    album_id=album.id,
+                    faces=[face],
+                )
+            )
+            session.commit()
+        downgrade(directory=MIGRATIONS, revision="a4c8e1f2b7d3")
+        upgrade(directory=MIGRATIONS)
+        with Session(db.engine) as session:
+            faces = session.scalar(select(func.count(Face.id)))
+            enforced = session.execute(text("PRAGMA foreign_keys")).scalar() if url.startswith("sqlite") else 1
+        db.engine.dispose()
+    assert (faces, enforced) == (1, 1)
+    if not database_url.startswith("sqlite"):
+        _drop_pg_database(database_url, url.rsplit("/", 1)[1])
+
+
 def _admin_dsn(database_url: str) -> str:
     from sqlalchemy import make_url
 
