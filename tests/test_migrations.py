@@ -96,6 +96,61 @@ def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(datab
         _drop_pg_database(database_url, url.rsplit("/", 1)[1])
 
 
+def test_films_searched_on_sampled_frames_only_are_marked_when_the_schema_learns_of_them(database_url, tmp_path):
+    """9a4f2c7e1b58 marks the ready films none of whose faces is a track (scanned the old way):
+    data made at the head, the column dropped and added again by the migration."""
+    from sqlalchemy.orm import Session
+
+    from app.media.models import Face, MediaItem, ProcessingState
+    from tests.conftest import make_app
+    from tests.factories import AlbumFactory, GroupFactory
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'sampled.sqlite3'}"
+    else:
+        url = database_url.rsplit("/", 1)[0] + "/" + _make_pg_database(database_url)
+    app = make_app(url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with Session(db.engine) as session:  # this database's own session (the tests' one is swapped)
+            album = AlbumFactory.build(group=GroupFactory.build())
+            session.add(album)
+            session.flush()
+
+            def film(n: int, tracks: list[list[list[float]] | None], state=ProcessingState.READY) -> MediaItem:
+                faces = [
+                    Face(frame_ms=500, track=track, box_x=0.1, box_y=0.1, box_w=0.2, box_h=0.2, score=0.9)
+                    for track in tracks
+                ]
+                item = MediaItem(
+                    sha256=f"{n:064x}",
+                    media_type="film",
+                    mime_type="video/mp4",
+                    size_bytes=1,
+                    group_id=album.group_id,
+                    album_id=album.id,
+                    processing_state=state,
+                    faces=faces,
+                )
+                session.add(item)
+                return item
+
+            sampled = film(1, [None])
+            nothing_found = film(2, [])
+            tracked = film(3, [[[500, 0.1, 0.1, 0.2, 0.2]]])
+            waiting = film(4, [], ProcessingState.PROCESSING)  # its job scans it throughout
+            session.commit()
+            ids = [sampled.id, nothing_found.id, tracked.id, waiting.id]
+        downgrade(directory=MIGRATIONS, revision="81fc1d79fe9c")
+        upgrade(directory=MIGRATIONS)
+        with Session(db.engine) as session:
+            marked = [session.get_one(MediaItem, item_id).sampled_only for item_id in ids]
+        db.engine.dispose()
+    assert marked == [True, True, False, False]
+    if not database_url.startswith("sqlite"):
+        _drop_pg_database(database_url, url.rsplit("/", 1)[1])
+
+
 def _admin_dsn(database_url: str) -> str:
     from sqlalchemy import make_url
 

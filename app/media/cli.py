@@ -1,5 +1,6 @@
 """``flask media fsck``: rows without files, files without rows, files anyone may read;
-``flask media clear-incoming``: what killed uploads left behind."""
+``flask media clear-incoming``: what killed uploads left behind; ``flask media rescan-films``: films
+searched for faces on sampled frames only, scanned again."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from flask.cli import AppGroup
 
 from app.audit.log import record
 from app.extensions import db
-from app.media.ingest import clear_abandoned_uploads, media_storage
+from app.jobs.queue import enqueue
+from app.media.ingest import PROCESS_JOBS, clear_abandoned_uploads, media_storage
 from app.media.inventory import item_files, paper_scans
+from app.media.models import MediaItem, ProcessingState
 from app.media.operations import delete_media, expired_media, lock_items, remove_files
 from app.media.storage import LocalStorage
 
@@ -129,3 +132,46 @@ def expire_command(apply_: bool) -> None:
     db.session.commit()
     remove_files(keys)
     click.echo(f"{len(items)} items older than {years} years deleted.")
+
+
+@media_cli.command("rescan-films")
+@click.option("--apply", "apply_", is_flag=True, help="Queue their scans (default: only list).")
+def rescan_films_command(apply_: bool) -> None:
+    """List (and with --apply scan again) the films searched for faces on sampled frames only.
+
+    Each is blocked (``rescan_needed``) until its job has scanned it throughout; what staff resolved
+    on the old frames is carried over to the new tracks (``app.media.rescans``). A film whose tags
+    or faces wait for the leadership's approval is left until that is decided."""
+    from sqlalchemy import select
+
+    from app.consent.vocabulary import MediaType
+    from app.release.models import Approval, ApprovalStatus
+
+    ids = db.session.scalars(
+        select(MediaItem.id)
+        .where(MediaItem.sampled_only, MediaItem.processing_state == ProcessingState.READY)
+        .order_by(MediaItem.id)
+    ).all()
+    if not apply_:
+        for item_id in ids:
+            click.echo(f"film {item_id}: searched for faces on sampled frames only")
+        click.echo(f"{len(ids)} films to scan again; run with --apply to queue their scans.")
+        return
+    lock_items(ids)
+    waiting = set(
+        db.session.scalars(
+            select(Approval.media_id).where(Approval.media_id.in_(ids), Approval.status == ApprovalStatus.OPEN)
+        )
+    )
+    queued = 0
+    for item_id in ids:
+        if item_id in waiting:
+            click.echo(f"film {item_id}: a change waits for approval; scan it again once that is decided")
+            continue
+        item = db.session.get_one(MediaItem, item_id)
+        item.processing_state = ProcessingState.PROCESSING
+        enqueue(PROCESS_JOBS[MediaType.FILM], item.id)
+        record("media.rescan_queued", target=item)
+        queued += 1
+    db.session.commit()
+    click.echo(f"{queued} films queued to be scanned again; {len(waiting)} wait for approval.")

@@ -30,7 +30,7 @@ from app.consent.vocabulary import MediaType
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs.queue import enqueue
-from app.media import faces, formats, photos, recordings, tracking
+from app.media import faces, formats, photos, recordings, rescans, tracking
 from app.media.formats import MediaFormat, format_of
 from app.media.models import Album, Face, MediaItem, ProcessingState
 from app.media.sniffing import sniff
@@ -152,7 +152,9 @@ def _shared_with(twin: MediaItem) -> _Derived:
         _Found(faces.FaceBox(f.box_x, f.box_y, f.box_w, f.box_h, f.score), f.frame_ms, f.first_ms, f.last_ms, f.track)
         for f in twin.faces
     ]
-    return _Derived(twin.width, twin.height, twin.duration_seconds, twin.playback_name, found=found)
+    shared = _Derived(twin.width, twin.height, twin.duration_seconds, twin.playback_name, found=found)
+    shared.sampled_only = twin.sampled_only  # its faces were found as the twin's were
+    return shared
 
 
 def _put_unless_stored(storage: LocalStorage, source: Path, key: str) -> None:
@@ -212,6 +214,7 @@ class _Derived:
     files: list[tuple[str, Path]] = field(default_factory=list)
     found: list[_Found] = field(default_factory=list)
     processing: bool = False
+    sampled_only: bool = False
 
 
 def _receive(stream: IO[bytes], temporary: IO[bytes]) -> _Received:
@@ -278,7 +281,8 @@ def process_recording(item: MediaItem, progress: Callable[[int], None]) -> None:
     tag-free playback copy, a film's poster (thumbnail and display image) and the faces on its
     densely scanned frames, linked into tracks. Everything is made under temporary names and moved
     into place at the end; the row is updated (``ready``, with its faces, replacing any an earlier
-    try left) but not committed: the job commits it together with its own "done".
+    try or a sampled scan left: resolutions carried over by ``app.media.rescans``) but not
+    committed: the job commits it together with its own "done".
     ``MediaRejected`` when the file turns out not to decode."""
     storage = media_storage()
     sha256, media_format = item.sha256, format_of(item.mime_type)
@@ -300,8 +304,12 @@ def process_recording(item: MediaItem, progress: Callable[[int], None]) -> None:
             path.unlink(missing_ok=True)
     item.width, item.height, item.duration_seconds = derived.width, derived.height, derived.duration
     item.playback_name = derived.playback_name
-    item.faces = [found.row() for found in derived.found]  # replaces whatever an earlier, killed try left
-    item.processing_state, item.processing_note = ProcessingState.READY, None
+    before, found = list(item.faces), [found.row() for found in derived.found]
+    carried = rescans.carry_over(before, found)  # a film scanned again keeps what staff resolved
+    item.faces = found  # replaces whatever an earlier, killed try (or the sampled scan) left
+    if item.sampled_only:
+        record("media.rescanned", target=item, faces_before=len(before), tracks=len(found), carried_over=carried)
+    item.processing_state, item.processing_note, item.sampled_only = ProcessingState.READY, None, False
 
 
 def refusal_message(code: str | None, media_format: MediaFormat) -> str:
@@ -421,6 +429,7 @@ def _add_item(received: _Received, derived: _Derived, album: Album, uploaded_by:
         playback_name=derived.playback_name,
         processing_state=ProcessingState.PROCESSING if derived.processing else ProcessingState.READY,
         faces=[found.row() for found in derived.found],
+        sampled_only=derived.sampled_only,
     )
     db.session.add(item)
     db.session.flush()

@@ -73,6 +73,9 @@ class MediaItem(Model):
         enum_column(ProcessingState, "media_item_processing_state"), default=ProcessingState.READY
     )
     processing_note: Mapped[str | None] = mapped_column(String(40))
+    # A film whose faces were looked for on six sampled frames only (processed before films were
+    # scanned throughout): blocked until it is scanned again (``flask media rescan-films``).
+    sampled_only: Mapped[bool] = mapped_column(default=False)
 
     group: Mapped[Group] = relationship()
     album: Mapped[Album] = relationship()

@@ -93,8 +93,9 @@ class Clearance:
 # id, media type, tags attested, open faces, the purpose it is quarantined for (None: not held back;
 # EVERY_PURPOSE: it shows an erased person), tagged people (ids as text), a change waiting for
 # leadership, people from outside the school without consent ("id:description" lines), and where
-# its processing is (a film or sound still processing, refused or failed is never cleared)
-Item = tuple[int, MediaType, bool, int, str | None, list[str], bool, str | None, ProcessingState]
+# its processing is (a film or sound still processing, refused or failed is never cleared), and whether
+# a film's faces were looked for on sampled frames only
+Item = tuple[int, MediaType, bool, int, str | None, list[str], bool, str | None, ProcessingState, bool]
 
 
 @functools.cache
@@ -133,6 +134,7 @@ def _items_statement(dialect: str, public: bool) -> Select[Any]:
             pending.exists().label("approval_pending"),
             outsiders.label("outsiders"),
             MediaItem.processing_state,
+            MediaItem.sampled_only,
         )
         .where(one_of(MediaItem.id, "ids", dialect, many=True))
         .order_by(MediaItem.id)
@@ -238,8 +240,19 @@ def _items(ids: list[int], purpose: str, public: bool) -> list[Item]:
     statement = _items_statement(connection.dialect.name, public)
     rows = connection.execute(statement, {"ids": ids, "purpose": purpose}).tuples().all()
     return [
-        (media_id, media_type, complete, faces, held, people.split(",") if people else [], bool(waits), outside, state)
-        for media_id, media_type, complete, faces, held, people, waits, outside, state in rows
+        (
+            media_id,
+            media_type,
+            complete,
+            faces,
+            held,
+            people.split(",") if people else [],
+            bool(waits),
+            outside,
+            state,
+            sampled,
+        )
+        for media_id, media_type, complete, faces, held, people, waits, outside, state, sampled in rows
     ]
 
 
@@ -265,10 +278,16 @@ def _consents(
 
 
 def _answer(item: Item, granted: dict[str, list[int]], blocked: frozenset[str], words: _Words | None) -> Clearance:
-    media_id, media_type, complete, open_faces, quarantined, people, pending, outsiders, processing = item
+    media_id, media_type, complete, open_faces, quarantined, people, pending, outsiders, processing, sampled = item
     answer = Clearance(media_id, media_type, people=people, granted=granted)
     if processing is not ProcessingState.READY:
         answer.blockers.append(_processing_blocker(media_id, processing))
+    elif sampled:
+        message = _(
+            "This film was searched for faces on a few sampled frames only (before films were scanned throughout); "
+            "it must be scanned again (an administrator: flask media rescan-films)."
+        )
+        answer.blockers.append(Blocker(media_id, "rescan_needed", None, message))
     if not complete:
         message = _("Nobody has confirmed yet that everyone shown or heard is tagged.")
         answer.blockers.append(Blocker(media_id, "tags_incomplete", None, message))

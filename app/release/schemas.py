@@ -25,7 +25,8 @@ class BlockerSchema(Schema):
         metadata={
             "description": "tags_incomplete, face_unresolved, no_consent, quarantined, approval_pending,"
             " outside_person, twin_blocked (the same file in another album is blocked by someone shown on it),"
-            " processing, refused or caption_names_pupil (the caption's blockers carry the first item's media_id)"
+            " processing, refused, rescan_needed (a film searched for faces on sampled frames only)"
+            " or caption_names_pupil (the caption's blockers carry the first item's media_id)"
         }
     )
     person_id = fields.Integer(allow_none=True)

@@ -26,6 +26,7 @@ SHORT = {
     "twin_blocked": _l("not cleared in another album"),
     "processing": _l("still processing"),
     "refused": _l("file unreadable"),
+    "rescan_needed": _l("to be scanned again"),
     "no_consent:withdrawn": _l("consent withdrawn"),
     "no_consent:refused": _l("consent refused"),
     "no_consent:expired": _l("consent expired"),
