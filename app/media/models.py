@@ -93,8 +93,9 @@ class MediaItem(Model):
         return [face for face in self.faces if face.is_open]
 
     def derivative_names(self) -> list[str]:
-        """Every derivative file this item has in storage (none until a film or sound is processed)."""
-        if self.processing_state is not ProcessingState.READY:
+        """Every derivative file this item has in storage: none until a film or sound is processed;
+        while one is processed again (``flask media rescan-films``), the files of its last processing."""
+        if self.processing_state is not ProcessingState.READY and self.playback_name is None:
             return []
         names = [] if self.media_type is MediaType.AUDIO else ["thumbnail.jpg", "display.jpg"]
         if self.playback_name:

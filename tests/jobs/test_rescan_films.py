@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.jobs import queue
 from app.media.ingest import media_storage
 from app.media.models import DismissReason, Face, MediaItem
 from app.media.rescans import carry_over
@@ -38,6 +39,8 @@ def _as_sampled_the_old_way(app, item_id: int) -> int:
         sem_track = min(item.faces, key=lambda face: face.box_x)
         row = next(r for r in sem_track.track if r[0] == 1000)
         old = Face(frame_ms=1050, box_x=row[1], box_y=row[2], box_w=row[3], box_h=row[4], score=0.9)
+        for name in {name for face in item.faces for name in face.still_names}:  # the dense scan's stills
+            media_storage().delete(derivative_key(item.sha256, name))
         item.faces = [old]
         item.sampled_only = True
         with media_storage().temporary_file() as handle:
@@ -104,3 +107,18 @@ def test_a_resolution_goes_to_one_track_and_conflicting_ones_leave_it_open(app):
     assert track.is_open and other.is_open
     assert carry_over([sem, elsewhere], [track, other]) == 1
     assert track.person_id == 7 and other.is_open
+
+
+def test_while_a_film_is_scanned_again_its_files_are_still_its_own(release, app, runner, held_jobs):
+    """Until its job has run, the film keeps the files of its last processing: ``fsck`` does not
+    call them orphans (``--repair`` would delete them)."""
+    item_id = release.upload(FILM)
+    with app.app_context():
+        queue.run(held_jobs.pop())  # the upload's own processing
+    _as_sampled_the_old_way(app, item_id)
+    assert "1 films queued" in runner.invoke(args=["media", "rescan-films", "--apply"]).output
+    assert len(held_jobs) == 1
+    with app.app_context():
+        assert db.session.get_one(MediaItem, item_id).processing_state.value == "processing"
+    checked = runner.invoke(args=["media", "fsck", "--grace-minutes", "0"])
+    assert checked.exit_code == 0 and "orphan file:" not in checked.output, checked.output
