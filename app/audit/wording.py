@@ -55,6 +55,8 @@ ACTIONS: Mapping[str, Any] = {
     "media.outsider_consent_recorded": _l("Outside person's consent recorded"),
     "media.outsider_consent_withdrawn": _l("Outside person's consent withdrawn"),
     "media.outsider_removed": _l("Outside person removed"),
+    "media.rescan_queued": _l("Film queued to be scanned again"),
+    "media.rescanned": _l("Film scanned again"),
     "media.tags_changed": _l("Tags changed"),
     "media.uploaded": _l("Item uploaded"),
     "people.imported": _l("People imported"),
@@ -123,6 +125,8 @@ SENTENCES: Mapping[str, Any] = {
     "media.face_dismissed": _l("%(who)s dismissed a face on %(target)s"),
     "media.face_reopened": _l("%(who)s reopened a face on %(target)s"),
     "media.fsck": _l("%(who)s checked the media storage"),
+    "media.rescan_queued": _l("%(who)s had %(target)s scanned again for faces"),
+    "media.rescanned": _l("%(target)s was scanned again for faces throughout"),
     "media.outsider_added": _l("%(who)s added a person from outside the school to %(target)s"),
     "media.outsider_consent_recorded": _l(
         "%(who)s recorded the consent of a person from outside the school on %(target)s"
