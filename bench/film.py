@@ -38,7 +38,7 @@ centre is inside the other:
 Re-encoding is measured by ``bench/film_encode.py``. Linux only (``/proc``). Takes several
 minutes: the detector costs about half a second a scanned frame on a small machine.
 
-    python bench/film.py --seconds 60 --people 10 --fps 4 --runs 1 [--side 1440] [--keep FOLDER]
+    python bench/film.py --seconds 60 --people 10 --fps 4 --runs 1 [--side 1440] [--seed 12] [--keep FOLDER]
 
 ``--fps`` and ``--side`` set the job's ``FILM_DETECTION_FPS`` and ``FILM_DETECTION_SIDE`` (default:
 the application's); ``--keep`` keeps the film and the job's tracks (JSON) for a closer look.
@@ -594,6 +594,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="copy the film and the job's result (JSON) to this folder")
     parser.add_argument("--side", type=int, default=0, help="FILM_DETECTION_SIDE of the job (default: the app's)")
+    parser.add_argument("--seed", type=int, default=12, help="another seed: another film (paths, sizes, times)")
     parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -614,7 +615,7 @@ def main() -> None:
         if len(usable) < args.people:
             raise SystemExit("not enough usable faces for that many people")
         picked = [faces[n] for n in usable]
-        cast = scene(args.people, args.seconds)
+        cast = scene(args.people, args.seconds, args.seed)
         film, warm_up = folder / "film.mp4", folder / "warm-up.mp4"
         start = time.perf_counter()
         make_film(film, cast, picked, args.seconds)

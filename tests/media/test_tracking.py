@@ -78,6 +78,16 @@ def test_a_child_hidden_behind_another_while_they_cross_never_shares_a_track_wit
     assert len(linker.tracks) <= 5  # each child's walk is at most a few tracks
 
 
+def test_a_face_is_followed_where_it_is_going_not_where_it_was():
+    """A child speeding up to a face and a quarter every scanned frame is one track; a face that turns up
+    where the runner was a moment ago is someone else (found by ``bench/film.py``: a track took over
+    a child standing where the child it followed had just been)."""
+    running = [(k * 250, [box(x)]) for k, x in enumerate((0.05, 0.2, 0.4, 0.65, 0.9))]
+    assert link(running) == [[0, 250, 500, 750, 1000]]
+    left_behind = [*running[:4], (1000, [box(0.65)])]  # the runner gone; someone where they were at 0.75 s
+    assert link(left_behind) == [[0, 250, 500, 750], [1000]]
+
+
 def test_no_frames_is_no_evidence_that_a_face_went():
     """A variable-frame-rate film may have no frame for seconds (the picture did not change)."""
     assert link([(0, [box(0.4)]), (2600, [box(0.42)])]) == [[0, 2600]]
